@@ -1,0 +1,823 @@
+/* lua_host: one lua_State for the process and every call into it.
+ *
+ * Init (lua_host_new) and each invocation (lua_host_invoke) enter Lua exactly
+ * once, through host_pcall(), which puts msghandler() under the function:
+ * whatever a handler raises (a string, a {type, message} table, nil, a
+ * number, userdata) comes back as one normalised table { type, message,
+ * traceback } that error_body_build() turns into Lambda's error shape.
+ *
+ * C-owned memory never lives across a raise: the event's cJSON tree is parsed
+ * here, handed to the protected call as light userdata, and deleted after
+ * lua_pcall returns on both paths. The response is written into the caller's
+ * long-lived buffer.
+ *
+ * Collaborators: lua_router (routes), json_lua (plain JSON and responses),
+ * event_kafka (Kafka events), lua_log (log module, print), log (our lines). */
+#include "lua_host.h"
+
+#include <errno.h>
+#include <lauxlib.h>
+#include <lualib.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include <cjson/cJSON.h>
+
+#include "event_kafka.h"
+#include "json_lua.h"
+#include "log.h"
+#include "lrt_error.h"
+#include "lua_log.h"
+#include "lua_router.h"
+#include "utf8.h"
+
+/* Error bodies are small; a cap keeps a pathological message bounded. */
+#define HOST_MAX_ERROR_BODY (256u * 1024u)
+/* The response buffer may pass Lambda's limit so the error can say by how
+ * much; past this the encoder stops. */
+#define HOST_MAX_RESPONSE_BUF (64u * 1024u * 1024u)
+/* Longest message kept in an error body. */
+#define HOST_MAX_ERROR_MESSAGE 8192
+/* Instructions between two deadline checks: cheap next to the work done. */
+#define HOST_DEADLINE_HOOK_COUNT 100000
+/* Unknown deadlines (local emulators) are taken as Lambda's longest run. */
+#define HOST_DEFAULT_TIMEOUT_MS (15LL * 60 * 1000)
+/* How long before the deadline a running handler is interrupted: enough to
+ * encode and post the timeout error before Lambda stops the sandbox. */
+#define HOST_DEADLINE_MARGIN_MS 200
+
+static const char CONTEXT_MT_KEY = 'c';
+static const char FILES_KEY = 'f';
+static const char HOST_KEY = 'h';
+
+/* The Lua heap with a cap, so a runaway handler gets "not enough memory"
+ * (an invocation error) instead of the sandbox being killed. */
+struct host_heap {
+  size_t used;
+  size_t limit; /* 0: no cap */
+};
+
+struct script_stamp {
+  char *path;
+  long long mtime_ns;
+  long long size;
+  unsigned long long ino;
+};
+
+struct lua_host {
+  lua_State *L;
+  struct host_heap heap;
+  struct lua_host_config cfg; /* strings point at the owned copies below */
+  char *task_root, *runtime_lua_dir, *handler;
+  struct script_stamp *scripts;
+  size_t nscripts;
+  long long deadline_ms; /* of the running invocation, for the hook */
+};
+
+/* ==== Allocation ==== */
+
+static void *heap_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
+{
+  struct host_heap *h = ud;
+  size_t old = ptr ? osize : 0; /* osize is a type tag when ptr is NULL */
+  if (nsize == 0) {
+    free(ptr);
+    h->used -= old;
+    return NULL;
+  }
+  if (h->limit && nsize > old && h->used + (nsize - old) > h->limit)
+    return NULL; /* Lua runs an emergency collection and retries */
+  void *p = realloc(ptr, nsize);
+  if (!p)
+    return NULL;
+  h->used = h->used - old + nsize;
+  return p;
+}
+
+static int host_panic(lua_State *L)
+{
+  const char *msg = lua_tostring(L, -1);
+  log_write(LOG_FATAL, "Lua panic (unprotected error): %s",
+            msg ? msg : "(not a string)");
+  abort();
+}
+
+/* ==== Protected calls ==== */
+
+/* The message handler under every protected call: normalise the error value
+ * into { type = string|nil, message = string, traceback = string }. */
+static int msghandler(lua_State *L)
+{
+  const char *type = NULL;
+  int t = lua_type(L, 1);
+  if (t == LUA_TTABLE) {
+    if (lua_getfield(L, 1, "type") == LUA_TSTRING)
+      type = lua_tostring(L, -1);
+    /* keep 'type' on the stack so the string stays alive */
+    if (lua_getfield(L, 1, "message") != LUA_TNIL) {
+      luaL_tolstring(L, -1, NULL);
+    } else if (luaL_callmeta(L, 1, "__tostring") &&
+               lua_type(L, -1) == LUA_TSTRING) {
+      /* the table's own description */
+    } else {
+      lua_pushliteral(L, "(error object is a table value)");
+    }
+  } else if (t == LUA_TSTRING || t == LUA_TNUMBER) {
+    luaL_tolstring(L, 1, NULL);
+  } else if (luaL_callmeta(L, 1, "__tostring") &&
+             lua_type(L, -1) == LUA_TSTRING) {
+    /* userdata with a description */
+  } else {
+    lua_pushfstring(L, "(error object is a %s value)", luaL_typename(L, 1));
+  }
+  int msg = lua_gettop(L);
+  lua_createtable(L, 0, 3);
+  if (type) {
+    lua_pushstring(L, type);
+    lua_setfield(L, -2, "type");
+  }
+  lua_pushvalue(L, msg);
+  lua_setfield(L, -2, "message");
+  luaL_traceback(L, L, NULL, 1);
+  lua_setfield(L, -2, "traceback");
+  return 1;
+}
+
+/* Call the C function 'fn' with one light userdata argument, under
+ * msghandler. Returns the lua_pcall status; on error the normalised error
+ * table (or, for LUA_ERRMEM, the memory error message) is left on top.
+ * Stack effect: [-0, +(0|1), -]. */
+static int host_pcall(lua_State *L, lua_CFunction fn, void *arg)
+{
+  int base = lua_gettop(L);
+  lua_pushcfunction(L, msghandler);
+  lua_pushcfunction(L, fn);
+  lua_pushlightuserdata(L, arg);
+  int status = lua_pcall(L, 1, 0, base + 1);
+  lua_remove(L, base + 1); /* msghandler */
+  return status;
+}
+
+/* ==== Error bodies ==== */
+
+static cJSON *json_text(const char *s, size_t n)
+{
+  char *clean = utf8_sanitize_dup(s, n);
+  if (!clean)
+    return NULL;
+  cJSON *item = cJSON_CreateString(clean);
+  free(clean);
+  return item;
+}
+
+/* Build {"errorMessage","errorType","stackTrace"} into res. 'traceback' is
+ * Lua's "stack traceback:\n\t..." text or NULL. Keeping the mapping in one
+ * function keeps every error the runtime posts in the same shape. */
+static void error_body_build(struct lua_host_result *res, const char *type,
+                             const char *message, size_t message_len,
+                             const char *traceback)
+{
+  res->is_error = 1;
+  snprintf(res->error_type, sizeof(res->error_type), "%s", type);
+  buf_reset(&res->body);
+  if (message_len > HOST_MAX_ERROR_MESSAGE)
+    message_len = HOST_MAX_ERROR_MESSAGE;
+
+  cJSON *root = cJSON_CreateObject();
+  cJSON *trace = cJSON_CreateArray();
+  if (root && trace) {
+    cJSON_AddItemToObject(root, "errorMessage", json_text(message, message_len));
+    cJSON_AddItemToObject(root, "errorType", json_text(type, strlen(type)));
+    const char *line = traceback;
+    while (line && *line) {
+      const char *end = strchr(line, '\n');
+      size_t n = end ? (size_t)(end - line) : strlen(line);
+      const char *text = line;
+      while (n && (*text == '\t' || *text == ' ')) {
+        text++;
+        n--;
+      }
+      /* Lua's header line says nothing a reader of stackTrace needs. */
+      if (n && strncmp(text, "stack traceback:", n) != 0)
+        cJSON_AddItemToArray(trace, json_text(text, n));
+      line = end ? end + 1 : NULL;
+    }
+    /* The bottom frames are the runtime's own entry points: noise. */
+    int n;
+    while ((n = cJSON_GetArraySize(trace)) > 0 &&
+           strcmp(cJSON_GetArrayItem(trace, n - 1)->valuestring,
+                  "[C]: in ?") == 0)
+      cJSON_DeleteItemFromArray(trace, n - 1);
+    cJSON_AddItemToObject(root, "stackTrace", trace);
+    trace = NULL;
+    char *printed = cJSON_PrintUnformatted(root);
+    if (printed) {
+      if (buf_puts(&res->body, printed) != BUF_OK)
+        buf_reset(&res->body);
+      cJSON_free(printed);
+    }
+  }
+  cJSON_Delete(trace);
+  cJSON_Delete(root);
+  if (res->body.len == 0) {
+    /* Out of memory: still answer with a well-formed body. */
+    if (buf_puts(&res->body, "{\"errorMessage\":\"out of memory\","
+                             "\"errorType\":\"Runtime.OutOfMemory\","
+                             "\"stackTrace\":[]}") != BUF_OK)
+      return;
+    snprintf(res->error_type, sizeof(res->error_type), "Runtime.OutOfMemory");
+  }
+}
+
+/* Turn the result of a failed host_pcall (on top of the stack) into an error
+ * body; 'default_type' applies when the error carries no type of its own.
+ * Pops the error. */
+static void error_from_status(struct lua_host *h, int status,
+                              const char *default_type,
+                              struct lua_host_result *res)
+{
+  lua_State *L = h->L;
+  if (status == LUA_ERRMEM || lua_type(L, -1) != LUA_TTABLE) {
+    char msg[160];
+    if (status == LUA_ERRMEM && h->heap.limit)
+      snprintf(msg, sizeof(msg),
+               "Lua ran out of memory (limit %zu MB for the Lua heap)",
+               h->heap.limit >> 20);
+    else if (status == LUA_ERRMEM)
+      snprintf(msg, sizeof(msg), "Lua ran out of memory");
+    else
+      snprintf(msg, sizeof(msg), "error while handling an error");
+    error_body_build(res, "Runtime.OutOfMemory", msg, strlen(msg), NULL);
+  } else {
+    size_t len = 0;
+    lua_getfield(L, -1, "type");
+    lua_getfield(L, -2, "message");
+    lua_getfield(L, -3, "traceback");
+    const char *type = lua_tostring(L, -3);
+    const char *msg = lua_tolstring(L, -2, &len);
+    error_body_build(res, type && *type ? type : default_type,
+                     msg ? msg : "", msg ? len : 0, lua_tostring(L, -1));
+    lua_pop(L, 3); /* type, message, traceback */
+  }
+  lua_pop(L, 1); /* the error */
+  /* A failed invocation may have left a large heap (an out-of-memory handler
+   * certainly did): collect now, not in the middle of the next event. */
+  lua_gc(L, LUA_GCCOLLECT);
+}
+
+/* ==== Module search path and script tracking ==== */
+
+/* Record a script loaded by our searcher so hot reload can stat it.
+ * Stack effect: [-0, +0, m]. */
+static void track_script(lua_State *L, const char *path)
+{
+  lua_rawgetp(L, LUA_REGISTRYINDEX, &FILES_KEY);
+  lua_pushstring(L, path);
+  lua_rawseti(L, -2, (lua_Integer)luaL_len(L, -2) + 1);
+  lua_pop(L, 1); /* files */
+}
+
+/* package.searchers[2] replacement: find name on package.path, load it as
+ * text only (precompiled chunks can crash the VM), and remember the file. A
+ * syntax error is raised typed, so init can report it as such. */
+static int host_searcher(lua_State *L)
+{
+  const char *name = luaL_checkstring(L, 1);
+  lua_getglobal(L, "package");
+  lua_getfield(L, -1, "searchpath");
+  lua_pushvalue(L, 1);
+  lua_getfield(L, -3, "path");
+  lua_call(L, 2, 2);
+  if (lua_isnil(L, -2))
+    return 1; /* the "no file" lines from searchpath */
+  const char *path = lua_tostring(L, -2);
+  int status = luaL_loadfilex(L, path, "t");
+  if (status == LUA_ERRSYNTAX)
+    return lrt_error_raise(L, "Runtime.UserCodeSyntaxError",
+                           "syntax error in module '%s': %s", name,
+                           lua_tostring(L, -1));
+  if (status != LUA_OK)
+    return lrt_error_raise(L, "Runtime.ImportModuleError",
+                           "cannot load module '%s' from %s: %s", name, path,
+                           lua_tostring(L, -1));
+  track_script(L, path);
+  lua_pushstring(L, path); /* second argument to the loader */
+  return 2;
+}
+
+/* Set package.path/cpath to the contract's search path and install the
+ * tracking searcher. Stack effect: [-0, +0, m]. */
+static void setup_package(lua_State *L, const struct lua_host_config *cfg)
+{
+  const char *root = cfg->task_root;
+  const char *rt = cfg->runtime_lua_dir;
+  luaL_Buffer b;
+  lua_getglobal(L, "package");
+  luaL_buffinit(L, &b);
+  lua_pushfstring(L, "%s/?.lua;%s/?/init.lua;/opt/lua/?.lua;/opt/lua/?/init.lua",
+                  root, root);
+  luaL_addvalue(&b);
+  if (rt) {
+    lua_pushfstring(L, ";%s/?.lua;%s/?/init.lua", rt, rt);
+    luaL_addvalue(&b);
+  }
+  const char *extra = getenv("LUA_PATH");
+  if (extra && *extra) {
+    luaL_addchar(&b, ';');
+    luaL_addstring(&b, extra);
+  }
+  luaL_pushresult(&b);
+  /* ";;" means "the default path" in LUA_PATH; ours is already in front. */
+  luaL_gsub(L, lua_tostring(L, -1), ";;", ";");
+  lua_remove(L, -2);
+  lua_setfield(L, -2, "path");
+
+  luaL_buffinit(L, &b);
+  lua_pushfstring(L, "%s/?.so;/opt/lua/?.so", root);
+  luaL_addvalue(&b);
+  if (rt) {
+    lua_pushfstring(L, ";%s/?.so", rt);
+    luaL_addvalue(&b);
+  }
+  extra = getenv("LUA_CPATH");
+  if (extra && *extra) {
+    luaL_addchar(&b, ';');
+    luaL_addstring(&b, extra);
+  }
+  luaL_pushresult(&b);
+  luaL_gsub(L, lua_tostring(L, -1), ";;", ";");
+  lua_remove(L, -2);
+  lua_setfield(L, -2, "cpath");
+
+  lua_getfield(L, -1, "searchers");
+  lua_pushcfunction(L, host_searcher);
+  lua_rawseti(L, -2, 2);
+  lua_pop(L, 2); /* searchers, package */
+
+  lua_newtable(L);
+  lua_rawsetp(L, LUA_REGISTRYINDEX, &FILES_KEY);
+}
+
+static void preload(lua_State *L, const char *name, lua_CFunction open)
+{
+  luaL_getsubtable(L, LUA_REGISTRYINDEX, LUA_PRELOAD_TABLE);
+  lua_pushcfunction(L, open);
+  lua_setfield(L, -2, name);
+  lua_pop(L, 1); /* preload table */
+}
+
+/* ==== Init ==== */
+
+/* require(name) as a protected step; leaves the module's value on the stack.
+ * Stack effect: [-0, +1, e]. */
+static void require_module(lua_State *L, const char *name)
+{
+  lua_getglobal(L, "require");
+  lua_pushstring(L, name);
+  lua_call(L, 1, 1);
+}
+
+/* Nonzero when 'name' is found on package.path. Stack effect: [-0, +0, e]. */
+static int module_exists(lua_State *L, const char *name)
+{
+  lua_getglobal(L, "package");
+  lua_getfield(L, -1, "searchpath");
+  lua_pushstring(L, name);
+  lua_getfield(L, -3, "path");
+  lua_call(L, 2, 1);
+  int found = !lua_isnil(L, -1);
+  lua_pop(L, 2); /* result, package */
+  return found;
+}
+
+static int init_protected(lua_State *L)
+{
+  struct lua_host *h = lua_touserdata(L, 1);
+  const char *handler = h->cfg.handler;
+  luaL_openlibs(L);
+  setup_package(L, &h->cfg);
+  preload(L, "router", luaopen_router);
+  preload(L, "json", luaopen_json);
+  preload(L, "log", luaopen_log);
+  lua_log_install_print(L);
+  lua_pushlightuserdata(L, h);
+  lua_rawsetp(L, LUA_REGISTRYINDEX, &HOST_KEY);
+
+  if (module_exists(L, handler)) {
+    require_module(L, handler);
+    if (router_count(L) == 0)
+      return lrt_error_raise(
+          L, "Runtime.HandlerNotFound",
+          "handler module '%s' registered no route: call "
+          "require(\"router\").kafka(fn) or .custom(fn) at its top level",
+          handler);
+  } else {
+    const char *dot = strrchr(handler, '.');
+    lua_pushlstring(L, handler, dot ? (size_t)(dot - handler) : 0);
+    const char *module = lua_tostring(L, -1);
+    if (!dot || !*module || !module_exists(L, module))
+      return lrt_error_raise(
+          L, "Runtime.ImportModuleError",
+          "cannot find handler module '%s' under the task root %s (nor "
+          "/opt/lua, the runtime's lua/ folder or LUA_PATH)",
+          handler, h->cfg.task_root);
+    /* module.function: the module returns a table whose function handles
+     * every event, as other Lua runtimes for Lambda do. */
+    require_module(L, module);
+    if (!lua_istable(L, -1))
+      return lrt_error_raise(L, "Runtime.HandlerNotFound",
+                             "handler '%s': module '%s' returned %s, not a "
+                             "table of functions",
+                             handler, module, luaL_typename(L, -1));
+    lua_getfield(L, -1, dot + 1);
+    if (lua_type(L, -1) != LUA_TFUNCTION &&
+        luaL_getmetafield(L, -1, "__call") == LUA_TNIL)
+      return lrt_error_raise(L, "Runtime.HandlerNotFound",
+                             "handler '%s': module '%s' has no function '%s'",
+                             handler, module, dot + 1);
+    lua_settop(L, 4); /* host, module name, module, function */
+    router_set_catch_all(L, -1);
+  }
+  router_seal(L);
+  return 0;
+}
+
+static void stamp_scripts(struct lua_host *h)
+{
+  lua_State *L = h->L;
+  for (size_t i = 0; i < h->nscripts; i++)
+    free(h->scripts[i].path);
+  free(h->scripts);
+  h->scripts = NULL;
+  h->nscripts = 0;
+  if (lua_rawgetp(L, LUA_REGISTRYINDEX, &FILES_KEY) != LUA_TTABLE) {
+    lua_pop(L, 1);
+    return;
+  }
+  size_t n = (size_t)luaL_len(L, -1);
+  h->scripts = calloc(n ? n : 1, sizeof(*h->scripts));
+  for (size_t i = 0; h->scripts && i < n; i++) {
+    lua_rawgeti(L, -1, (lua_Integer)i + 1);
+    const char *path = lua_tostring(L, -1);
+    struct stat st;
+    if (path && stat(path, &st) == 0) {
+      struct script_stamp *s = &h->scripts[h->nscripts];
+      s->path = strdup(path);
+      if (s->path) {
+        s->mtime_ns =
+            (long long)st.st_mtim.tv_sec * 1000000000LL + st.st_mtim.tv_nsec;
+        s->size = (long long)st.st_size;
+        s->ino = (unsigned long long)st.st_ino;
+        h->nscripts++;
+      }
+    }
+    lua_pop(L, 1); /* path */
+  }
+  lua_pop(L, 1); /* files */
+}
+
+static char *dup_or_null(const char *s)
+{
+  return s ? strdup(s) : NULL;
+}
+
+void lua_host_result_init(struct lua_host_result *r)
+{
+  buf_init(&r->body, HOST_MAX_RESPONSE_BUF);
+  r->error_type[0] = '\0';
+  r->is_error = 0;
+}
+
+void lua_host_result_free(struct lua_host_result *r)
+{
+  buf_free(&r->body);
+}
+
+static void result_clear(struct lua_host_result *r)
+{
+  buf_reset(&r->body);
+  r->error_type[0] = '\0';
+  r->is_error = 0;
+}
+
+/* Build a host. On a failed load with 'failed' set, the half-built host's
+ * script stamps (the files the attempt loaded) come back through *failed so
+ * hot reload can watch them too; its Lua state is already closed. */
+static int host_build(struct lua_host **out, const struct lua_host_config *cfg,
+                      struct lua_host_result *res, struct lua_host **failed)
+{
+  *out = NULL;
+  result_clear(res);
+  struct lua_host *h = calloc(1, sizeof(*h));
+  if (!h)
+    goto oom;
+  h->cfg = *cfg;
+  h->task_root = dup_or_null(cfg->task_root ? cfg->task_root : ".");
+  h->runtime_lua_dir = dup_or_null(cfg->runtime_lua_dir);
+  h->handler = dup_or_null(cfg->handler ? cfg->handler : "handler");
+  h->cfg.task_root = h->task_root;
+  h->cfg.runtime_lua_dir = h->runtime_lua_dir;
+  h->cfg.handler = h->handler;
+  h->heap.limit = cfg->memory_limit;
+  if (!h->task_root || !h->handler)
+    goto oom;
+  h->L = lua_newstate(heap_alloc, &h->heap);
+  if (!h->L)
+    goto oom;
+  lua_atpanic(h->L, host_panic);
+  int status = host_pcall(h->L, init_protected, h);
+  if (status != LUA_OK) {
+    error_from_status(h, status, "Runtime.InitError", res);
+    if (failed && h->cfg.hot_reload) {
+      stamp_scripts(h);
+      lua_close(h->L);
+      h->L = NULL;
+      *failed = h;
+    } else {
+      lua_host_destroy(h);
+    }
+    return -1;
+  }
+  if (h->cfg.hot_reload)
+    stamp_scripts(h);
+  /* Init garbage (compiler buffers, module loading) is not worth carrying
+   * into the first invocation. */
+  lua_gc(h->L, LUA_GCCOLLECT);
+  *out = h;
+  return 0;
+
+oom:
+  error_body_build(res, "Runtime.OutOfMemory",
+                   "out of memory creating the Lua state", 36, NULL);
+  lua_host_destroy(h);
+  return -1;
+}
+
+int lua_host_new(struct lua_host **out, const struct lua_host_config *cfg,
+                 struct lua_host_result *res)
+{
+  return host_build(out, cfg, res, NULL);
+}
+
+void lua_host_destroy(struct lua_host *h)
+{
+  if (!h)
+    return;
+  if (h->L)
+    lua_close(h->L);
+  for (size_t i = 0; i < h->nscripts; i++)
+    free(h->scripts[i].path);
+  free(h->scripts);
+  free(h->task_root);
+  free(h->runtime_lua_dir);
+  free(h->handler);
+  free(h);
+}
+
+/* ==== Invocation ==== */
+
+static long long now_ms(void)
+{
+  struct timespec ts;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+struct invoke_args {
+  struct lua_host *host;
+  const cJSON *event;
+  const struct lua_host_context *ctx;
+  struct lua_host_result *res;
+};
+
+static int context_remaining(lua_State *L)
+{
+  luaL_checktype(L, 1, LUA_TTABLE);
+  lua_getfield(L, 1, "deadline_ms");
+  lua_Integer deadline = lua_tointeger(L, -1);
+  lua_Integer left = deadline - (lua_Integer)now_ms();
+  lua_pushinteger(L, left > 0 ? left : 0);
+  return 1;
+}
+
+static void set_string(lua_State *L, const char *field, const char *value)
+{
+  if (value && *value) {
+    lua_pushstring(L, value);
+    lua_setfield(L, -2, field);
+  }
+}
+
+static int push_tree_protected(lua_State *L)
+{
+  json_lua_push(L, lua_touserdata(L, 1));
+  return 1;
+}
+
+/* client_context and identity arrive as JSON text in headers; a value that
+ * does not parse is left out rather than failing the invocation. The tree is
+ * pushed in a nested protected call so it is freed even when pushing raises.
+ * Stack effect: [-0, +0, e]. */
+static void set_json(lua_State *L, const char *field, const char *text)
+{
+  if (!text || !*text)
+    return;
+  cJSON *tree = cJSON_ParseWithLength(text, strlen(text));
+  if (!tree)
+    return;
+  lua_pushcfunction(L, push_tree_protected);
+  lua_pushlightuserdata(L, tree);
+  int status = lua_pcall(L, 1, 1, 0);
+  cJSON_Delete(tree);
+  if (status != LUA_OK)
+    lua_error(L); /* re-raise, the tree is already freed */
+  lua_setfield(L, -2, field);
+}
+
+/* Push the context table. Stack effect: [-0, +1, e]. */
+static void push_context(lua_State *L, const struct lua_host_context *ctx)
+{
+  lua_createtable(L, 0, 12);
+  set_string(L, "aws_request_id", ctx->request_id);
+  set_string(L, "invoked_function_arn", ctx->invoked_function_arn);
+  set_string(L, "function_name", getenv("AWS_LAMBDA_FUNCTION_NAME"));
+  set_string(L, "function_version", getenv("AWS_LAMBDA_FUNCTION_VERSION"));
+  set_string(L, "log_group_name", getenv("AWS_LAMBDA_LOG_GROUP_NAME"));
+  set_string(L, "log_stream_name", getenv("AWS_LAMBDA_LOG_STREAM_NAME"));
+  const char *mem = getenv("AWS_LAMBDA_FUNCTION_MEMORY_SIZE");
+  if (mem && *mem) {
+    lua_pushinteger(L, (lua_Integer)strtoll(mem, NULL, 10));
+    lua_setfield(L, -2, "memory_limit_in_mb");
+  }
+  lua_pushinteger(L, (lua_Integer)ctx->deadline_ms);
+  lua_setfield(L, -2, "deadline_ms");
+  set_json(L, "identity", ctx->cognito_identity);
+  set_json(L, "client_context", ctx->client_context);
+  if (lua_rawgetp(L, LUA_REGISTRYINDEX, &CONTEXT_MT_KEY) != LUA_TTABLE) {
+    lua_pop(L, 1);
+    lua_createtable(L, 0, 1);
+    lua_createtable(L, 0, 1);
+    lua_pushcfunction(L, context_remaining);
+    lua_setfield(L, -2, "get_remaining_time_in_millis");
+    lua_setfield(L, -2, "__index");
+    lua_pushvalue(L, -1);
+    lua_rawsetp(L, LUA_REGISTRYINDEX, &CONTEXT_MT_KEY);
+  }
+  lua_setmetatable(L, -2);
+}
+
+/* Interrupt a handler that is about to run past its deadline, so the
+ * invocation ends with a clear timeout error instead of Lambda killing the
+ * sandbox (and the warm state with it). */
+static void deadline_hook(lua_State *L, lua_Debug *ar)
+{
+  (void)ar;
+  lua_rawgetp(L, LUA_REGISTRYINDEX, &HOST_KEY);
+  struct lua_host *h = lua_touserdata(L, -1);
+  lua_pop(L, 1);
+  if (!h || !h->deadline_ms)
+    return;
+  long long left = h->deadline_ms - now_ms();
+  if (left < HOST_DEADLINE_MARGIN_MS)
+    lrt_error_raise(L, "Runtime.Timeout",
+                    "handler interrupted %d ms before the invocation deadline "
+                    "(remaining time is kept for reporting this error)",
+                    (int)(left > 0 ? left : 0));
+}
+
+static int invoke_protected(lua_State *L)
+{
+  struct invoke_args *a = lua_touserdata(L, 1);
+  const cJSON *event = a->event;
+  int kafka = event_kafka_is_kafka(event);
+  router_push_handler(L, kafka ? ROUTER_KAFKA : ROUTER_CUSTOM);
+  if (lua_isnil(L, -1))
+    return lrt_error_raise(
+        L, "Runtime.NoHandler",
+        "no handler found for event type '%s': register one with "
+        "require(\"router\").%s(fn)",
+        kafka ? "kafka" : "custom", kafka ? "kafka" : "custom");
+  if (kafka && !router_has_catch_all(L))
+    event_kafka_push(L, event);
+  else
+    json_lua_push(L, event);
+  push_context(L, a->ctx);
+  if (a->host->cfg.deadline_guard && a->host->deadline_ms)
+    lua_sethook(L, deadline_hook, LUA_MASKCOUNT, HOST_DEADLINE_HOOK_COUNT);
+  lua_call(L, 2, 1);
+  lua_sethook(L, NULL, 0, 0);
+  json_lua_encode(L, -1, &a->res->body, "Runtime.InvalidResponse",
+                  "response");
+  if (a->res->body.len > LUA_HOST_MAX_RESPONSE)
+    return lrt_error_raise(L, "Runtime.ResponseTooLarge",
+                           "response is %I bytes, over Lambda's limit of %I "
+                           "bytes",
+                           (lua_Integer)a->res->body.len,
+                           (lua_Integer)LUA_HOST_MAX_RESPONSE);
+  return 0;
+}
+
+int lua_host_invoke(struct lua_host *h, const char *event, size_t len,
+                    const struct lua_host_context *ctx,
+                    struct lua_host_result *res)
+{
+  result_clear(res);
+  if (len == 0) {
+    static const char msg[] = "event body is empty, expected JSON";
+    error_body_build(res, "Runtime.InvalidEvent", msg, sizeof(msg) - 1, NULL);
+    return 0;
+  }
+  const char *end = NULL;
+  cJSON *tree = cJSON_ParseWithLengthOpts(event, len, &end, 0);
+  if (!tree) {
+    char msg[128];
+    long long at = end ? (long long)(end - event) : 0;
+    snprintf(msg, sizeof(msg),
+             "event is not valid JSON (parse error at byte %lld of %zu)", at,
+             len);
+    error_body_build(res, "Runtime.InvalidEvent", msg, strlen(msg), NULL);
+    return 0;
+  }
+  struct lua_host_context local = *ctx;
+  if (!local.deadline_ms)
+    local.deadline_ms = now_ms() + HOST_DEFAULT_TIMEOUT_MS;
+  h->deadline_ms = local.deadline_ms;
+  struct invoke_args args = {h, tree, &local, res};
+  int status = host_pcall(h->L, invoke_protected, &args);
+  lua_sethook(h->L, NULL, 0, 0);
+  h->deadline_ms = 0;
+  cJSON_Delete(tree);
+  if (status != LUA_OK)
+    error_from_status(h, status, "Lua.RuntimeError", res);
+  return 0;
+}
+
+/* ==== Hot reload ==== */
+
+int lua_host_scripts_changed(const struct lua_host *h)
+{
+  for (size_t i = 0; i < h->nscripts; i++) {
+    const struct script_stamp *s = &h->scripts[i];
+    struct stat st;
+    if (stat(s->path, &st) != 0)
+      return 1;
+    long long mtime =
+        (long long)st.st_mtim.tv_sec * 1000000000LL + st.st_mtim.tv_nsec;
+    if (mtime != s->mtime_ns || (long long)st.st_size != s->size ||
+        (unsigned long long)st.st_ino != s->ino)
+      return 1;
+  }
+  return 0;
+}
+
+/* Add the stamps of 'from' that 'to' does not have (moving the paths). */
+static void adopt_scripts(struct lua_host *to, struct lua_host *from)
+{
+  size_t n = to->nscripts + from->nscripts;
+  struct script_stamp *all = realloc(to->scripts, (n ? n : 1) * sizeof(*all));
+  if (!all)
+    return;
+  to->scripts = all;
+  for (size_t i = 0; i < from->nscripts; i++) {
+    int known = 0;
+    for (size_t j = 0; j < to->nscripts && !known; j++)
+      known = strcmp(to->scripts[j].path, from->scripts[i].path) == 0;
+    if (!known) {
+      to->scripts[to->nscripts++] = from->scripts[i];
+      from->scripts[i].path = NULL; /* moved */
+    }
+  }
+}
+
+int lua_host_reload_if_changed(struct lua_host **hp)
+{
+  struct lua_host *old = *hp;
+  if (!old->cfg.hot_reload || !lua_host_scripts_changed(old))
+    return 0;
+  struct lua_host_result res;
+  lua_host_result_init(&res);
+  struct lua_host *fresh = NULL, *failed = NULL;
+  int rc;
+  if (host_build(&fresh, &old->cfg, &res, &failed) == 0) {
+    log_write(LOG_INFO, "hot reload: scripts changed, new version loaded");
+    lua_host_destroy(old);
+    *hp = fresh;
+    rc = 1;
+  } else {
+    log_write(LOG_ERROR,
+              "hot reload: the changed scripts failed to load, keeping the "
+              "previous version: %s %s",
+              res.error_type, buf_cstr(&res.body));
+    /* Do not retry the same broken files on every invocation: wait for the
+     * next change to any file either version loaded. */
+    stamp_scripts(old);
+    if (failed)
+      adopt_scripts(old, failed);
+    lua_host_destroy(failed);
+    rc = -1;
+  }
+  lua_host_result_free(&res);
+  return rc;
+}

@@ -1,0 +1,80 @@
+/* lua_host: the Lua side of the runtime, one lua_State for the process.
+ *
+ * Creates the state (with a capped allocator), sets the module search path of
+ * the contract, preloads `router`, `json` and `log`, loads the handler module
+ * once, and runs each invocation: decode the event (Kafka or plain JSON), call
+ * the routed handler with (event, context), encode the result. Every entry
+ * into Lua is one protected call with a traceback message handler; handler
+ * failures come back as Lambda's error body, never as a crash.
+ *
+ * With hot reload on, lua_host_reload_if_changed() rebuilds the state from
+ * changed scripts and keeps the old one when the new scripts fail to load.
+ *
+ * Knows Lua, cJSON (through json_lua/event_kafka) and buf; nothing of HTTP. */
+#ifndef LRT_LUA_HOST_H
+#define LRT_LUA_HOST_H
+
+#include <stddef.h>
+
+#include "buf.h"
+
+/* Lambda refuses response bodies above 6 MiB + 100 bytes. */
+#define LUA_HOST_MAX_RESPONSE 6291556u
+
+struct lua_host;
+
+struct lua_host_config {
+  const char *task_root;       /* where handler modules live */
+  const char *runtime_lua_dir; /* the runtime's own lua/ folder, or NULL */
+  const char *handler;         /* module name, or module.function */
+  size_t memory_limit;         /* cap on Lua's heap in bytes; 0: none */
+  int hot_reload;              /* track loaded files for reload */
+  int deadline_guard;          /* interrupt handlers near the deadline */
+};
+
+/* Per-invocation facts from the Runtime API (or synthesised locally). Strings
+ * may be NULL when the platform did not send them. */
+struct lua_host_context {
+  const char *request_id;
+  long long deadline_ms; /* epoch ms; 0 when unknown */
+  const char *invoked_function_arn;
+  const char *trace_id;
+  const char *client_context;   /* JSON text */
+  const char *cognito_identity; /* JSON text */
+};
+
+/* The outcome of init or of an invocation. On error, 'body' holds
+ * {"errorMessage","errorType","stackTrace"} and 'error_type' the errorType. */
+struct lua_host_result {
+  struct buf body;
+  char error_type[128];
+  int is_error;
+};
+
+void lua_host_result_init(struct lua_host_result *r);
+void lua_host_result_free(struct lua_host_result *r);
+
+/* Create the host and load the handler. Returns 0 and sets *out, or returns
+ * -1 with an init error in 'res' (errorType Runtime.ImportModuleError,
+ * Runtime.UserCodeSyntaxError, Runtime.HandlerNotFound, ...). */
+int lua_host_new(struct lua_host **out, const struct lua_host_config *cfg,
+                 struct lua_host_result *res) __attribute__((warn_unused_result));
+
+/* Run one invocation on the event bytes. Returns 0; 'res' holds the response
+ * JSON or (is_error) the error body. Never raises, never exits. */
+int lua_host_invoke(struct lua_host *h, const char *event, size_t len,
+                    const struct lua_host_context *ctx,
+                    struct lua_host_result *res);
+
+/* With hot reload: when a loaded script changed, build a new host from the
+ * current files and swap it in. Returns 1 when swapped, 0 when nothing
+ * changed (or hot reload is off), -1 when the new scripts failed to load (the
+ * error is logged; *h is still the previous, working host). */
+int lua_host_reload_if_changed(struct lua_host **h);
+
+/* Nonzero when any loaded script changed since the host was built. */
+int lua_host_scripts_changed(const struct lua_host *h);
+
+void lua_host_destroy(struct lua_host *h);
+
+#endif

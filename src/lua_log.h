@@ -1,0 +1,19 @@
+/* lua_log: the `log` Lua module and the handler-facing print().
+ *
+ * log.trace/debug/info/warn/error/fatal(msg, fields?) write one record through
+ * log.c with the handler's fields; print() is replaced so its line also goes
+ * through log.c (to stdout, level INFO), which makes AWS_LAMBDA_LOG_FORMAT=JSON
+ * cover it. Knows Lua and log.c; nothing of HTTP or Kafka. */
+#ifndef LRT_LUA_LOG_H
+#define LRT_LUA_LOG_H
+
+#include <lua.h>
+
+/* The `log` module. Stack effect: [-0, +1, m]. */
+int luaopen_log(lua_State *L);
+
+/* Replace the global print with one that writes through log.c.
+ * Stack effect: [-0, +0, m]. */
+void lua_log_install_print(lua_State *L);
+
+#endif

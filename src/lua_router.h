@@ -1,0 +1,36 @@
+/* lua_router: the `router` module handlers register with, and route lookup.
+ *
+ * router.kafka(fn) and router.custom(fn) store fn in a registry table keyed by
+ * the address of a file static. Registration is legal only while the handler
+ * module loads (init); a second registration for the same kind, or one made
+ * during an invocation, raises. A handler may be a function or any value with
+ * a __call metamethod. Knows only Lua. */
+#ifndef LRT_LUA_ROUTER_H
+#define LRT_LUA_ROUTER_H
+
+#include <lua.h>
+
+enum router_kind { ROUTER_KAFKA = 0, ROUTER_CUSTOM = 1 };
+
+/* The `router` module. Stack effect: [-0, +1, m]. */
+int luaopen_router(lua_State *L);
+
+/* End the init phase: later registrations raise. Stack effect: [-0, +0, m]. */
+void router_seal(lua_State *L);
+
+/* Register 'fn' at 'idx' for every event (the `module.function` handler form).
+ * Stack effect: [-0, +0, m]. */
+void router_set_catch_all(lua_State *L, int idx);
+
+/* Number of registered routes (catch-all included). Stack effect: [-0,+0,-]. */
+int router_count(lua_State *L);
+
+/* Push the handler that takes an event of 'kind' (the catch-all when one is
+ * set), or nil when none does. Stack effect: [-0, +1, -]. */
+void router_push_handler(lua_State *L, enum router_kind kind);
+
+/* Nonzero when the catch-all (module.function) handler is in use: it gets the
+ * event as plain decoded JSON, whatever its kind. Stack effect: [-0,+0,-]. */
+int router_has_catch_all(lua_State *L);
+
+#endif

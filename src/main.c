@@ -1,0 +1,137 @@
+/* main: reads the command line and the environment, then hands over to the
+ * Lambda loop (runtime_loop) or to a local invocation (local_invoke). No Lua,
+ * no HTTP here: only wiring. */
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <lua.h>
+
+#include "local_invoke.h"
+#include "log.h"
+#include "lua_host.h"
+#include "runtime_loop.h"
+
+#define LRT_VERSION "0.1.0"
+
+static void usage(FILE *out)
+{
+  fputs("usage: bootstrap                      run the Lambda loop "
+        "(AWS_LAMBDA_RUNTIME_API must be set)\n"
+        "       bootstrap --event FILE [--handler NAME] [--root DIR] "
+        "[--watch]\n"
+        "                                      one local invocation; FILE "
+        "may be - for stdin\n"
+        "\n"
+        "  --event FILE    the event JSON to invoke the handler with\n"
+        "  --handler NAME  handler module (default: $_HANDLER, else "
+        "'handler')\n"
+        "  --root DIR      task root holding the scripts (default: "
+        "$LAMBDA_TASK_ROOT, else .)\n"
+        "  --watch         re-run whenever a script under the root changes\n"
+        "  --help, --version\n",
+        out);
+}
+
+/* The runtime's own lua/ folder sits beside the binary, in the build tree
+ * as in the zips. Returns a malloc'd path or NULL. */
+static char *runtime_lua_dir(void)
+{
+  char exe[PATH_MAX];
+  ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+  if (n <= 0)
+    return NULL;
+  exe[n] = '\0';
+  char *slash = strrchr(exe, '/');
+  if (!slash)
+    return NULL;
+  *slash = '\0';
+  size_t len = strlen(exe) + sizeof("/lua");
+  char *dir = malloc(len);
+  if (dir)
+    snprintf(dir, len, "%s/lua", exe);
+  return dir;
+}
+
+int main(int argc, char **argv)
+{
+  const char *event = NULL, *handler = NULL, *root = NULL;
+  int watch = 0;
+  for (int i = 1; i < argc; i++) {
+    const char *a = argv[i];
+    int has_value = i + 1 < argc;
+    if (strcmp(a, "--event") == 0 && has_value) {
+      event = argv[++i];
+    } else if (strcmp(a, "--handler") == 0 && has_value) {
+      handler = argv[++i];
+    } else if (strcmp(a, "--root") == 0 && has_value) {
+      root = argv[++i];
+    } else if (strcmp(a, "--watch") == 0) {
+      watch = 1;
+    } else if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+      usage(stdout);
+      return 0;
+    } else if (strcmp(a, "--version") == 0) {
+      printf("bootstrap (lua-kafka-runtime) %s, %s\n", LRT_VERSION,
+             LUA_RELEASE);
+      return 0;
+    } else {
+      fprintf(stderr, "bootstrap: unknown or incomplete argument '%s'\n", a);
+      usage(stderr);
+      return 2;
+    }
+  }
+  if (watch && !event) {
+    fprintf(stderr, "bootstrap: --watch needs --event FILE\n");
+    return 2;
+  }
+
+  log_init_from_env();
+  if (!handler)
+    handler = getenv("_HANDLER");
+  if (!handler || !*handler)
+    handler = "handler";
+  if (!root)
+    root = getenv("LAMBDA_TASK_ROOT");
+  if (!root || !*root)
+    root = ".";
+  char root_abs[PATH_MAX];
+  struct stat st;
+  if (!realpath(root, root_abs) || stat(root_abs, &st) != 0 ||
+      !S_ISDIR(st.st_mode)) {
+    fprintf(stderr, "bootstrap: task root %s is not a directory\n", root);
+    return 2;
+  }
+
+  const char *mem = getenv("AWS_LAMBDA_FUNCTION_MEMORY_SIZE");
+  const char *reload = getenv("LUA_HOT_RELOAD");
+  char *lua_dir = runtime_lua_dir();
+  struct lua_host_config cfg = {
+      .task_root = root_abs,
+      .runtime_lua_dir = lua_dir,
+      .handler = handler,
+      .memory_limit = runtime_loop_memory_limit(mem ? atol(mem) : 0),
+      .hot_reload = reload && strcmp(reload, "1") == 0,
+      .deadline_guard = 1,
+  };
+
+  int code;
+  if (event) {
+    code = local_invoke_run(event, &cfg, watch);
+  } else {
+    const char *api = getenv("AWS_LAMBDA_RUNTIME_API");
+    if (!api || !*api) {
+      fprintf(stderr, "bootstrap: AWS_LAMBDA_RUNTIME_API is not set; for a "
+                      "local run use --event FILE\n");
+      usage(stderr);
+      code = 2;
+    } else {
+      code = runtime_loop_run(api, &cfg);
+    }
+  }
+  free(lua_dir);
+  return code;
+}

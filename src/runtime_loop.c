@@ -1,0 +1,306 @@
+/* runtime_loop: init, then next -> invoke -> post until SIGTERM or a fatal
+ * platform error. See runtime_loop.h for the policy. */
+#include "runtime_loop.h"
+
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "runtime_api.h"
+
+#define LOOP_NEXT_RETRIES 3
+#define LOOP_BACKOFF_MS 100
+/* Deadline-Ms values below this are not epoch times: some local emulators
+ * send the function timeout ("5000") instead. */
+#define LOOP_EPOCH_MS_FLOOR 100000000000LL
+
+/* 1 while an invocation is in flight: SIGTERM then waits for it. */
+static volatile sig_atomic_t loop_busy;
+static volatile sig_atomic_t loop_terminate;
+
+/* Format "YYYY-MM-DDTHH:MM:SS.mmmZ" with arithmetic only (async-signal-safe).
+ * Days to civil date after Howard Hinnant's algorithm. */
+static size_t signal_safe_timestamp(char *out)
+{
+  struct timespec ts;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  long long secs = ts.tv_sec;
+  long long days = secs / 86400, rem = secs % 86400;
+  long long z = days + 719468, era = z / 146097;
+  long long doe = z - era * 146097;
+  long long yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+  long long doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+  long long mp = (5 * doy + 2) / 153;
+  long long d = doy - (153 * mp + 2) / 5 + 1;
+  long long m = mp < 10 ? mp + 3 : mp - 9;
+  long long y = yoe + era * 400 + (m <= 2);
+  long long parts[] = {y, m, d, rem / 3600, rem % 3600 / 60, rem % 60,
+                       ts.tv_nsec / 1000000};
+  static const int widths[] = {4, 2, 2, 2, 2, 2, 3};
+  static const char seps[] = "--T::.Z";
+  size_t n = 0;
+  for (int i = 0; i < 7; i++) {
+    for (int w = widths[i] - 1; w >= 0; w--) {
+      long long v = parts[i];
+      for (int k = 0; k < w; k++)
+        v /= 10;
+      out[n++] = (char)('0' + v % 10);
+    }
+    out[n++] = seps[i];
+  }
+  return n;
+}
+
+static void on_sigterm(int sig)
+{
+  (void)sig;
+  loop_terminate = 1;
+  if (loop_busy)
+    return; /* the loop exits after posting the invocation in flight */
+  /* Idle (waiting on /next): nothing is lost by leaving now. Only
+   * async-signal-safe calls from here on. */
+  char line[128];
+  size_t n = 0;
+  if (log_get_format() == LOG_FORMAT_JSON) {
+    static const char a[] = "{\"timestamp\":\"";
+    static const char b[] = "\",\"level\":\"INFO\",\"message\":\"SIGTERM "
+                            "received, shutting down\"}\n";
+    memcpy(line, a, sizeof(a) - 1);
+    n = sizeof(a) - 1;
+    n += signal_safe_timestamp(line + n);
+    memcpy(line + n, b, sizeof(b) - 1);
+    n += sizeof(b) - 1;
+  } else {
+    static const char b[] = "\tINFO\tSIGTERM received, shutting down\n";
+    n = signal_safe_timestamp(line);
+    memcpy(line + n, b, sizeof(b) - 1);
+    n += sizeof(b) - 1;
+  }
+  ssize_t w = write(STDERR_FILENO, line, n);
+  (void)w;
+  _exit(0);
+}
+
+static void install_signals(void)
+{
+  struct sigaction sa;
+  memset(&sa, 0, sizeof(sa));
+  sa.sa_handler = on_sigterm;
+  sigemptyset(&sa.sa_mask);
+  sigaction(SIGTERM, &sa, NULL);
+  sigaction(SIGINT, &sa, NULL);
+  /* A peer closing the socket must be an error from curl, not a kill. */
+  signal(SIGPIPE, SIG_IGN);
+}
+
+static void sleep_ms(long ms)
+{
+  struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+  while (nanosleep(&ts, &ts) != 0 && !loop_terminate) {
+  }
+}
+
+static long long now_ms(void)
+{
+  struct timespec ts;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+size_t runtime_loop_memory_limit(long memory_mb)
+{
+  if (memory_mb <= 0)
+    return 0;
+  /* Keep 40 MB plus 15% for the runtime itself: a 6 MB event body, its
+   * cJSON tree and the response buffer live outside the Lua heap. */
+  long long total = (long long)memory_mb << 20;
+  long long lua = total - total * 15 / 100 - (40LL << 20);
+  if (lua < (16LL << 20))
+    lua = 16LL << 20;
+  return (size_t)lua;
+}
+
+/* Post an init error and report; the caller exits non-zero. */
+static void report_init_error(struct runtime_api *api,
+                              const struct lua_host_result *res)
+{
+  long status = 0;
+  log_write(LOG_FATAL, "init failed: %s %s", res->error_type,
+            buf_cstr(&res->body));
+  int rc = runtime_api_post_init_error(api, res->error_type, res->body.data,
+                                       res->body.len, &status);
+  if (rc != RUNTIME_API_OK)
+    log_write(LOG_ERROR, "could not post /init/error (HTTP %ld): %s", status,
+              runtime_api_last_error(api));
+}
+
+/* Apply the POST policy. Returns 0 to carry on, 1 to exit non-zero. */
+static int post_outcome(struct runtime_api *api, const char *what, int rc,
+                        long status)
+{
+  if (rc == RUNTIME_API_OK)
+    return 0;
+  if (rc == RUNTIME_API_ETRANSPORT) {
+    log_write(LOG_ERROR, "posting the %s failed: %s", what,
+              runtime_api_last_error(api));
+    return 0; /* the next /next decides whether the API is gone */
+  }
+  if (status == 413) {
+    log_write(LOG_ERROR,
+              "the Runtime API refused the %s as too large (HTTP 413); this "
+              "invocation is over",
+              what);
+    return 0;
+  }
+  if (status >= 500) {
+    log_write(LOG_FATAL,
+              "the Runtime API answered HTTP %ld to the %s; exiting as "
+              "Lambda requires",
+              status, what);
+    return 1;
+  }
+  log_write(LOG_ERROR, "the Runtime API answered HTTP %ld to the %s", status,
+            what);
+  return 0;
+}
+
+/* Serve one event already fetched into 'inv'. Returns 0 to carry on, 1 to
+ * exit non-zero. */
+static int serve(struct runtime_api *api, struct lua_host **host,
+                 struct runtime_invocation *inv, struct lua_host_result *res)
+{
+  if (inv->has_trace_id)
+    setenv("_X_AMZN_TRACE_ID", buf_cstr(&inv->trace_id), 1);
+  else
+    unsetenv("_X_AMZN_TRACE_ID");
+  log_set_request_id(inv->request_id);
+  lua_host_reload_if_changed(host);
+
+  struct lua_host_context ctx = {
+      .request_id = inv->request_id,
+      .deadline_ms = inv->deadline_ms,
+      .invoked_function_arn = buf_cstr(&inv->function_arn),
+      .trace_id = inv->has_trace_id ? buf_cstr(&inv->trace_id) : NULL,
+      .client_context = buf_cstr(&inv->client_context),
+      .cognito_identity = buf_cstr(&inv->cognito_identity),
+  };
+  if (ctx.deadline_ms > 0 && ctx.deadline_ms < LOOP_EPOCH_MS_FLOOR)
+    ctx.deadline_ms += now_ms();
+
+  lua_host_invoke(*host, inv->body.data ? inv->body.data : "", inv->body.len,
+                  &ctx, res);
+  long status = 0;
+  int rc, fatal;
+  if (res->is_error) {
+    log_write(LOG_ERROR, "Invoke Error %s", buf_cstr(&res->body));
+    rc = runtime_api_post_error(api, inv->request_id, res->error_type,
+                                res->body.data, res->body.len, &status);
+    fatal = post_outcome(api, "error", rc, status);
+  } else {
+    rc = runtime_api_post_response(api, inv->request_id, res->body.data,
+                                   res->body.len, &status);
+    fatal = post_outcome(api, "response", rc, status);
+  }
+  log_set_request_id(NULL);
+  return fatal;
+}
+
+/* An event the runtime cannot take (over the body cap): answer it with an
+ * error so Lambda does not wait for the timeout. */
+static int refuse_event(struct runtime_api *api,
+                        const struct runtime_invocation *inv)
+{
+  char body[256];
+  snprintf(body, sizeof(body),
+           "{\"errorMessage\":\"event body is over the runtime's limit of %u "
+           "bytes\",\"errorType\":\"Runtime.EventTooLarge\",\"stackTrace\":[]}",
+           RUNTIME_API_MAX_EVENT);
+  log_set_request_id(inv->request_id);
+  log_write(LOG_ERROR, "event body over %u bytes refused",
+            RUNTIME_API_MAX_EVENT);
+  long status = 0;
+  int rc = runtime_api_post_error(api, inv->request_id, "Runtime.EventTooLarge",
+                                  body, strlen(body), &status);
+  log_set_request_id(NULL);
+  return post_outcome(api, "error", rc, status);
+}
+
+int runtime_loop_run(const char *endpoint, const struct lua_host_config *cfg)
+{
+  struct runtime_api *api = NULL;
+  struct lua_host *host = NULL;
+  struct runtime_invocation inv;
+  struct lua_host_result res;
+  int code = 1;
+
+  install_signals();
+  runtime_invocation_init(&inv);
+  lua_host_result_init(&res);
+  if (runtime_api_new(&api, endpoint) != 0) {
+    log_write(LOG_FATAL, "cannot set up the Runtime API client for %s",
+              endpoint);
+    goto out;
+  }
+  if (lua_host_new(&host, cfg, &res) != 0) {
+    report_init_error(api, &res);
+    goto out;
+  }
+  log_write(LOG_DEBUG, "handler %s loaded, waiting for events", cfg->handler);
+
+  int failures = 0;
+  for (;;) {
+    long status = 0;
+    loop_busy = 0;
+    if (loop_terminate) {
+      log_write(LOG_INFO, "SIGTERM received, shutting down");
+      code = 0;
+      goto out;
+    }
+    runtime_invocation_reset(&inv);
+    int rc = runtime_api_next(api, &inv, &status);
+    loop_busy = 1;
+    if (rc == RUNTIME_API_ETOOBIG && inv.request_id_valid) {
+      failures = 0;
+      if (refuse_event(api, &inv))
+        goto out;
+      continue;
+    }
+    if (rc != RUNTIME_API_OK) {
+      if (status >= 500) {
+        log_write(LOG_FATAL,
+                  "the Runtime API answered HTTP %ld to /next; exiting",
+                  status);
+        goto out;
+      }
+      if (++failures > LOOP_NEXT_RETRIES) {
+        log_write(LOG_FATAL, "giving up on /next after %d attempts: %s",
+                  failures, runtime_api_last_error(api));
+        goto out;
+      }
+      long backoff = LOOP_BACKOFF_MS << (failures - 1);
+      log_write(LOG_WARN, "/next failed (attempt %d, HTTP %ld): %s; retrying "
+                          "in %ld ms",
+                failures, status, runtime_api_last_error(api), backoff);
+      sleep_ms(backoff);
+      continue;
+    }
+    failures = 0;
+    if (!inv.request_id_valid) {
+      log_write(LOG_ERROR, "event without a usable "
+                           "Lambda-Runtime-Aws-Request-Id header skipped");
+      continue;
+    }
+    if (serve(api, &host, &inv, &res))
+      goto out;
+  }
+
+out:
+  lua_host_destroy(host);
+  lua_host_result_free(&res);
+  runtime_invocation_free(&inv);
+  runtime_api_destroy(api);
+  return code;
+}
