@@ -37,14 +37,19 @@ static void usage(FILE *out)
 }
 
 /* The runtime's own lua/ folder sits beside the binary, in the build tree
- * as in the zips. Returns a malloc'd path or NULL. */
-static char *runtime_lua_dir(void)
+ * as in the zips. The binary is found from argv[0] when it is a path: when
+ * the zips start it through their bundled dynamic loader, /proc/self/exe is
+ * the loader, but argv[0] is still the binary. Returns a malloc'd path or
+ * NULL. */
+static char *runtime_lua_dir(const char *argv0)
 {
   char exe[PATH_MAX];
-  ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-  if (n <= 0)
-    return NULL;
-  exe[n] = '\0';
+  if (!argv0 || !strchr(argv0, '/') || !realpath(argv0, exe)) {
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+    if (n <= 0)
+      return NULL;
+    exe[n] = '\0';
+  }
   char *slash = strrchr(exe, '/');
   if (!slash)
     return NULL;
@@ -108,7 +113,7 @@ int main(int argc, char **argv)
 
   const char *mem = getenv("AWS_LAMBDA_FUNCTION_MEMORY_SIZE");
   const char *reload = getenv("LUA_HOT_RELOAD");
-  char *lua_dir = runtime_lua_dir();
+  char *lua_dir = runtime_lua_dir(argv[0]);
   struct lua_host_config cfg = {
       .task_root = root_abs,
       .runtime_lua_dir = lua_dir,

@@ -1,0 +1,109 @@
+"""Docs stay true: every Lua block in the docs that names its file matches that
+file, every sh block's bootstrap command runs, and the handler examples of
+docs/handlers.md do what the page says."""
+import json
+import os
+import re
+import shlex
+import subprocess
+import unittest
+
+SRC = os.environ.get("LRT_SOURCE_DIR", os.path.join(os.path.dirname(__file__), "..", ".."))
+BOOTSTRAP = os.environ.get("LRT_BOOTSTRAP", os.path.join(SRC, "build", "bootstrap"))
+DOCS = [os.path.join(SRC, "README.md")] + sorted(
+    os.path.join(SRC, "docs", f) for f in os.listdir(os.path.join(SRC, "docs")) if f.endswith(".md"))
+
+BLOCK = re.compile(r"```(\w+)\n(.*?)```", re.S)
+
+
+def blocks(lang):
+    for path in DOCS:
+        with open(path, encoding="utf-8") as f:
+            text = f.read()
+        for m in BLOCK.finditer(text):
+            if m.group(1) == lang:
+                yield path, m.group(2)
+
+
+def run(args, env=None, stdin=None):
+    e = dict(os.environ)
+    e.pop("AWS_LAMBDA_RUNTIME_API", None)
+    e.update(env or {})
+    return subprocess.run([BOOTSTRAP] + args, cwd=SRC, env=e, input=stdin,
+                          capture_output=True, timeout=60)
+
+
+class DocBlocks(unittest.TestCase):
+    def test_lua_blocks_match_their_files(self):
+        named = 0
+        for doc, body in blocks("lua"):
+            first = body.splitlines()[0] if body else ""
+            m = re.match(r"-- file: (\S+)", first)
+            if not m:
+                continue
+            named += 1
+            path = os.path.join(SRC, m.group(1))
+            with self.subTest(doc=os.path.basename(doc), file=m.group(1)):
+                self.assertTrue(os.path.exists(path), f"{m.group(1)} named in {doc} does not exist")
+                with open(path, encoding="utf-8") as f:
+                    self.assertEqual(f.read(), body, f"{m.group(1)} differs from its block in {doc}")
+        self.assertGreater(named, 3)
+
+    def test_bootstrap_commands_in_sh_blocks_run(self):
+        ran = 0
+        for doc, body in blocks("sh"):
+            for line in body.splitlines():
+                line = line.strip()
+                if not line.startswith("build/bootstrap --event"):
+                    continue
+                ran += 1
+                args = shlex.split(line)[1:]
+                with self.subTest(doc=os.path.basename(doc), cmd=line):
+                    r = run(args)
+                    # 0 (response) or 1 (a documented handler error), never
+                    # a usage/init error or a crash.
+                    self.assertIn(r.returncode, (0, 1), r.stderr.decode())
+                    json.loads(r.stdout.decode().strip().splitlines()[-1])
+        self.assertGreater(ran, 0)
+
+
+class HandlerExamples(unittest.TestCase):
+    def last_json(self, r):
+        return json.loads(r.stdout.decode().strip().splitlines()[-1])
+
+    def test_custom_example(self):
+        r = run(["--event", "examples/handlers/custom/event.json",
+                 "--root", "examples/handlers/custom", "--handler", "handler"])
+        self.assertEqual(r.returncode, 0, r.stderr)
+        lines = r.stdout.decode().strip().splitlines()
+        self.assertRegex(lines[0], r"^request [0-9a-f-]{36} for world$")
+        body = json.loads(lines[-1])
+        self.assertEqual(body, {"greeting": "hello world", "invocations": 1,
+                                "tags": [], "remaining_ms_positive": True})
+        self.assertIn('"tags":[]', lines[-1])
+
+    def test_errors_example_typed_and_plain(self):
+        r = run(["--event", "examples/handlers/errors/event.json",
+                 "--root", "examples/handlers/errors", "--handler", "handler"])
+        self.assertEqual(r.returncode, 1, r.stderr)
+        err = self.last_json(r)
+        self.assertEqual(err["errorType"], "Orders.Invalid")
+        self.assertEqual(err["errorMessage"], "order A-17 has no items")
+        self.assertIsInstance(err["stackTrace"], list)
+        self.assertTrue(all(isinstance(s, str) for s in err["stackTrace"]))
+        r = run(["--event", "-", "--root", "examples/handlers/errors"], stdin=b'{"kind":"plain"}')
+        self.assertEqual(r.returncode, 1)
+        err = self.last_json(r)
+        self.assertEqual(err["errorType"], "Lua.RuntimeError")
+        self.assertRegex(err["errorMessage"], r"handler\.lua:\d+: something went wrong$")
+
+    def test_module_function_example(self):
+        r = run(["--event", "examples/handlers/modfunc/event.json",
+                 "--root", "examples/handlers/modfunc", "--handler", "app.handle"],
+                env={"AWS_LAMBDA_FUNCTION_NAME": "orders"})
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(self.last_json(r), {"source": "aws:kafka", "function_name": "orders"})
+
+
+if __name__ == "__main__":
+    unittest.main()
