@@ -7,9 +7,9 @@
  * traceback } that error_body_build() turns into Lambda's error shape.
  *
  * C-owned memory never lives across a raise: the event's cJSON tree is parsed
- * here, handed to the protected call as light userdata, and deleted after
- * lua_pcall returns on both paths. The response is written into the caller's
- * long-lived buffer.
+ * here into the host's arena (see arena.h), handed to the protected call as
+ * light userdata, and released by one arena reset after lua_pcall returns on
+ * both paths. The response is written into the caller's long-lived buffer.
  *
  * Collaborators: lua_router (routes), json_lua (plain JSON and responses),
  * event_kafka (Kafka events), lua_log (log module, print), log (our lines). */
@@ -25,6 +25,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "arena.h"
 #include "event_kafka.h"
 #include "json_lua.h"
 #include "log.h"
@@ -74,6 +75,7 @@ struct lua_host {
   struct script_stamp *scripts;
   size_t nscripts;
   long long deadline_ms; /* of the running invocation, for the hook */
+  struct arena arena;    /* the event's cJSON tree, reset per invocation */
 };
 
 /* ==== Allocation ==== */
@@ -513,6 +515,7 @@ static int host_build(struct lua_host **out, const struct lua_host_config *cfg,
   struct lua_host *h = calloc(1, sizeof(*h));
   if (!h)
     goto oom;
+  arena_init(&h->arena);
   h->cfg = *cfg;
   h->task_root = dup_or_null(cfg->task_root ? cfg->task_root : ".");
   h->runtime_lua_dir = dup_or_null(cfg->runtime_lua_dir);
@@ -567,6 +570,7 @@ void lua_host_destroy(struct lua_host *h)
     return;
   if (h->L)
     lua_close(h->L);
+  arena_free(&h->arena);
   for (size_t i = 0; i < h->nscripts; i++)
     free(h->scripts[i].path);
   free(h->scripts);
@@ -729,13 +733,13 @@ int lua_host_invoke(struct lua_host *h, const char *event, size_t len,
     error_body_build(res, "Runtime.InvalidEvent", msg, sizeof(msg) - 1, NULL);
     return 0;
   }
-  const char *end = NULL;
-  cJSON *tree = cJSON_ParseWithLengthOpts(event, len, &end, 0);
+  size_t at = 0;
+  cJSON *tree = arena_parse_json(&h->arena, event, len, &at);
   if (!tree) {
     char msg[128];
-    long long at = end ? (long long)(end - event) : 0;
+    arena_reset(&h->arena);
     snprintf(msg, sizeof(msg),
-             "event is not valid JSON (parse error at byte %lld of %zu)", at,
+             "event is not valid JSON (parse error at byte %zu of %zu)", at,
              len);
     error_body_build(res, "Runtime.InvalidEvent", msg, strlen(msg), NULL);
     return 0;
@@ -748,7 +752,7 @@ int lua_host_invoke(struct lua_host *h, const char *event, size_t len,
   int status = host_pcall(h->L, invoke_protected, &args);
   lua_sethook(h->L, NULL, 0, 0);
   h->deadline_ms = 0;
-  cJSON_Delete(tree);
+  arena_reset(&h->arena); /* the tree is gone; never cJSON_Delete it */
   if (status != LUA_OK)
     error_from_status(h, status, "Lua.RuntimeError", res);
   return 0;

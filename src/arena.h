@@ -1,0 +1,43 @@
+/* arena: a bump allocator for one invocation's cJSON tree.
+ *
+ * Parsing a 6 MB event with cJSON makes tens of thousands of small
+ * allocations; freeing them node by node costs as much again. Parsed into an
+ * arena, the tree costs a pointer bump per node and is freed by one reset,
+ * and, because the arena belongs to the long-lived host rather than to the
+ * call, a Lua error raised while the tree is in use cannot leak it. The
+ * chunks are kept across invocations (up to ARENA_KEEP bytes) so a warm
+ * process does not go back to malloc for every event.
+ *
+ * cJSON's hooks are global and carry no user pointer, so arena_parse_json()
+ * installs them only for the duration of one parse. Knows cJSON, not Lua. */
+#ifndef LRT_ARENA_H
+#define LRT_ARENA_H
+
+#include <stddef.h>
+
+#include <cjson/cJSON.h>
+
+/* Memory kept for reuse after arena_reset(). */
+#define ARENA_KEEP (8u * 1024u * 1024u)
+
+struct arena_chunk;
+
+struct arena {
+  struct arena_chunk *head; /* the chunk being filled, newest first */
+  size_t used;              /* bytes handed out since the last reset */
+};
+
+void arena_init(struct arena *a);
+
+/* Forget every allocation (the memory is kept for reuse, up to ARENA_KEEP). */
+void arena_reset(struct arena *a);
+
+void arena_free(struct arena *a);
+
+/* Parse 'len' bytes of JSON into the arena. Returns the tree, valid until the
+ * next arena_reset(); never pass it to cJSON_Delete. On a parse error returns
+ * NULL and sets *error_at to the byte offset where parsing stopped. */
+cJSON *arena_parse_json(struct arena *a, const char *text, size_t len,
+                        size_t *error_at);
+
+#endif
