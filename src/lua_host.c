@@ -6,10 +6,11 @@
  * number, userdata) comes back as one normalised table { type, message,
  * traceback } that error_body_build() turns into Lambda's error shape.
  *
- * C-owned memory never lives across a raise: the event's cJSON tree is parsed
- * here into the host's arena (see arena.h), handed to the protected call as
- * light userdata, and released by one arena reset after lua_pcall returns on
- * both paths. The response is written into the caller's long-lived buffer.
+ * C-owned memory never lives across a raise: inside the protected call, a
+ * Kafka event is read straight from the body text (kafka_scan), and any
+ * other is parsed by cJSON into the host's arena (see arena.h), released by
+ * one arena reset after lua_pcall returns on both paths. Buffers (scratch,
+ * response) belong to the long-lived host or caller.
  *
  * Collaborators: lua_router (routes), json_lua (plain JSON and responses),
  * event_kafka (Kafka events), lua_log (log module, print), log (our lines). */
@@ -27,6 +28,7 @@
 
 #include "arena.h"
 #include "event_kafka.h"
+#include "kafka_scan.h"
 #include "json_lua.h"
 #include "log.h"
 #include "lrt_error.h"
@@ -39,6 +41,8 @@
 /* The response buffer may pass Lambda's limit so the error can say by how
  * much; past this the encoder stops. */
 #define HOST_MAX_RESPONSE_BUF (64u * 1024u * 1024u)
+/* Biggest single key, value or header decoded on the fast path. */
+#define HOST_MAX_SCRATCH (16u * 1024u * 1024u)
 /* Longest message kept in an error body. */
 #define HOST_MAX_ERROR_MESSAGE 8192
 /* Instructions between two deadline checks: cheap next to the work done. */
@@ -76,6 +80,7 @@ struct lua_host {
   size_t nscripts;
   long long deadline_ms; /* of the running invocation, for the hook */
   struct arena arena;    /* the event's cJSON tree, reset per invocation */
+  struct buf scratch;    /* decoded bytes on their way into Lua strings */
 };
 
 /* ==== Allocation ==== */
@@ -516,6 +521,7 @@ static int host_build(struct lua_host **out, const struct lua_host_config *cfg,
   if (!h)
     goto oom;
   arena_init(&h->arena);
+  buf_init(&h->scratch, HOST_MAX_SCRATCH);
   h->cfg = *cfg;
   h->task_root = dup_or_null(cfg->task_root ? cfg->task_root : ".");
   h->runtime_lua_dir = dup_or_null(cfg->runtime_lua_dir);
@@ -571,6 +577,7 @@ void lua_host_destroy(struct lua_host *h)
   if (h->L)
     lua_close(h->L);
   arena_free(&h->arena);
+  buf_free(&h->scratch);
   for (size_t i = 0; i < h->nscripts; i++)
     free(h->scripts[i].path);
   free(h->scripts);
@@ -591,7 +598,8 @@ static long long now_ms(void)
 
 struct invoke_args {
   struct lua_host *host;
-  const cJSON *event;
+  const char *event;
+  size_t len;
   const struct lua_host_context *ctx;
   struct lua_host_result *res;
 };
@@ -691,11 +699,36 @@ static void deadline_hook(lua_State *L, lua_Debug *ar)
                     (int)(left > 0 ? left : 0));
 }
 
+/* Push the event as the handler will see it; returns nonzero for Kafka.
+ * Kafka events take kafka_scan's one-pass reader; whatever it declines
+ * (other events, unusual or malformed Kafka events) is parsed by cJSON into
+ * the host's arena and decoded by event_kafka or json_lua, which word the
+ * errors. Stack effect: [-0, +1, e]. */
+static int push_event(lua_State *L, struct invoke_args *a, int catch_all)
+{
+  struct lua_host *h = a->host;
+  if (!catch_all &&
+      kafka_scan_push(L, a->event, a->len, &h->scratch) == KAFKA_SCAN_PUSHED)
+    return 1;
+  size_t at = 0;
+  cJSON *tree = arena_parse_json(&h->arena, a->event, a->len, &at);
+  if (!tree)
+    return lrt_error_raise(L, "Runtime.InvalidEvent",
+                           "event is not valid JSON (parse error at byte %I "
+                           "of %I)",
+                           (lua_Integer)at, (lua_Integer)a->len);
+  int kafka = event_kafka_is_kafka(tree);
+  if (kafka && !catch_all)
+    event_kafka_push(L, tree);
+  else
+    json_lua_push(L, tree);
+  return kafka;
+}
+
 static int invoke_protected(lua_State *L)
 {
   struct invoke_args *a = lua_touserdata(L, 1);
-  const cJSON *event = a->event;
-  int kafka = event_kafka_is_kafka(event);
+  int kafka = push_event(L, a, router_has_catch_all(L));
   router_push_handler(L, kafka ? ROUTER_KAFKA : ROUTER_CUSTOM);
   if (lua_isnil(L, -1))
     return lrt_error_raise(
@@ -703,10 +736,7 @@ static int invoke_protected(lua_State *L)
         "no handler found for event type '%s': register one with "
         "require(\"router\").%s(fn)",
         kafka ? "kafka" : "custom", kafka ? "kafka" : "custom");
-  if (kafka && !router_has_catch_all(L))
-    event_kafka_push(L, event);
-  else
-    json_lua_push(L, event);
+  lua_insert(L, -2); /* stack: handler event */
   push_context(L, a->ctx);
   if (a->host->cfg.deadline_guard && a->host->deadline_ms)
     lua_sethook(L, deadline_hook, LUA_MASKCOUNT, HOST_DEADLINE_HOOK_COUNT);
@@ -733,26 +763,15 @@ int lua_host_invoke(struct lua_host *h, const char *event, size_t len,
     error_body_build(res, "Runtime.InvalidEvent", msg, sizeof(msg) - 1, NULL);
     return 0;
   }
-  size_t at = 0;
-  cJSON *tree = arena_parse_json(&h->arena, event, len, &at);
-  if (!tree) {
-    char msg[128];
-    arena_reset(&h->arena);
-    snprintf(msg, sizeof(msg),
-             "event is not valid JSON (parse error at byte %zu of %zu)", at,
-             len);
-    error_body_build(res, "Runtime.InvalidEvent", msg, strlen(msg), NULL);
-    return 0;
-  }
   struct lua_host_context local = *ctx;
   if (!local.deadline_ms)
     local.deadline_ms = now_ms() + HOST_DEFAULT_TIMEOUT_MS;
   h->deadline_ms = local.deadline_ms;
-  struct invoke_args args = {h, tree, &local, res};
+  struct invoke_args args = {h, event, len, &local, res};
   int status = host_pcall(h->L, invoke_protected, &args);
   lua_sethook(h->L, NULL, 0, 0);
   h->deadline_ms = 0;
-  arena_reset(&h->arena); /* the tree is gone; never cJSON_Delete it */
+  arena_reset(&h->arena); /* a tree, if any, is gone: never cJSON_Delete */
   if (status != LUA_OK)
     error_from_status(h, status, "Lua.RuntimeError", res);
   return 0;

@@ -1,0 +1,618 @@
+/* kafka_scan: one pass from a Kafka event's JSON text to its Lua table.
+ * See kafka_scan.h. Every helper returns 1 on success and 0 to decline; a
+ * decline anywhere unwinds to kafka_scan_push(), which restores the stack.
+ * The tables built here must equal event_kafka.c's field for field. */
+#include "kafka_scan.h"
+
+#include <lauxlib.h>
+#include <string.h>
+
+#include "base64.h"
+
+/* cJSON keeps numbers as doubles, exact up to 2^53: past that the reference
+ * path rounds, so the fast path declines rather than disagree. */
+#define SCAN_INT_MAX 9007199254740992ULL
+/* Nesting of values the reader skips (fields it does not know). */
+#define SCAN_MAX_SKIP_DEPTH 32
+/* Stack slots at the deepest point: event, records, map key, record, headers,
+ * header table, value, name, plus luaL_Buffer-free room for Lua itself. */
+#define SCAN_STACK_NEED 16
+
+struct scan {
+  const char *p;
+  const char *end;
+  lua_State *L;
+  struct buf *scratch;
+};
+
+/* ==== Lexing ==== */
+
+/* cJSON skips every byte up to and including the space as whitespace. */
+static void ws(struct scan *s)
+{
+  while (s->p < s->end && (unsigned char)*s->p <= 32)
+    s->p++;
+}
+
+static int eat(struct scan *s, char c)
+{
+  ws(s);
+  if (s->p < s->end && *s->p == c) {
+    s->p++;
+    return 1;
+  }
+  return 0;
+}
+
+static int eat_null(struct scan *s)
+{
+  ws(s);
+  if (s->end - s->p >= 4 && memcmp(s->p, "null", 4) == 0) {
+    s->p += 4;
+    return 1;
+  }
+  return 0;
+}
+
+/* The raw text between quotes; escapes are not resolved, so callers either
+ * check for them (str) or feed a decoder that rejects them (base64). */
+static int raw_str(struct scan *s, const char **out, size_t *len)
+{
+  ws(s);
+  if (s->p >= s->end || *s->p != '"')
+    return 0;
+  const char *start = s->p + 1;
+  const char *q = memchr(start, '"', (size_t)(s->end - start));
+  if (!q)
+    return 0;
+  *out = start;
+  *len = (size_t)(q - start);
+  s->p = q + 1;
+  return 1;
+}
+
+/* A string with no escapes and no control characters. */
+static int str(struct scan *s, const char **out, size_t *len)
+{
+  if (!raw_str(s, out, len))
+    return 0;
+  for (size_t i = 0; i < *len; i++) {
+    unsigned char c = (unsigned char)(*out)[i];
+    if (c == '\\' || c < 0x20)
+      return 0;
+  }
+  return 1;
+}
+
+static int is_digit(char c)
+{
+  return c >= '0' && c <= '9';
+}
+
+/* A JSON integer: no fraction, no exponent, no leading zeros, |v| <= 2^53. */
+static int integer(struct scan *s, lua_Integer *v)
+{
+  ws(s);
+  const char *p = s->p;
+  int neg = 0;
+  if (p < s->end && *p == '-') {
+    neg = 1;
+    p++;
+  }
+  if (p >= s->end || !is_digit(*p))
+    return 0;
+  if (*p == '0' && p + 1 < s->end && is_digit(p[1]))
+    return 0;
+  unsigned long long acc = 0;
+  int digits = 0;
+  while (p < s->end && is_digit(*p)) {
+    if (++digits > 16)
+      return 0;
+    acc = acc * 10 + (unsigned long long)(*p - '0');
+    p++;
+  }
+  if (p < s->end && (*p == '.' || *p == 'e' || *p == 'E'))
+    return 0;
+  if (acc > SCAN_INT_MAX)
+    return 0;
+  *v = neg ? -(lua_Integer)acc : (lua_Integer)acc;
+  s->p = p;
+  return 1;
+}
+
+static int skip_value(struct scan *s, int depth);
+
+/* A strict JSON number (what every JSON encoder writes). */
+static int skip_number(struct scan *s)
+{
+  const char *p = s->p;
+  if (p < s->end && *p == '-')
+    p++;
+  if (p >= s->end || !is_digit(*p))
+    return 0;
+  if (*p == '0' && p + 1 < s->end && is_digit(p[1]))
+    return 0;
+  while (p < s->end && is_digit(*p))
+    p++;
+  if (p < s->end && *p == '.') {
+    p++;
+    if (p >= s->end || !is_digit(*p))
+      return 0;
+    while (p < s->end && is_digit(*p))
+      p++;
+  }
+  if (p < s->end && (*p == 'e' || *p == 'E')) {
+    p++;
+    if (p < s->end && (*p == '+' || *p == '-'))
+      p++;
+    if (p >= s->end || !is_digit(*p))
+      return 0;
+    while (p < s->end && is_digit(*p))
+      p++;
+  }
+  s->p = p;
+  return 1;
+}
+
+static int skip_literal(struct scan *s, const char *lit, size_t n)
+{
+  if ((size_t)(s->end - s->p) < n || memcmp(s->p, lit, n) != 0)
+    return 0;
+  s->p += n;
+  return 1;
+}
+
+/* Skip any JSON value (a field the decoder does not use). */
+static int skip_value(struct scan *s, int depth)
+{
+  const char *text;
+  size_t len;
+  if (depth > SCAN_MAX_SKIP_DEPTH)
+    return 0;
+  ws(s);
+  if (s->p >= s->end)
+    return 0;
+  switch (*s->p) {
+  case '"':
+    return str(s, &text, &len);
+  case '{':
+    s->p++;
+    if (eat(s, '}'))
+      return 1;
+    do {
+      if (!str(s, &text, &len) || !eat(s, ':') || !skip_value(s, depth + 1))
+        return 0;
+    } while (eat(s, ','));
+    return eat(s, '}');
+  case '[':
+    s->p++;
+    if (eat(s, ']'))
+      return 1;
+    do {
+      if (!skip_value(s, depth + 1))
+        return 0;
+    } while (eat(s, ','));
+    return eat(s, ']');
+  case 't':
+    return skip_literal(s, "true", 4);
+  case 'f':
+    return skip_literal(s, "false", 5);
+  case 'n':
+    return skip_literal(s, "null", 4);
+  default:
+    return skip_number(s);
+  }
+}
+
+static int key_is(const char *key, size_t len, const char *want)
+{
+  size_t n = strlen(want);
+  return len == n && memcmp(key, want, n) == 0;
+}
+
+/* ==== Values ==== */
+
+/* Push the bytes of a base64 string. */
+static int push_base64(struct scan *s)
+{
+  const char *text;
+  size_t len, out_len = 0, bad = 0;
+  if (!raw_str(s, &text, &len))
+    return 0;
+  if (buf_reserve(s->scratch, base64_decoded_max(len)) != BUF_OK)
+    return 0;
+  unsigned char *out = (unsigned char *)s->scratch->data;
+  /* The decoder's strict alphabet also rejects any escape or control
+   * character, so the raw text needs no other check. */
+  if (base64_decode(text, len, out, &out_len, &bad) != 0)
+    return 0;
+  lua_pushlstring(s->L, (const char *)out, out_len);
+  return 1;
+}
+
+/* Push the bytes of a header value: a JSON array of Java (signed) bytes. */
+static int push_byte_array(struct scan *s)
+{
+  size_t n = 0;
+  if (!eat(s, '['))
+    return 0;
+  if (!eat(s, ']')) {
+    do {
+      lua_Integer v;
+      if (!integer(s, &v) || v < -128 || v > 255)
+        return 0;
+      if (n == s->scratch->cap || s->scratch->cap - n < 2) {
+        /* Grow by reserving relative to len 0: 'n' bytes are in use. */
+        s->scratch->len = n;
+        int rc = buf_reserve(s->scratch, 64 + n);
+        s->scratch->len = 0;
+        if (rc != BUF_OK)
+          return 0;
+      }
+      s->scratch->data[n++] = (char)(unsigned char)(v & 0xFF);
+    } while (eat(s, ','));
+    if (!eat(s, ']'))
+      return 0;
+  }
+  lua_pushlstring(s->L, n ? s->scratch->data : "", n);
+  return 1;
+}
+
+/* headers: [ {name: [bytes]}, ... ] onto the record at 't'. Any other form
+ * (the simplified {key, value}, base64 strings, null values) declines. */
+static int set_headers(struct scan *s, int t)
+{
+  lua_State *L = s->L;
+  if (eat_null(s)) {
+    lua_createtable(L, 0, 0);
+    lua_setfield(L, t, "headers");
+    return 1;
+  }
+  if (!eat(s, '['))
+    return 0;
+  lua_createtable(L, 2, 0);
+  int h = lua_gettop(L);
+  lua_Integer n = 0;
+  if (!eat(s, ']')) {
+    do {
+      const char *name;
+      size_t name_len;
+      if (!eat(s, '{') || !str(s, &name, &name_len) || !eat(s, ':'))
+        return 0;
+      lua_createtable(L, 0, 2);
+      lua_pushlstring(L, name, name_len);
+      lua_setfield(L, -2, "key");
+      if (!push_byte_array(s))
+        return 0;
+      lua_setfield(L, -2, "value");
+      lua_rawseti(L, h, ++n);
+      if (!eat(s, '}'))
+        return 0;
+    } while (eat(s, ','));
+    if (!eat(s, ']'))
+      return 0;
+  }
+  lua_setfield(L, t, "headers");
+  return 1;
+}
+
+/* keySchemaMetadata / valueSchemaMetadata onto the record at 't'. */
+static int set_schema(struct scan *s, int t, const char *field)
+{
+  lua_State *L = s->L;
+  if (eat_null(s))
+    return 1;
+  if (!eat(s, '{'))
+    return 0;
+  lua_createtable(L, 0, 2);
+  int m = lua_gettop(L);
+  int seen_format = 0, seen_id = 0;
+  if (!eat(s, '}')) {
+    do {
+      const char *key, *text;
+      size_t key_len, len;
+      lua_Integer v;
+      if (!str(s, &key, &key_len) || !eat(s, ':'))
+        return 0;
+      if (key_is(key, key_len, "dataFormat")) {
+        if (seen_format++)
+          return 0;
+        if (eat_null(s))
+          continue;
+        if (!str(s, &text, &len))
+          return 0;
+        lua_pushlstring(L, text, len);
+        lua_setfield(L, m, "data_format");
+      } else if (key_is(key, key_len, "schemaId")) {
+        if (seen_id++)
+          return 0;
+        if (eat_null(s))
+          continue;
+        ws(s);
+        if (s->p < s->end && *s->p == '"') {
+          if (!str(s, &text, &len))
+            return 0;
+          lua_pushlstring(L, text, len);
+        } else {
+          if (!integer(s, &v))
+            return 0;
+          lua_pushinteger(L, v);
+        }
+        lua_setfield(L, m, "schema_id");
+      } else if (!skip_value(s, 1)) {
+        return 0;
+      }
+    } while (eat(s, ','));
+    if (!eat(s, '}'))
+      return 0;
+  }
+  lua_setfield(L, t, field);
+  return 1;
+}
+
+enum {
+  F_TOPIC = 1 << 0,
+  F_PARTITION = 1 << 1,
+  F_OFFSET = 1 << 2,
+  F_TIMESTAMP = 1 << 3,
+  F_TIMESTAMP_TYPE = 1 << 4,
+  F_KEY = 1 << 5,
+  F_VALUE = 1 << 6,
+  F_HEADERS = 1 << 7,
+  F_KEY_SCHEMA = 1 << 8,
+  F_VALUE_SCHEMA = 1 << 9
+};
+
+/* One field of a record onto the table at 't'; 'seen' catches duplicates
+ * (cJSON would use the first, this reader the last: decline instead). */
+static int record_field(struct scan *s, int t, const char *key, size_t len,
+                        int *seen)
+{
+  lua_State *L = s->L;
+  const char *text;
+  size_t n;
+  lua_Integer v;
+  int f = 0;
+  /* Dispatch on length first: one compare for most fields. */
+  if (key_is(key, len, "topic"))
+    f = F_TOPIC;
+  else if (key_is(key, len, "partition"))
+    f = F_PARTITION;
+  else if (key_is(key, len, "offset"))
+    f = F_OFFSET;
+  else if (key_is(key, len, "timestamp"))
+    f = F_TIMESTAMP;
+  else if (key_is(key, len, "timestampType"))
+    f = F_TIMESTAMP_TYPE;
+  else if (key_is(key, len, "key"))
+    f = F_KEY;
+  else if (key_is(key, len, "value"))
+    f = F_VALUE;
+  else if (key_is(key, len, "headers"))
+    f = F_HEADERS;
+  else if (key_is(key, len, "keySchemaMetadata"))
+    f = F_KEY_SCHEMA;
+  else if (key_is(key, len, "valueSchemaMetadata"))
+    f = F_VALUE_SCHEMA;
+  else
+    return skip_value(s, 1);
+  if (*seen & f)
+    return 0;
+  *seen |= f;
+
+  switch (f) {
+  case F_TOPIC:
+    if (!str(s, &text, &n))
+      return 0;
+    lua_pushlstring(L, text, n);
+    lua_setfield(L, t, "topic");
+    return 1;
+  case F_PARTITION:
+  case F_OFFSET:
+    if (!integer(s, &v))
+      return 0;
+    lua_pushinteger(L, v);
+    lua_setfield(L, t, f == F_OFFSET ? "offset" : "partition");
+    return 1;
+  case F_TIMESTAMP:
+    if (eat_null(s))
+      return 1;
+    if (!integer(s, &v))
+      return 0;
+    lua_pushinteger(L, v);
+    lua_setfield(L, t, "timestamp");
+    return 1;
+  case F_TIMESTAMP_TYPE:
+    if (eat_null(s))
+      return 1;
+    if (!str(s, &text, &n))
+      return 0;
+    lua_pushlstring(L, text, n);
+    lua_setfield(L, t, "timestamp_type");
+    return 1;
+  case F_KEY:
+  case F_VALUE:
+    if (eat_null(s))
+      return 1;
+    if (!push_base64(s))
+      return 0;
+    lua_setfield(L, t, f == F_KEY ? "key" : "value");
+    return 1;
+  case F_HEADERS:
+    return set_headers(s, t);
+  case F_KEY_SCHEMA:
+    return set_schema(s, t, "key_schema_metadata");
+  default:
+    return set_schema(s, t, "value_schema_metadata");
+  }
+}
+
+/* Push one record; the map key string is at absolute index 'key_idx'. */
+static int push_record(struct scan *s, int key_idx)
+{
+  lua_State *L = s->L;
+  int seen = 0;
+  if (!eat(s, '{'))
+    return 0;
+  lua_createtable(L, 0, 11);
+  int t = lua_gettop(L);
+  do {
+    const char *key;
+    size_t len;
+    if (!str(s, &key, &len) || !eat(s, ':'))
+      return 0;
+    if (!record_field(s, t, key, len, &seen))
+      return 0;
+  } while (eat(s, ','));
+  if (!eat(s, '}'))
+    return 0;
+  /* Records without these are errors the reference path words precisely. */
+  if ((seen & (F_TOPIC | F_PARTITION | F_OFFSET)) !=
+      (F_TOPIC | F_PARTITION | F_OFFSET))
+    return 0;
+  if (!(seen & F_HEADERS)) {
+    lua_createtable(L, 0, 0);
+    lua_setfield(L, t, "headers");
+  }
+  lua_pushvalue(L, key_idx); /* one string shared by the partition */
+  lua_setfield(L, t, "topic_partition");
+  return 1;
+}
+
+/* records: { "<topic>-<partition>": [ record, ... ], ... } onto 'ev'. */
+static int set_records(struct scan *s, int ev)
+{
+  lua_State *L = s->L;
+  if (!eat(s, '{'))
+    return 0;
+  /* A first guess at the count from the size: growing is cheap, and the
+   * table is the same either way. */
+  size_t guess = (size_t)(s->end - s->p) / 512;
+  lua_createtable(L, guess > 100000 ? 100000 : (int)guess, 0);
+  int arr = lua_gettop(L);
+  lua_Integer n = 0;
+  if (!eat(s, '}')) {
+    do {
+      const char *key;
+      size_t len;
+      if (!str(s, &key, &len) || !eat(s, ':') || !eat(s, '['))
+        return 0;
+      lua_pushlstring(L, key, len);
+      int key_idx = lua_gettop(L);
+      if (!eat(s, ']')) {
+        do {
+          if (!push_record(s, key_idx))
+            return 0;
+          lua_rawseti(L, arr, ++n);
+        } while (eat(s, ','));
+        if (!eat(s, ']'))
+          return 0;
+      }
+      lua_pop(L, 1); /* map key */
+    } while (eat(s, ','));
+    if (!eat(s, '}'))
+      return 0;
+  }
+  lua_setfield(L, ev, "records");
+  return 1;
+}
+
+/* An optional top-level string (eventSourceArn, bootstrapServers). */
+static int set_opt_string(struct scan *s, int ev, const char *field)
+{
+  const char *text;
+  size_t len;
+  if (eat_null(s))
+    return 1;
+  if (!str(s, &text, &len))
+    return 0;
+  lua_pushlstring(s->L, text, len);
+  lua_setfield(s->L, ev, field);
+  return 1;
+}
+
+/* eventSource onto 'ev', or 0 when it is not one of Kafka's spellings. */
+static int set_event_source(struct scan *s, int ev)
+{
+  const char *source;
+  size_t len;
+  if (!str(s, &source, &len))
+    return 0;
+  if (key_is(source, len, "aws:kafka"))
+    lua_pushliteral(s->L, "aws:kafka");
+  else if (key_is(source, len, "SelfManagedKafka") ||
+           key_is(source, len, "aws:SelfManagedKafka"))
+    lua_pushliteral(s->L, "SelfManagedKafka");
+  else
+    return 0;
+  lua_setfield(s->L, ev, "event_source");
+  return 1;
+}
+
+/* Nonzero when the text may hold a Kafka eventSource at all: a cheap test
+ * before building tables for an event whose eventSource is not first. */
+static int mentions_kafka(const struct scan *s)
+{
+  const char *p = s->p;
+  while ((p = memchr(p, '"', (size_t)(s->end - p))) != NULL) {
+    if (p - s->p >= 5 && memcmp(p - 4, "afka", 4) == 0 &&
+        (p[-5] == 'K' || p[-5] == 'k'))
+      return 1;
+    p++;
+  }
+  return 0;
+}
+
+static int scan_event(struct scan *s)
+{
+  lua_State *L = s->L;
+  const char *key;
+  size_t key_len;
+  if (!eat(s, '{'))
+    return 0;
+  lua_createtable(L, 0, 4);
+  int ev = lua_gettop(L);
+  int seen_source = 0, seen_arn = 0, seen_servers = 0, seen_records = 0;
+  int first = 1;
+  do {
+    if (!str(s, &key, &key_len) || !eat(s, ':'))
+      return 0;
+    int is_source = key_is(key, key_len, "eventSource");
+    /* Lambda's events start with eventSource or (captured from MSK) keep
+     * their keys sorted; either way decide early for non-Kafka events. */
+    if (first && !is_source && !mentions_kafka(s))
+      return 0;
+    first = 0;
+    int ok;
+    if (is_source)
+      ok = !seen_source++ && set_event_source(s, ev);
+    else if (key_is(key, key_len, "eventSourceArn"))
+      ok = !seen_arn++ && set_opt_string(s, ev, "event_source_arn");
+    else if (key_is(key, key_len, "bootstrapServers"))
+      ok = !seen_servers++ && set_opt_string(s, ev, "bootstrap_servers");
+    else if (key_is(key, key_len, "records"))
+      ok = !seen_records++ && set_records(s, ev);
+    else
+      ok = skip_value(s, 1);
+    if (!ok)
+      return 0;
+  } while (eat(s, ','));
+  if (!eat(s, '}') || !seen_records || !seen_source)
+    return 0;
+  ws(s);
+  return s->p == s->end; /* trailing bytes: let the general path judge */
+}
+
+int kafka_scan_push(lua_State *L, const char *json, size_t len,
+                    struct buf *scratch)
+{
+  luaL_checkstack(L, SCAN_STACK_NEED, "Kafka event");
+  int base = lua_gettop(L);
+  struct scan s = {json, json + len, L, scratch};
+  if (scan_event(&s)) {
+    lua_settop(L, base + 1); /* the event */
+    return KAFKA_SCAN_PUSHED;
+  }
+  lua_settop(L, base);
+  return KAFKA_SCAN_DECLINED;
+}

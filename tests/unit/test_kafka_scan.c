@@ -1,0 +1,220 @@
+/* test_kafka_scan: the fast path (kafka_scan) against the reference decoder
+ * (cJSON + event_kafka).
+ *
+ * For every fixture under tests/fixtures/kafka*: when the fast path takes the
+ * event, its table must equal the reference's field for field, and the
+ * reference must accept the event too; when it declines, nothing may be left
+ * on the stack. The real Lambda-shaped fixtures must take the fast path (or
+ * the speed of 6 MB batches silently regresses). Synthetic variants check
+ * each reason to decline. */
+#include <dirent.h>
+#include <lauxlib.h>
+#include <lualib.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+
+#include "buf.h"
+#include "event_kafka.h"
+#include "kafka_scan.h"
+#include "test.h"
+
+static const char DEEP_EQUAL[] =
+    "local function eq(a, b, path)\n"
+    "  if type(a) ~= type(b) then return false, path .. ': ' .. type(a) .. "
+    "' vs ' .. type(b) end\n"
+    "  if type(a) ~= 'table' then\n"
+    "    if a == b and math.type(a) == math.type(b) then return true end\n"
+    "    return false, path .. ': ' .. tostring(a) .. ' vs ' .. tostring(b)\n"
+    "  end\n"
+    "  for k, v in pairs(a) do\n"
+    "    local ok, why = eq(v, b[k], path .. '.' .. tostring(k))\n"
+    "    if not ok then return false, why end\n"
+    "  end\n"
+    "  for k in pairs(b) do\n"
+    "    if a[k] == nil then return false, path .. '.' .. tostring(k) .. "
+    "' missing' end\n"
+    "  end\n"
+    "  return true\n"
+    "end\n"
+    "return eq\n";
+
+static int reference_push(lua_State *L)
+{
+  event_kafka_push(L, lua_touserdata(L, 1));
+  return 1;
+}
+
+static char *read_file(const char *path, size_t *len)
+{
+  FILE *f = fopen(path, "rb");
+  ASSERT_NOT_NULL(f);
+  fseek(f, 0, SEEK_END);
+  long n = ftell(f);
+  rewind(f);
+  char *data = malloc((size_t)n + 1);
+  ASSERT_NOT_NULL(data);
+  ASSERT_EQ(fread(data, 1, (size_t)n, f), n);
+  fclose(f);
+  data[n] = '\0';
+  *len = (size_t)n;
+  return data;
+}
+
+/* Compare both paths on one text. Returns 1 when the fast path took it. */
+static int compare(lua_State *L, struct buf *scratch, const char *name,
+                   const char *text, size_t len)
+{
+  int top = lua_gettop(L);
+  int fast = kafka_scan_push(L, text, len, scratch);
+  if (fast != KAFKA_SCAN_PUSHED) {
+    ASSERT_EQ(lua_gettop(L), top);
+    return 0;
+  }
+  ASSERT_EQ(lua_gettop(L), top + 1);
+  cJSON *tree = cJSON_ParseWithLength(text, len);
+  if (!tree || !event_kafka_is_kafka(tree))
+    TEST_FAIL("%s: the fast path took an event the reference does not "
+              "parse as Kafka",
+              name);
+  lua_pushcfunction(L, reference_push);
+  lua_pushlightuserdata(L, tree);
+  int status = lua_pcall(L, 1, 1, 0);
+  cJSON_Delete(tree);
+  if (status != LUA_OK)
+    TEST_FAIL("%s: fast path accepted, reference raised: %s", name,
+              luaL_tolstring(L, -1, NULL));
+  lua_getglobal(L, "deep_equal");
+  lua_pushvalue(L, -3);
+  lua_pushvalue(L, -3);
+  lua_pushliteral(L, "event");
+  lua_call(L, 3, 2);
+  if (!lua_toboolean(L, -2))
+    TEST_FAIL("%s: fast and reference differ at %s", name,
+              lua_tostring(L, -1));
+  lua_settop(L, top);
+  return 1;
+}
+
+static int compare_dir(lua_State *L, struct buf *scratch, const char *dir,
+                       int *files)
+{
+  DIR *d = opendir(dir);
+  ASSERT_NOT_NULL(d);
+  struct dirent *e;
+  int taken = 0;
+  while ((e = readdir(d)) != NULL) {
+    size_t n = strlen(e->d_name);
+    if (n < 6 || strcmp(e->d_name + n - 5, ".json") != 0)
+      continue;
+    char path[1024];
+    snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+    size_t len;
+    char *text = read_file(path, &len);
+    const char *body = text;
+    if (len >= 3 && memcmp(body, "\xEF\xBB\xBF", 3) == 0) {
+      body += 3;
+      len -= 3;
+    }
+    taken += compare(L, scratch, e->d_name, body, len);
+    (*files)++;
+    free(text);
+  }
+  closedir(d);
+  return taken;
+}
+
+static void expect(lua_State *L, struct buf *scratch, const char *text,
+                   int want_fast)
+{
+  int got = compare(L, scratch, text, text, strlen(text));
+  if (got != want_fast)
+    TEST_FAIL("fast path %s: %s", want_fast ? "declined" : "took", text);
+}
+
+int main(void)
+{
+  lua_State *L = luaL_newstate();
+  luaL_openlibs(L);
+  ASSERT_OK(luaL_dostring(L, DEEP_EQUAL));
+  lua_setglobal(L, "deep_equal");
+  struct buf scratch;
+  buf_init(&scratch, 64u << 20);
+
+  int files = 0;
+  int taken =
+      compare_dir(L, &scratch, LRT_SOURCE_DIR "/tests/fixtures/kafka", &files);
+  int real = files;
+  /* Nearly every real fixture is Lambda-shaped; those that are not (the
+   * Jackson round trip with base64 header strings, the response file) take
+   * the reference path. */
+  if (taken < real - 2)
+    TEST_FAIL("the fast path took only %d of %d real fixtures", taken, real);
+  compare_dir(L, &scratch, LRT_SOURCE_DIR "/tests/fixtures/kafka-synthetic",
+              &files);
+
+  const char *base = "{\"eventSource\":\"aws:kafka\",\"records\":{\"t-0\":[";
+  char text[1024];
+#define REC(body, fast)                                                        \
+  do {                                                                         \
+    snprintf(text, sizeof(text), "%s%s]}}", base, body);                       \
+    expect(L, &scratch, text, fast);                                           \
+  } while (0)
+  REC("{\"topic\":\"t\",\"partition\":0,\"offset\":1,\"value\":\"aGk=\"}", 1);
+  REC("{\"topic\":\"t\",\"partition\":0,\"offset\":1,\"key\":null,"
+      "\"value\":null,\"headers\":null,\"timestamp\":null}",
+      1);
+  REC("{\"topic\":\"t\",\"partition\":0,\"offset\":1,\"headers\":[{\"h\":"
+      "[-1,0,127,-128,255]},{\"h\":[]}]}",
+      1);
+  /* 2^53 is exact in a double; one more is not: the reference rounds. */
+  REC("{\"topic\":\"t\",\"partition\":0,\"offset\":9007199254740992}", 1);
+  REC("{\"topic\":\"t\",\"partition\":0,\"offset\":9007199254740993}", 0);
+  /* Escapes, fractions, exponents, duplicates, other header forms. */
+  REC("{\"topic\":\"t\\u0041\",\"partition\":0,\"offset\":1}", 0);
+  REC("{\"topic\":\"t\",\"partition\":0,\"offset\":1.0}", 0);
+  REC("{\"topic\":\"t\",\"partition\":0,\"offset\":1e2}", 0);
+  REC("{\"topic\":\"t\",\"topic\":\"u\",\"partition\":0,\"offset\":1}", 0);
+  REC("{\"topic\":\"t\",\"partition\":0,\"offset\":1,\"headers\":[{\"key\":"
+      "\"a\",\"value\":\"b\"}]}",
+      0);
+  REC("{\"topic\":\"t\",\"partition\":0,\"offset\":1,\"value\":\"a\\/b=\"}", 0);
+  /* Unknown fields are skipped, as the reference ignores them. */
+  REC("{\"topic\":\"t\",\"x\":{\"y\":[1,2.5,-3e4,true,false,null,\"s\"]},"
+      "\"partition\":0,\"offset\":1}",
+      1);
+  /* Malformed events decline: the reference words the error. */
+  REC("{\"topic\":\"t\",\"partition\":0}", 0);
+  REC("{\"topic\":\"t\",\"partition\":0,\"offset\":1,\"value\":\"a!==\"}", 0);
+  REC("{\"topic\":\"t\",\"partition\":0,\"offset\":1,\"headers\":[{\"h\":"
+      "[256]}]}",
+      0);
+  REC("\"not a record\"", 0);
+  expect(L, &scratch, "{\"eventSource\":\"aws:sqs\",\"records\":{}}", 0);
+  /* Keys in any order (events captured from MSK come sorted). */
+  expect(L, &scratch, "{\"records\":{},\"eventSource\":\"aws:kafka\"}", 1);
+  expect(L, &scratch, "{\"records\":{},\"eventSource\":\"aws:sqs\"}", 0);
+  expect(L, &scratch, "{\"a\":1,\"records\":{},\"eventSource\":\"x\"}", 0);
+  expect(L, &scratch, "{\"eventSource\":\"aws:kafka\",\"records\":{}} x", 0);
+  expect(L, &scratch, "{\"eventSource\":\"aws:kafka\",\"records\":{}}", 1);
+  expect(L, &scratch,
+         "{\"eventSource\":\"aws:SelfManagedKafka\",\"bootstrapServers\":"
+         "null,\"records\":{\"a-1\":[],\"b-2\":[]}}",
+         1);
+  /* Truncated text at every length never confuses the fast path. */
+  const char *full = "{\"eventSource\":\"aws:kafka\",\"records\":{\"t-0\":[{"
+                     "\"topic\":\"t\",\"partition\":0,\"offset\":1,\"key\":"
+                     "\"aGk=\",\"headers\":[{\"h\":[1,-2]}]}]}}";
+  for (size_t n = 0; n < strlen(full); n++)
+    ASSERT_EQ(compare(L, &scratch, "truncated", full, n), 0);
+  ASSERT_EQ(compare(L, &scratch, "full", full, strlen(full)), 1);
+
+  buf_free(&scratch);
+  lua_close(L);
+  printf("kafka_scan: %d files compared, fast path took %d of %d real "
+         "fixtures\n",
+         files, taken, real);
+  return 0;
+}
