@@ -4,6 +4,8 @@
 #include <stdint.h>
 #include <stdlib.h>
 
+#include <cjson/cJSON.h>
+
 #define ARENA_CHUNK_MIN (1u * 1024u * 1024u)
 #define ARENA_ALIGN 16u
 
@@ -86,17 +88,15 @@ void arena_free(struct arena *a)
   a->used = 0;
 }
 
-cJSON *arena_parse_json(struct arena *a, const char *text, size_t len,
-                        size_t *error_at)
+void arena_hooks_install(struct arena *a)
 {
   cJSON_Hooks hooks = {arena_alloc, arena_release};
-  const char *end = NULL;
   arena_current = a;
   cJSON_InitHooks(&hooks);
-  cJSON *tree = cJSON_ParseWithLengthOpts(text, len, &end, 0);
+}
+
+void arena_hooks_remove(void)
+{
   cJSON_InitHooks(NULL);
   arena_current = NULL;
-  if (!tree && error_at)
-    *error_at = end ? (size_t)(end - text) : 0;
-  return tree;
 }

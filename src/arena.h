@@ -8,14 +8,13 @@
  * chunks are kept across invocations (up to ARENA_KEEP bytes) so a warm
  * process does not go back to malloc for every event.
  *
- * cJSON's hooks are global and carry no user pointer, so arena_parse_json()
- * installs them only for the duration of one parse. Knows cJSON, not Lua. */
+ * cJSON's hooks are global and carry no user pointer, so they point at the
+ * arena only between arena_hooks_install() and arena_hooks_remove(), around
+ * one parse. Knows cJSON, not Lua. */
 #ifndef LRT_ARENA_H
 #define LRT_ARENA_H
 
 #include <stddef.h>
-
-#include <cjson/cJSON.h>
 
 /* Memory kept for reuse after arena_reset(). */
 #define ARENA_KEEP (8u * 1024u * 1024u)
@@ -34,10 +33,11 @@ void arena_reset(struct arena *a);
 
 void arena_free(struct arena *a);
 
-/* Parse 'len' bytes of JSON into the arena. Returns the tree, valid until the
- * next arena_reset(); never pass it to cJSON_Delete. On a parse error returns
- * NULL and sets *error_at to the byte offset where parsing stopped. */
-cJSON *arena_parse_json(struct arena *a, const char *text, size_t len,
-                        size_t *error_at);
+/* Make cJSON allocate from 'a' until arena_hooks_remove(). A tree built in
+ * between is valid until the next arena_reset(); never cJSON_Delete it. */
+void arena_hooks_install(struct arena *a);
+
+/* Give cJSON back malloc and free. */
+void arena_hooks_remove(void);
 
 #endif

@@ -14,10 +14,10 @@
 #define BUF_WARN_UNUSED __attribute__((warn_unused_result))
 
 struct buf {
-  char *data;  /* NUL-terminated when len > 0 or after buf_cstr(); may be NULL */
-  size_t len;  /* bytes in use, not counting the terminator */
-  size_t cap;  /* bytes allocated */
-  size_t max;  /* hard cap on len */
+  char *data; /* NUL-terminated when len > 0 or after buf_cstr(); may be NULL */
+  size_t len; /* bytes in use, not counting the terminator */
+  size_t cap; /* bytes allocated */
+  size_t max; /* hard cap on len */
   int too_big; /* set when an append was refused for the cap */
 };
 

@@ -25,6 +25,19 @@
 /* Deepest nesting accepted by json.decode, json.encode and responses. */
 #define JSON_LUA_MAX_DEPTH 200
 
+/* Parse 'len' bytes as exactly one JSON value (whitespace may follow it,
+ * nothing else), with cJSON's current allocation hooks. Returns the tree, or
+ * NULL with *at set to the byte where parsing failed and *why to a static
+ * phrase naming the reason ("nesting deeper than 200 levels", "trailing
+ * characters after the value", "syntax error"). Never raises. */
+cJSON *json_lua_parse(const char *text, size_t len, size_t *at,
+                      const char **why);
+
+/* As json_lua_push, raising nesting errors with 'error_type'.
+ * Stack effect: [-0, +1, e]. */
+void json_lua_push_typed(lua_State *L, const cJSON *item,
+                         const char *error_type);
+
 /* Push the Lua value for 'item'. Raises (a {type="Runtime.InvalidJSON"} error
  * from lrt_error) when nesting passes JSON_LUA_MAX_DEPTH.
  * Stack effect: [-0, +1, e]. */
@@ -34,7 +47,7 @@ void json_lua_push(lua_State *L, const cJSON *item);
  * owns; nothing else is allocated across a raise). Raises a
  * {type = "Runtime.InvalidResponse"}-style error via lrt_error with 'what'
  * ("response", "json.encode") naming the caller in the message, e.g.
- * "response: cannot encode a function (at .items[3].f)".
+ * "response: cannot encode a function at $.items[3].f".
  * Stack effect: [-0, +0, e]. */
 void json_lua_encode(lua_State *L, int idx, struct buf *out,
                      const char *error_type, const char *what);

@@ -7,12 +7,13 @@
  * decoded straight from the body into the Lua string, nothing else is copied,
  * and nothing is allocated but the Lua values.
  *
- * It only takes the shape Lambda sends (strings without escapes; integers without fraction or exponent and within 2^53; headers as
- * one-member objects of byte arrays). Anything else, including every kind of
- * malformed event, makes it decline, and the caller falls back to cJSON and
- * event_kafka_push(), which is the reference and produces the precise
- * errors. The test suite checks the two agree on every fixture and the fuzz
- * target on arbitrary input. Knows Lua and base64; not cJSON, not HTTP. */
+ * It only takes the shape Lambda sends (strings without escapes; integers
+ * without fraction or exponent and within 2^53; headers as one-member objects
+ * of byte arrays). Anything else, including every kind of malformed event,
+ * makes it decline, and the caller falls back to cJSON and event_kafka_push(),
+ * which is the reference and produces the precise errors. The test suite checks
+ * the two agree on every fixture and the fuzz target on arbitrary input. Knows
+ * Lua and base64; not cJSON, not HTTP. */
 #ifndef LRT_KAFKA_SCAN_H
 #define LRT_KAFKA_SCAN_H
 

@@ -106,8 +106,8 @@ static int run_once(const char *event_path, const struct lua_host_config *cfg,
 
   struct lua_host *host = NULL;
   if (lua_host_new(&host, cfg, res) != 0) {
-    fprintf(stderr, "bootstrap: init error (%s): %s\n", res->error_type,
-            buf_cstr(&res->body));
+    static const char msg[] = "Init Error: the handler failed to load";
+    log_emit(stderr, LOG_FATAL, msg, sizeof(msg) - 1, buf_cstr(&res->body));
     return 2;
   }
   char request_id[37];
@@ -207,8 +207,9 @@ int local_invoke_run(const char *event_path, const struct lua_host_config *cfg,
     for (;;) {
       unsigned long long seen = watch_fingerprint(cfg->task_root, event_path);
       code = run_once(event_path, cfg, &event, &res);
-      fprintf(stderr, "bootstrap: --watch: exit %d; waiting for a change "
-                      "under %s\n",
+      fprintf(stderr,
+              "bootstrap: --watch: exit %d; waiting for a change "
+              "under %s\n",
               code, cfg->task_root);
       while (watch_fingerprint(cfg->task_root, event_path) == seen) {
         struct timespec ts = {0, LOCAL_WATCH_POLL_MS * 1000000L};

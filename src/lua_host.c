@@ -28,8 +28,8 @@
 
 #include "arena.h"
 #include "event_kafka.h"
-#include "kafka_scan.h"
 #include "json_lua.h"
+#include "kafka_scan.h"
 #include "log.h"
 #include "lrt_error.h"
 #include "lua_log.h"
@@ -50,8 +50,12 @@
 /* Unknown deadlines (local emulators) are taken as Lambda's longest run. */
 #define HOST_DEFAULT_TIMEOUT_MS (15LL * 60 * 1000)
 /* How long before the deadline a running handler is interrupted: enough to
- * encode and post the timeout error before Lambda stops the sandbox. */
-#define HOST_DEADLINE_MARGIN_MS 200
+ * encode and post the timeout error before Lambda stops the sandbox. The
+ * first interruption is an ordinary error, so kafka.process can still report
+ * the records it did not finish; a handler that catches it and carries on is
+ * interrupted at every instruction from the hard margin on. */
+#define HOST_DEADLINE_MARGIN_MS 250
+#define HOST_DEADLINE_HARD_MARGIN_MS 100
 
 static const char CONTEXT_MT_KEY = 'c';
 static const char FILES_KEY = 'f';
@@ -82,6 +86,8 @@ struct lua_host {
   struct arena arena;    /* the event's cJSON tree, reset per invocation */
   struct buf scratch;    /* decoded bytes on their way into Lua strings */
 };
+
+static void deadline_hook(lua_State *L, lua_Debug *ar);
 
 /* ==== Allocation ==== */
 
@@ -195,7 +201,8 @@ static void error_body_build(struct lua_host_result *res, const char *type,
   cJSON *root = cJSON_CreateObject();
   cJSON *trace = cJSON_CreateArray();
   if (root && trace) {
-    cJSON_AddItemToObject(root, "errorMessage", json_text(message, message_len));
+    cJSON_AddItemToObject(root, "errorMessage",
+                          json_text(message, message_len));
     cJSON_AddItemToObject(root, "errorType", json_text(type, strlen(type)));
     const char *line = traceback;
     while (line && *line) {
@@ -214,8 +221,8 @@ static void error_body_build(struct lua_host_result *res, const char *type,
     /* The bottom frames are the runtime's own entry points: noise. */
     int n;
     while ((n = cJSON_GetArraySize(trace)) > 0 &&
-           strcmp(cJSON_GetArrayItem(trace, n - 1)->valuestring,
-                  "[C]: in ?") == 0)
+           strcmp(cJSON_GetArrayItem(trace, n - 1)->valuestring, "[C]: in ?") ==
+               0)
       cJSON_DeleteItemFromArray(trace, n - 1);
     cJSON_AddItemToObject(root, "stackTrace", trace);
     trace = NULL;
@@ -264,8 +271,8 @@ static void error_from_status(struct lua_host *h, int status,
     lua_getfield(L, -3, "traceback");
     const char *type = lua_tostring(L, -3);
     const char *msg = lua_tolstring(L, -2, &len);
-    error_body_build(res, type && *type ? type : default_type,
-                     msg ? msg : "", msg ? len : 0, lua_tostring(L, -1));
+    error_body_build(res, type && *type ? type : default_type, msg ? msg : "",
+                     msg ? len : 0, lua_tostring(L, -1));
     lua_pop(L, 3); /* type, message, traceback */
   }
   lua_pop(L, 1); /* the error */
@@ -300,6 +307,9 @@ static int host_searcher(lua_State *L)
   if (lua_isnil(L, -2))
     return 1; /* the "no file" lines from searchpath */
   const char *path = lua_tostring(L, -2);
+  /* Tracked before loading: a file that fails to load must be watched too,
+   * so fixing it is seen by hot reload. */
+  track_script(L, path);
   int status = luaL_loadfilex(L, path, "t");
   if (status == LUA_ERRSYNTAX)
     return lrt_error_raise(L, "Runtime.UserCodeSyntaxError",
@@ -309,9 +319,28 @@ static int host_searcher(lua_State *L)
     return lrt_error_raise(L, "Runtime.ImportModuleError",
                            "cannot load module '%s' from %s: %s", name, path,
                            lua_tostring(L, -1));
-  track_script(L, path);
   lua_pushstring(L, path); /* second argument to the loader */
   return 2;
+}
+
+/* The last searcher: every other one found nothing. Raised typed, so a
+ * missing module at init is reported as Runtime.ImportModuleError. */
+static int host_not_found(lua_State *L)
+{
+  const char *name = luaL_checkstring(L, 1);
+  lua_getglobal(L, "package");
+  int pkg = lua_gettop(L);
+  lua_getfield(L, pkg, "searchpath");
+  lua_pushvalue(L, 1);
+  lua_getfield(L, pkg, "path");
+  lua_call(L, 2, 2); /* stack: package nil path_msg */
+  lua_getfield(L, pkg, "searchpath");
+  lua_pushvalue(L, 1);
+  lua_getfield(L, pkg, "cpath");
+  lua_call(L, 2, 2); /* stack: package nil path_msg nil cpath_msg */
+  return lrt_error_raise(L, "Runtime.ImportModuleError",
+                         "module '%s' not found:\n\t%s\n\t%s", name,
+                         lua_tostring(L, pkg + 2), lua_tostring(L, pkg + 4));
 }
 
 /* Set package.path/cpath to the contract's search path and install the
@@ -323,7 +352,8 @@ static void setup_package(lua_State *L, const struct lua_host_config *cfg)
   luaL_Buffer b;
   lua_getglobal(L, "package");
   luaL_buffinit(L, &b);
-  lua_pushfstring(L, "%s/?.lua;%s/?/init.lua;/opt/lua/?.lua;/opt/lua/?/init.lua",
+  lua_pushfstring(L,
+                  "%s/?.lua;%s/?/init.lua;/opt/lua/?.lua;/opt/lua/?/init.lua",
                   root, root);
   luaL_addvalue(&b);
   if (rt) {
@@ -361,6 +391,8 @@ static void setup_package(lua_State *L, const struct lua_host_config *cfg)
   lua_getfield(L, -1, "searchers");
   lua_pushcfunction(L, host_searcher);
   lua_rawseti(L, -2, 2);
+  lua_pushcfunction(L, host_not_found);
+  lua_rawseti(L, -2, (lua_Integer)luaL_len(L, -2) + 1);
   lua_pop(L, 2); /* searchers, package */
 
   lua_newtable(L);
@@ -411,6 +443,11 @@ static int init_protected(lua_State *L)
   lua_log_install_print(L);
   lua_pushlightuserdata(L, h);
   lua_rawsetp(L, LUA_REGISTRYINDEX, &HOST_KEY);
+  /* Installed before the handler loads, so every coroutine it creates, at
+   * init or later, inherits the deadline guard. Idle, it costs one C call
+   * per HOST_DEADLINE_HOOK_COUNT instructions. */
+  if (h->cfg.deadline_guard)
+    lua_sethook(L, deadline_hook, LUA_MASKCOUNT, HOST_DEADLINE_HOOK_COUNT);
 
   if (module_exists(L, handler)) {
     require_module(L, handler);
@@ -451,6 +488,23 @@ static int init_protected(lua_State *L)
   return 0;
 }
 
+/* Read a script's stamp. A file that is missing (deleted since it loaded)
+ * gets mtime -1, so its return counts as a change. */
+static void stamp_file(struct script_stamp *s)
+{
+  struct stat st;
+  if (stat(s->path, &st) != 0) {
+    s->mtime_ns = -1;
+    s->size = -1;
+    s->ino = 0;
+    return;
+  }
+  s->mtime_ns =
+      (long long)st.st_mtim.tv_sec * 1000000000LL + st.st_mtim.tv_nsec;
+  s->size = (long long)st.st_size;
+  s->ino = (unsigned long long)st.st_ino;
+}
+
 static void stamp_scripts(struct lua_host *h)
 {
   lua_State *L = h->L;
@@ -468,17 +522,11 @@ static void stamp_scripts(struct lua_host *h)
   for (size_t i = 0; h->scripts && i < n; i++) {
     lua_rawgeti(L, -1, (lua_Integer)i + 1);
     const char *path = lua_tostring(L, -1);
-    struct stat st;
-    if (path && stat(path, &st) == 0) {
-      struct script_stamp *s = &h->scripts[h->nscripts];
-      s->path = strdup(path);
-      if (s->path) {
-        s->mtime_ns =
-            (long long)st.st_mtim.tv_sec * 1000000000LL + st.st_mtim.tv_nsec;
-        s->size = (long long)st.st_size;
-        s->ino = (unsigned long long)st.st_ino;
-        h->nscripts++;
-      }
+    struct script_stamp *s = &h->scripts[h->nscripts];
+    s->path = path ? strdup(path) : NULL;
+    if (s->path) {
+      stamp_file(s);
+      h->nscripts++;
     }
     lua_pop(L, 1); /* path */
   }
@@ -689,14 +737,21 @@ static void deadline_hook(lua_State *L, lua_Debug *ar)
   lua_rawgetp(L, LUA_REGISTRYINDEX, &HOST_KEY);
   struct lua_host *h = lua_touserdata(L, -1);
   lua_pop(L, 1);
-  if (!h || !h->deadline_ms)
+  if (!h || !h->deadline_ms) {
+    /* A coroutine escalated during an earlier invocation: calm it down. */
+    if (lua_gethookcount(L) != HOST_DEADLINE_HOOK_COUNT)
+      lua_sethook(L, deadline_hook, LUA_MASKCOUNT, HOST_DEADLINE_HOOK_COUNT);
     return;
+  }
   long long left = h->deadline_ms - now_ms();
-  if (left < HOST_DEADLINE_MARGIN_MS)
-    lrt_error_raise(L, "Runtime.Timeout",
-                    "handler interrupted %d ms before the invocation deadline "
-                    "(remaining time is kept for reporting this error)",
-                    (int)(left > 0 ? left : 0));
+  if (left >= HOST_DEADLINE_MARGIN_MS)
+    return;
+  if (left < HOST_DEADLINE_HARD_MARGIN_MS)
+    lua_sethook(L, deadline_hook, LUA_MASKCOUNT, 1); /* this thread */
+  lrt_error_raise(L, "Runtime.Timeout",
+                  "handler interrupted %d ms before the invocation deadline "
+                  "(remaining time is kept for reporting this error)",
+                  (int)(left > 0 ? left : 0));
 }
 
 /* Push the event as the handler will see it; returns nonzero for Kafka.
@@ -711,17 +766,19 @@ static int push_event(lua_State *L, struct invoke_args *a, int catch_all)
       kafka_scan_push(L, a->event, a->len, &h->scratch) == KAFKA_SCAN_PUSHED)
     return 1;
   size_t at = 0;
-  cJSON *tree = arena_parse_json(&h->arena, a->event, a->len, &at);
+  const char *why = NULL;
+  arena_hooks_install(&h->arena);
+  cJSON *tree = json_lua_parse(a->event, a->len, &at, &why);
+  arena_hooks_remove();
   if (!tree)
     return lrt_error_raise(L, "Runtime.InvalidEvent",
-                           "event is not valid JSON (parse error at byte %I "
-                           "of %I)",
+                           "event is not valid JSON: %s at byte %I of %I", why,
                            (lua_Integer)at, (lua_Integer)a->len);
   int kafka = event_kafka_is_kafka(tree);
   if (kafka && !catch_all)
     event_kafka_push(L, tree);
   else
-    json_lua_push(L, tree);
+    json_lua_push_typed(L, tree, "Runtime.InvalidEvent");
   return kafka;
 }
 
@@ -738,12 +795,8 @@ static int invoke_protected(lua_State *L)
         kafka ? "kafka" : "custom", kafka ? "kafka" : "custom");
   lua_insert(L, -2); /* stack: handler event */
   push_context(L, a->ctx);
-  if (a->host->cfg.deadline_guard && a->host->deadline_ms)
-    lua_sethook(L, deadline_hook, LUA_MASKCOUNT, HOST_DEADLINE_HOOK_COUNT);
   lua_call(L, 2, 1);
-  lua_sethook(L, NULL, 0, 0);
-  json_lua_encode(L, -1, &a->res->body, "Runtime.InvalidResponse",
-                  "response");
+  json_lua_encode(L, -1, &a->res->body, "Runtime.InvalidResponse", "response");
   if (a->res->body.len > LUA_HOST_MAX_RESPONSE)
     return lrt_error_raise(L, "Runtime.ResponseTooLarge",
                            "response is %I bytes, over Lambda's limit of %I "
@@ -769,8 +822,9 @@ int lua_host_invoke(struct lua_host *h, const char *event, size_t len,
   h->deadline_ms = local.deadline_ms;
   struct invoke_args args = {h, event, len, &local, res};
   int status = host_pcall(h->L, invoke_protected, &args);
-  lua_sethook(h->L, NULL, 0, 0);
   h->deadline_ms = 0;
+  if (h->cfg.deadline_guard) /* undo an escalation of the main thread */
+    lua_sethook(h->L, deadline_hook, LUA_MASKCOUNT, HOST_DEADLINE_HOOK_COUNT);
   arena_reset(&h->arena); /* a tree, if any, is gone: never cJSON_Delete */
   if (status != LUA_OK)
     error_from_status(h, status, "Lua.RuntimeError", res);
@@ -782,14 +836,10 @@ int lua_host_invoke(struct lua_host *h, const char *event, size_t len,
 int lua_host_scripts_changed(const struct lua_host *h)
 {
   for (size_t i = 0; i < h->nscripts; i++) {
-    const struct script_stamp *s = &h->scripts[i];
-    struct stat st;
-    if (stat(s->path, &st) != 0)
-      return 1;
-    long long mtime =
-        (long long)st.st_mtim.tv_sec * 1000000000LL + st.st_mtim.tv_nsec;
-    if (mtime != s->mtime_ns || (long long)st.st_size != s->size ||
-        (unsigned long long)st.st_ino != s->ino)
+    struct script_stamp now = {h->scripts[i].path, 0, 0, 0};
+    stamp_file(&now);
+    if (now.mtime_ns != h->scripts[i].mtime_ns ||
+        now.size != h->scripts[i].size || now.ino != h->scripts[i].ino)
       return 1;
   }
   return 0;
@@ -829,10 +879,9 @@ int lua_host_reload_if_changed(struct lua_host **hp)
     *hp = fresh;
     rc = 1;
   } else {
-    log_write(LOG_ERROR,
-              "hot reload: the changed scripts failed to load, keeping the "
-              "previous version: %s %s",
-              res.error_type, buf_cstr(&res.body));
+    static const char msg[] = "hot reload: the changed scripts failed to "
+                              "load, keeping the previous version";
+    log_emit(stderr, LOG_ERROR, msg, sizeof(msg) - 1, buf_cstr(&res.body));
     /* Do not retry the same broken files on every invocation: wait for the
      * next change to any file either version loaded. */
     stamp_scripts(old);

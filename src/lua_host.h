@@ -58,7 +58,8 @@ void lua_host_result_free(struct lua_host_result *r);
  * -1 with an init error in 'res' (errorType Runtime.ImportModuleError,
  * Runtime.UserCodeSyntaxError, Runtime.HandlerNotFound, ...). */
 int lua_host_new(struct lua_host **out, const struct lua_host_config *cfg,
-                 struct lua_host_result *res) __attribute__((warn_unused_result));
+                 struct lua_host_result *res)
+    __attribute__((warn_unused_result));
 
 /* Run one invocation on the event bytes. Returns 0; 'res' holds the response
  * JSON or (is_error) the error body. Never raises, never exits. */

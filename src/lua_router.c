@@ -1,8 +1,8 @@
 /* lua_router: the `router` module and route lookup. See lua_router.h.
  *
  * State lives in one registry table keyed by the address of ROUTER_KEY:
- *   { [1] = kafka handler, [2] = custom handler, [3] = catch-all, sealed = bool }
- * so two lua_States (hot reload builds a second one) never share routes. */
+ *   { [1] = kafka handler, [2] = custom handler, [3] = catch-all, sealed = bool
+ * } so two lua_States (hot reload builds a second one) never share routes. */
 #include "lua_router.h"
 
 #include <lauxlib.h>
@@ -44,8 +44,9 @@ static int router_register(lua_State *L)
   push_state(L);
   lua_getfield(L, -1, "sealed");
   if (lua_toboolean(L, -1))
-    return luaL_error(L, "%s: can only register during init (at the top "
-                         "level of the handler module)",
+    return luaL_error(L,
+                      "%s: can only register during init (at the top "
+                      "level of the handler module)",
                       name);
   lua_pop(L, 1); /* sealed */
   if (lua_rawgeti(L, -1, slot) != LUA_TNIL)

@@ -66,14 +66,13 @@ int runtime_api_post_response(struct runtime_api *api, const char *request_id,
 /* POST /runtime/invocation/{id}/error with the error body and the
  * Lambda-Runtime-Function-Error-Type header. Results as above. */
 int runtime_api_post_error(struct runtime_api *api, const char *request_id,
-                           const char *error_type, const char *body,
-                           size_t len, long *http_status)
+                           const char *error_type, const char *body, size_t len,
+                           long *http_status)
     __attribute__((warn_unused_result));
 
 /* POST /runtime/init/error. Results as above. */
-int runtime_api_post_init_error(struct runtime_api *api,
-                                const char *error_type, const char *body,
-                                size_t len, long *http_status)
+int runtime_api_post_init_error(struct runtime_api *api, const char *error_type,
+                                const char *body, size_t len, long *http_status)
     __attribute__((warn_unused_result));
 
 /* A description of the last transport failure (curl_easy_strerror plus

@@ -3,6 +3,7 @@
 #include "runtime_loop.h"
 
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -37,8 +38,8 @@ static size_t signal_safe_timestamp(char *out)
   long long d = doy - (153 * mp + 2) / 5 + 1;
   long long m = mp < 10 ? mp + 3 : mp - 9;
   long long y = yoe + era * 400 + (m <= 2);
-  long long parts[] = {y, m, d, rem / 3600, rem % 3600 / 60, rem % 60,
-                       ts.tv_nsec / 1000000};
+  long long parts[] = {
+      y, m, d, rem / 3600, rem % 3600 / 60, rem % 60, ts.tv_nsec / 1000000};
   static const int widths[] = {4, 2, 2, 2, 2, 2, 3};
   static const char seps[] = "--T::.Z";
   size_t n = 0;
@@ -128,8 +129,8 @@ static void report_init_error(struct runtime_api *api,
                               const struct lua_host_result *res)
 {
   long status = 0;
-  log_write(LOG_FATAL, "init failed: %s %s", res->error_type,
-            buf_cstr(&res->body));
+  static const char msg[] = "Init Error: the handler failed to load";
+  log_emit(stderr, LOG_FATAL, msg, sizeof(msg) - 1, buf_cstr(&res->body));
   int rc = runtime_api_post_init_error(api, res->error_type, res->body.data,
                                        res->body.len, &status);
   if (rc != RUNTIME_API_OK)
@@ -195,7 +196,9 @@ static int serve(struct runtime_api *api, struct lua_host **host,
   long status = 0;
   int rc, fatal;
   if (res->is_error) {
-    log_write(LOG_ERROR, "Invoke Error %s", buf_cstr(&res->body));
+    /* In JSON format the error's fields become the line's own members. */
+    static const char msg[] = "Invoke Error";
+    log_emit(stderr, LOG_ERROR, msg, sizeof(msg) - 1, buf_cstr(&res->body));
     rc = runtime_api_post_error(api, inv->request_id, res->error_type,
                                 res->body.data, res->body.len, &status);
     fatal = post_outcome(api, "error", rc, status);
@@ -281,8 +284,9 @@ int runtime_loop_run(const char *endpoint, const struct lua_host_config *cfg)
         goto out;
       }
       long backoff = LOOP_BACKOFF_MS << (failures - 1);
-      log_write(LOG_WARN, "/next failed (attempt %d, HTTP %ld): %s; retrying "
-                          "in %ld ms",
+      log_write(LOG_WARN,
+                "/next failed (attempt %d, HTTP %ld): %s; retrying "
+                "in %ld ms",
                 failures, status, runtime_api_last_error(api), backoff);
       sleep_ms(backoff);
       continue;

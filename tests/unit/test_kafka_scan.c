@@ -92,8 +92,7 @@ static int compare(lua_State *L, struct buf *scratch, const char *name,
   lua_pushliteral(L, "event");
   lua_call(L, 3, 2);
   if (!lua_toboolean(L, -2))
-    TEST_FAIL("%s: fast and reference differ at %s", name,
-              lua_tostring(L, -1));
+    TEST_FAIL("%s: fast and reference differ at %s", name, lua_tostring(L, -1));
   lua_settop(L, top);
   return 1;
 }

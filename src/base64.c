@@ -1,0 +1,119 @@
+/* base64: standard-alphabet decoding for Kafka keys, values and headers.
+ *
+ * A 256-entry table maps each byte to its 6-bit value or to BASE64_BAD, so
+ * the main loop decodes four characters per step with one combined validity
+ * test, straight into the caller's buffer. The rules (see base64.h):
+ * alphabet A-Z a-z 0-9 + / only; up to two '=' accepted at the very end, and
+ * only where a full quantum would have had them ("QQ", "QQ=" and "QQ==" all
+ * decode to "A"); non-zero trailing bits are ignored, because the AWS
+ * documentation's own sample key has them. Positions are 0-based offsets
+ * into the input. */
+#include "base64.h"
+
+#include <stdint.h>
+
+#define BASE64_BAD 0x80u
+
+/* Built by hand rather than at run time so it lives in .rodata and needs no
+ * initialisation (and no thread-safety thought). */
+static const uint8_t base64_table[256] = {
+#define X BASE64_BAD
+    X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  /* 00 */
+    X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  /* 10 */
+    X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  62, X,  X,  X,  63, /* 20 */
+    52, 53, 54, 55, 56, 57, 58, 59, 60, 61, X,  X,  X,  X,  X,  X,  /* 30 */
+    X,  0,  1,  2,  3,  4,  5,  6,  7,  8,  9,  10, 11, 12, 13, 14, /* 40 */
+    15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, X,  X,  X,  X,  X,  /* 50 */
+    X,  26, 27, 28, 29, 30, 31, 32, 33, 34, 35, 36, 37, 38, 39, 40, /* 60 */
+    41, 42, 43, 44, 45, 46, 47, 48, 49, 50, 51, X,  X,  X,  X,  X,  /* 70 */
+    X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  /* 80 */
+    X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  /* 90 */
+    X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  /* a0 */
+    X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  /* b0 */
+    X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  /* c0 */
+    X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  /* d0 */
+    X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  /* e0 */
+    X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  /* f0 */
+#undef X
+};
+
+size_t base64_decoded_max(size_t len)
+{
+  /* Written so that it cannot overflow for any len. */
+  return len / 4 * 3 + (len % 4 != 0 ? 3 : 0);
+}
+
+/* The position of the first character of in[from, to) outside the alphabet;
+ * 'to' when there is none. Only used on the (cold) error path. */
+static size_t base64_first_bad(const unsigned char *in, size_t from, size_t to)
+{
+  while (from < to && !(base64_table[in[from]] & BASE64_BAD))
+    from++;
+  return from;
+}
+
+int base64_decode(const char *in, size_t len, unsigned char *out,
+                  size_t *out_len, size_t *bad_pos)
+{
+  const unsigned char *s = (const unsigned char *)in;
+  unsigned char *o = out;
+  size_t n = len;
+  size_t pad = 0;
+  size_t i;
+  size_t rem;
+
+  /* At most two '=' end the input; a third is reported as a bad character. */
+  while (pad < 2 && n > 0 && s[n - 1] == '=') {
+    n--;
+    pad++;
+  }
+  rem = n % 4;
+
+  for (i = 0; i + 4 <= n; i += 4) {
+    uint32_t a = base64_table[s[i]];
+    uint32_t b = base64_table[s[i + 1]];
+    uint32_t c = base64_table[s[i + 2]];
+    uint32_t d = base64_table[s[i + 3]];
+    uint32_t v;
+    if ((a | b | c | d) & BASE64_BAD) {
+      *bad_pos = base64_first_bad(s, i, i + 4);
+      return -1;
+    }
+    v = a << 18 | b << 12 | c << 6 | d;
+    o[0] = (unsigned char)(v >> 16);
+    o[1] = (unsigned char)(v >> 8);
+    o[2] = (unsigned char)v;
+    o += 3;
+  }
+
+  if (rem == 1) {
+    /* One character carries 6 bits: not even one byte. */
+    size_t bad = base64_first_bad(s, i, n);
+    *bad_pos = bad < n ? bad : i;
+    return -1;
+  }
+  if (rem != 0) {
+    uint32_t a = base64_table[s[i]];
+    uint32_t b = base64_table[s[i + 1]];
+    uint32_t c = rem == 3 ? base64_table[s[i + 2]] : 0;
+    uint32_t v;
+    if ((a | b | c) & BASE64_BAD) {
+      *bad_pos = base64_first_bad(s, i, n);
+      return -1;
+    }
+    v = a << 18 | b << 12 | c << 6;
+    *o++ = (unsigned char)(v >> 16);
+    if (rem == 3)
+      *o++ = (unsigned char)(v >> 8);
+  }
+
+  /* Padding only where the last quantum was short of it: "QUJD=" and
+   * "QUI==" have one '=' too many. The first surplus '=' is the error. */
+  if (pad > (rem == 0 ? 0 : 4 - rem)) {
+    *bad_pos = n + (rem == 0 ? 0 : 4 - rem);
+    return -1;
+  }
+
+  *out_len = (size_t)(o - out);
+  return 0;
+}

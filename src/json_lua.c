@@ -1,0 +1,795 @@
+/* json_lua: JSON <-> Lua values with cJSON, and the `json` module.
+ *
+ * Decoding pushes Lua values for a cJSON tree the caller owns. Encoding builds
+ * a cJSON tree inside a protected call: every node is linked into the tree
+ * the moment it is created, so when anything raises (a function in the value,
+ * a cycle, NaN, a memory error) the caller of the protected call deletes the
+ * whole tree and re-raises; no C memory outlives an error.
+ *
+ * Choices the header leaves open:
+ * - Strings are written by our own escaper as raw cJSON nodes, because
+ *   cJSON_CreateString stops at a NUL byte: NUL becomes \u0000, other control
+ *   characters \uXXXX (or \n, \t, ...), and each byte that does not start a
+ *   valid UTF-8 sequence becomes U+FFFD, so the text is always valid JSON.
+ *   Object keys go through cJSON, which cannot hold a NUL: a key with a NUL
+ *   byte is an error; invalid UTF-8 in a key is replaced by U+FFFD too.
+ * - Integers are written as their exact decimal text; floats in the shortest
+ *   of %.14g..%.17g that reads back exactly, with ".0" added when that text
+ *   would read as an integer (1.0 -> 1.0, -0.0 -> -0.0).
+ * - A table marked with json.array encodes as an array of its positive
+ *   integer keys 1..max, holes as null; any other key in it is an error.
+ * - Paths in error messages use Lua's 1-based indices: $.items[3].f.
+ * - The module functions raise plain string errors ("json.encode: ..."), so
+ *   pcall(json.decode, s) gives a message a handler can print; the C entry
+ *   points raise the typed errors of lrt_error. */
+#include "json_lua.h"
+
+#include <lauxlib.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lrt_error.h"
+#include "utf8.h"
+
+#define LRT_XSTR(x) #x
+#define LRT_STR(x) LRT_XSTR(x)
+
+/* json.null: one address shared by every state. */
+static char JSON_NULL;
+/* Registry key of the json.array marker metatable. */
+static const char JSON_ARRAY_MT_KEY = 0;
+
+/* Largest text json.encode returns (responses have their own, smaller cap). */
+#define JSON_LUA_MODULE_MAX_TEXT ((size_t)256 * 1024 * 1024)
+
+/* Holes a json.array may have beyond as many as it has elements. */
+#define JSON_LUA_MAX_HOLES 1024
+
+/* Longest key shown in an error path before it is cut. */
+#define JSON_LUA_PATH_KEY_MAX 64
+
+void json_lua_push_null(lua_State *L)
+{
+  lua_pushlightuserdata(L, &JSON_NULL);
+}
+
+static int is_null(lua_State *L, int idx)
+{
+  return lua_type(L, idx) == LUA_TLIGHTUSERDATA &&
+         lua_touserdata(L, idx) == (const void *)&JSON_NULL;
+}
+
+void json_lua_push_array_mt(lua_State *L)
+{
+  if (lua_rawgetp(L, LUA_REGISTRYINDEX, &JSON_ARRAY_MT_KEY) == LUA_TTABLE)
+    return;
+  lua_pop(L, 1); /* nil */
+  lua_createtable(L, 0, 1);
+  lua_pushliteral(L, "json.array");
+  lua_setfield(L, -2, "__name");
+  lua_pushvalue(L, -1);
+  lua_rawsetp(L, LUA_REGISTRYINDEX, &JSON_ARRAY_MT_KEY);
+}
+
+/* ==== Decoding ==== */
+
+static void push_value(lua_State *L, const cJSON *item, int depth,
+                       const char *etype);
+
+static void push_number(lua_State *L, double d)
+{
+  lua_Integer i;
+  /* lua_numbertointeger rejects values outside lua_Integer; floor() keeps
+   * 1.5 a float. cJSON has already rounded the text to a double. */
+  if (floor(d) == d && lua_numbertointeger(d, &i))
+    lua_pushinteger(L, i);
+  else
+    lua_pushnumber(L, d);
+}
+
+static void push_container(lua_State *L, const cJSON *item, int depth,
+                           const char *etype)
+{
+  if (depth > JSON_LUA_MAX_DEPTH)
+    lrt_error_raise(L, etype, "JSON nesting deeper than %d levels",
+                    JSON_LUA_MAX_DEPTH);
+  /* 3 slots: the table, a key and a value. */
+  luaL_checkstack(L, 3, "JSON nesting");
+  int n = 0;
+  const cJSON *child;
+  cJSON_ArrayForEach(child, item) {
+    n++;
+  }
+  if (cJSON_IsArray(item)) {
+    lua_createtable(L, n, 0);
+    if (n == 0) {
+      /* So that [] encodes back as [] and not {}. */
+      json_lua_push_array_mt(L);
+      lua_setmetatable(L, -2);
+      return;
+    }
+    lua_Integer i = 1;
+    cJSON_ArrayForEach(child, item) {
+      push_value(L, child, depth + 1, etype);
+      lua_rawseti(L, -2, i++);
+    }
+  } else {
+    lua_createtable(L, 0, n);
+    cJSON_ArrayForEach(child, item) {
+      lua_pushstring(L, child->string ? child->string : "");
+      push_value(L, child, depth + 1, etype);
+      lua_rawset(L, -3); /* later duplicates win */
+    }
+  }
+}
+
+static void push_value(lua_State *L, const cJSON *item, int depth,
+                       const char *etype)
+{
+  switch (item->type & 0xFF) {
+  case cJSON_NULL:
+    json_lua_push_null(L);
+    break;
+  case cJSON_False:
+    lua_pushboolean(L, 0);
+    break;
+  case cJSON_True:
+    lua_pushboolean(L, 1);
+    break;
+  case cJSON_Number:
+    push_number(L, item->valuedouble);
+    break;
+  case cJSON_String:
+    lua_pushstring(L, item->valuestring ? item->valuestring : "");
+    break;
+  case cJSON_Array:
+  case cJSON_Object:
+    push_container(L, item, depth, etype);
+    break;
+  default:
+    lrt_error_raise(L, etype, "unexpected JSON node type %d",
+                    item->type & 0xFF);
+  }
+}
+
+void json_lua_push_typed(lua_State *L, const cJSON *item,
+                         const char *error_type)
+{
+  luaL_checkstack(L, 1, "JSON value");
+  push_value(L, item, 1, error_type);
+}
+
+void json_lua_push(lua_State *L, const cJSON *item)
+{
+  json_lua_push_typed(L, item, "Runtime.InvalidJSON");
+}
+
+/* ==== Parsing ==== */
+
+/* The bracket depth at byte 'at' (strings skipped): cJSON reports passing
+ * its own nesting limit as a plain parse failure, this tells them apart. */
+static size_t depth_at(const char *text, size_t at)
+{
+  size_t depth = 0;
+  int in_string = 0;
+  for (size_t i = 0; i < at; i++) {
+    char c = text[i];
+    if (in_string) {
+      if (c == '\\')
+        i++;
+      else if (c == '"')
+        in_string = 0;
+    } else if (c == '"') {
+      in_string = 1;
+    } else if (c == '[' || c == '{') {
+      depth++;
+    } else if ((c == ']' || c == '}') && depth) {
+      depth--;
+    }
+  }
+  return depth;
+}
+
+cJSON *json_lua_parse(const char *text, size_t len, size_t *at,
+                      const char **why)
+{
+  const char *end = NULL;
+  cJSON *tree = cJSON_ParseWithLengthOpts(text, len, &end, 0);
+  size_t pos =
+      end && end >= text && end <= text + len ? (size_t)(end - text) : len;
+  if (!tree) {
+    *at = pos;
+    *why = depth_at(text, pos) >= CJSON_NESTING_LIMIT
+               ? "nesting deeper than " LRT_STR(JSON_LUA_MAX_DEPTH) " levels"
+               : "syntax error";
+    return NULL;
+  }
+  /* cJSON stops after the first value: anything but whitespace after it
+   * (a NUL included) is an error. */
+  while (pos < len && (text[pos] == ' ' || text[pos] == '\t' ||
+                       text[pos] == '\n' || text[pos] == '\r'))
+    pos++;
+  if (pos < len) {
+    cJSON_Delete(tree); /* with the same hooks that built it */
+    *at = pos;
+    *why = "trailing characters after the value";
+    return NULL;
+  }
+  return tree;
+}
+
+/* ==== Encoding ==== */
+
+/* One step of the path from the root to the value being encoded. */
+struct enc_frame {
+  const void *table; /* the container, for cycle detection */
+  int key_idx;       /* absolute index of the key string, 0 for arrays */
+  lua_Integer index; /* the 1-based element index when key_idx is 0 */
+};
+
+struct enc_ctx {
+  const char *what;
+  cJSON *root;      /* the tree built so far; owned by the caller */
+  char *text;       /* the printed tree; owned by the caller */
+  int push_text;    /* json.encode: push the text as a Lua string */
+  int array_mt_idx; /* absolute index of the json.array metatable */
+  int depth;        /* frames in use */
+  struct enc_frame frames[JSON_LUA_MAX_DEPTH + 1];
+};
+
+static int is_identifier(const char *s, size_t n)
+{
+  if (n == 0 || n > JSON_LUA_PATH_KEY_MAX)
+    return 0;
+  for (size_t i = 0; i < n; i++) {
+    unsigned char c = (unsigned char)s[i];
+    int alpha = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_';
+    if (!alpha && !(i > 0 && c >= '0' && c <= '9'))
+      return 0;
+  }
+  return 1;
+}
+
+/* Push "$.a[2]["odd key"]" for the current frames, with 'extra' (a key being
+ * added, or NULL) appended. Keys are shown only in part and only printable
+ * ASCII, since they may come from an event. */
+static void push_path(lua_State *L, struct enc_ctx *ctx, const char *extra)
+{
+  luaL_Buffer b;
+  luaL_buffinit(L, &b);
+  luaL_addchar(&b, '$');
+  for (int i = 1; i <= ctx->depth; i++) {
+    const struct enc_frame *f = &ctx->frames[i];
+    if (f->key_idx == 0 && f->index == 0)
+      continue; /* the value itself, not yet an element */
+    if (f->key_idx == 0) {
+      char num[32];
+      snprintf(num, sizeof num, "[%lld]", (long long)f->index);
+      luaL_addstring(&b, num);
+      continue;
+    }
+    size_t n;
+    const char *k = lua_tolstring(L, f->key_idx, &n);
+    if (is_identifier(k, n)) {
+      luaL_addchar(&b, '.');
+      luaL_addlstring(&b, k, n);
+      continue;
+    }
+    luaL_addstring(&b, "[\"");
+    for (size_t j = 0; j < n && j < JSON_LUA_PATH_KEY_MAX; j++) {
+      char c = k[j];
+      luaL_addchar(&b, (c >= 0x20 && c < 0x7F && c != '"') ? c : '?');
+    }
+    if (n > JSON_LUA_PATH_KEY_MAX)
+      luaL_addstring(&b, "...");
+    luaL_addstring(&b, "\"]");
+  }
+  if (extra)
+    luaL_addstring(&b, extra);
+  luaL_pushresult(&b);
+}
+
+/* Raise "<what>: <problem> at <path>" as a plain error; the caller of the
+ * protected call turns it into the error its own caller expects. */
+static void enc_fail(lua_State *L, struct enc_ctx *ctx, const char *problem)
+{
+  push_path(L, ctx, NULL);
+  lua_pushfstring(L, "%s: %s at %s", ctx->what, problem, lua_tostring(L, -1));
+  lua_error(L);
+}
+
+static void enc_nomem(lua_State *L, struct enc_ctx *ctx)
+{
+  lua_pushfstring(L, "%s: not enough memory", ctx->what);
+  lua_error(L);
+}
+
+/* Link 'item' into 'parent' (under 'key' when parent is an object) or make
+ * it the root, so it is freed with the tree whatever happens next. */
+static void enc_link(lua_State *L, struct enc_ctx *ctx, cJSON *parent,
+                     const char *key, cJSON *item)
+{
+  if (!item)
+    enc_nomem(L, ctx);
+  if (!parent) {
+    ctx->root = item;
+    return;
+  }
+  cJSON_bool ok = key ? cJSON_AddItemToObject(parent, key, item)
+                      : cJSON_AddItemToArray(parent, item);
+  if (!ok) {
+    cJSON_Delete(item);
+    enc_nomem(L, ctx);
+  }
+}
+
+/* Write the JSON string literal for s[0..n) into out (when not NULL) and
+ * return its length. Two passes (size, then fill) keep it allocation-free. */
+static size_t escape_string(const char *s, size_t n, char *out)
+{
+  static const char hex[] = "0123456789abcdef";
+  const unsigned char *p = (const unsigned char *)s;
+  size_t o = 0;
+#define EMIT(ch)                                                               \
+  do {                                                                         \
+    if (out)                                                                   \
+      out[o] = (char)(ch);                                                     \
+    o++;                                                                       \
+  } while (0)
+  EMIT('"');
+  for (size_t i = 0; i < n;) {
+    unsigned char c = p[i];
+    if (c == '"' || c == '\\') {
+      EMIT('\\');
+      EMIT(c);
+      i++;
+    } else if (c < 0x20) {
+      const char *short_esc = NULL;
+      switch (c) {
+      case '\n':
+        short_esc = "\\n";
+        break;
+      case '\r':
+        short_esc = "\\r";
+        break;
+      case '\t':
+        short_esc = "\\t";
+        break;
+      case '\b':
+        short_esc = "\\b";
+        break;
+      case '\f':
+        short_esc = "\\f";
+        break;
+      default:
+        break;
+      }
+      if (short_esc) {
+        EMIT(short_esc[0]);
+        EMIT(short_esc[1]);
+      } else {
+        EMIT('\\');
+        EMIT('u');
+        EMIT('0');
+        EMIT('0');
+        EMIT(hex[c >> 4]);
+        EMIT(hex[c & 0xF]);
+      }
+      i++;
+    } else {
+      size_t len = utf8_sequence_len(p + i, n - i);
+      if (len == 0) {
+        EMIT(0xEF); /* U+FFFD for one bad byte */
+        EMIT(0xBF);
+        EMIT(0xBD);
+        i++;
+      } else {
+        for (size_t j = 0; j < len; j++)
+          EMIT(p[i + j]);
+        i += len;
+      }
+    }
+  }
+  EMIT('"');
+#undef EMIT
+  return o;
+}
+
+static void enc_string(lua_State *L, struct enc_ctx *ctx, int idx,
+                       cJSON *parent, const char *key)
+{
+  size_t n;
+  const char *s = lua_tolstring(L, idx, &n);
+  cJSON *item = cJSON_CreateRaw("");
+  enc_link(L, ctx, parent, key, item);
+  size_t len = escape_string(s, n, NULL);
+  char *text = cJSON_malloc(len + 1);
+  if (!text)
+    enc_nomem(L, ctx);
+  escape_string(s, n, text);
+  text[len] = '\0';
+  cJSON_free(item->valuestring);
+  item->valuestring = text;
+}
+
+/* The shortest %.Ng (N = 14..17) that reads back as exactly d, with ".0"
+ * appended when it would otherwise read as an integer. */
+static void format_float(double d, char *out, size_t size)
+{
+  for (int prec = 14; prec <= 17; prec++) {
+    snprintf(out, size, "%.*g", prec, d);
+    if (strtod(out, NULL) == d)
+      break;
+  }
+  if (strspn(out, "-0123456789") == strlen(out)) {
+    size_t len = strlen(out);
+    if (len + 3 <= size)
+      memcpy(out + len, ".0", 3);
+  }
+}
+
+static void enc_number(lua_State *L, struct enc_ctx *ctx, int idx,
+                       cJSON *parent, const char *key)
+{
+  char text[64];
+  if (lua_isinteger(L, idx)) {
+    snprintf(text, sizeof text, LUA_INTEGER_FMT,
+             (LUAI_UACINT)lua_tointeger(L, idx));
+  } else {
+    double d = (double)lua_tonumber(L, idx);
+    if (isnan(d))
+      enc_fail(L, ctx, "cannot encode NaN");
+    if (isinf(d))
+      enc_fail(L, ctx,
+               d > 0 ? "cannot encode infinity" : "cannot encode -infinity");
+    format_float(d, text, sizeof text);
+  }
+  /* Raw, because cJSON would print through a double and lose integers
+   * above 2^53. */
+  enc_link(L, ctx, parent, key, cJSON_CreateRaw(text));
+}
+
+static void enc_value(lua_State *L, struct enc_ctx *ctx, int idx, cJSON *parent,
+                      const char *key);
+
+/* Push the JSON key text for the key at 'kidx' (a string, or a number turned
+ * into its decimal text), or fail for other key types. */
+static const char *enc_key(lua_State *L, struct enc_ctx *ctx, int kidx)
+{
+  char text[64];
+  switch (lua_type(L, kidx)) {
+  case LUA_TSTRING:
+    lua_pushvalue(L, kidx);
+    break;
+  case LUA_TNUMBER:
+    if (lua_isinteger(L, kidx)) {
+      snprintf(text, sizeof text, LUA_INTEGER_FMT,
+               (LUAI_UACINT)lua_tointeger(L, kidx));
+    } else {
+      double d = (double)lua_tonumber(L, kidx);
+      if (isnan(d) || isinf(d))
+        enc_fail(L, ctx, "cannot encode a NaN or infinite key");
+      format_float(d, text, sizeof text);
+    }
+    lua_pushstring(L, text);
+    break;
+  default:
+    lua_pushfstring(L, "cannot encode a key of type %s",
+                    luaL_typename(L, kidx));
+    enc_fail(L, ctx, lua_tostring(L, -1));
+  }
+  size_t n;
+  const char *k = lua_tolstring(L, -1, &n);
+  if (strlen(k) != n)
+    enc_fail(L, ctx, "cannot encode a key containing a NUL byte");
+  for (size_t i = 0; i < n;) {
+    size_t len = utf8_sequence_len((const unsigned char *)k + i, n - i);
+    if (len == 0) {
+      /* cJSON writes key bytes as they are: repair them first. */
+      luaL_Buffer b;
+      luaL_buffinit(L, &b);
+      for (size_t j = 0; j < n;) {
+        size_t l = utf8_sequence_len((const unsigned char *)k + j, n - j);
+        if (l == 0) {
+          luaL_addstring(&b, "\xEF\xBF\xBD");
+          j++;
+        } else {
+          luaL_addlstring(&b, k + j, l);
+          j += l;
+        }
+      }
+      luaL_pushresult(&b);
+      lua_replace(L, -2);
+      return lua_tostring(L, -1);
+    }
+    i += len;
+  }
+  return k;
+}
+
+/* Classify the table at 'idx': returns the array length (>= 1) for a
+ * sequence, 0 for an object, and for a json.array table its largest key
+ * (possibly 0) with *marked set. */
+static lua_Integer table_shape(lua_State *L, struct enc_ctx *ctx, int idx,
+                               int *marked)
+{
+  *marked = 0;
+  if (lua_getmetatable(L, idx)) {
+    *marked = lua_rawequal(L, -1, ctx->array_mt_idx);
+    lua_pop(L, 1); /* metatable */
+  }
+  lua_Integer count = 0, max = 0;
+  int sequence = 1;
+  lua_pushnil(L);
+  while (lua_next(L, idx)) {
+    lua_pop(L, 1); /* value */
+    if (lua_isinteger(L, -1) && lua_tointeger(L, -1) >= 1) {
+      lua_Integer k = lua_tointeger(L, -1);
+      if (k > max)
+        max = k;
+      count++;
+    } else if (*marked) {
+      lua_pop(L, 1); /* key */
+      enc_fail(L, ctx, "cannot encode a json.array with a non-index key");
+    } else {
+      sequence = 0;
+    }
+  }
+  /* A stray huge index would otherwise mean millions of nulls. */
+  if (*marked && max > 2 * count + JSON_LUA_MAX_HOLES)
+    enc_fail(L, ctx, "cannot encode a json.array this sparse");
+  if (*marked)
+    return max;
+  return sequence && count == max ? max : 0;
+}
+
+static void enc_table(lua_State *L, struct enc_ctx *ctx, int idx, cJSON *parent,
+                      const char *key)
+{
+  const void *self = lua_topointer(L, idx);
+  for (int i = 1; i <= ctx->depth; i++) {
+    if (ctx->frames[i].table == self)
+      enc_fail(L, ctx, "cannot encode a table cycle");
+  }
+  if (ctx->depth >= JSON_LUA_MAX_DEPTH) {
+    lua_pushfstring(L, "nesting deeper than %d levels", JSON_LUA_MAX_DEPTH);
+    enc_fail(L, ctx, lua_tostring(L, -1));
+  }
+  /* Per level: key, value, key text, and slack for path and errors. */
+  luaL_checkstack(L, 6, "JSON nesting");
+  int marked;
+  lua_Integer n = table_shape(L, ctx, idx, &marked);
+  struct enc_frame *f = &ctx->frames[++ctx->depth];
+  f->table = self;
+  f->key_idx = 0;
+  f->index = 0;
+  if (n > 0 || marked) {
+    cJSON *arr = cJSON_CreateArray();
+    enc_link(L, ctx, parent, key, arr);
+    for (lua_Integer i = 1; i <= n; i++) {
+      f->index = i;
+      lua_rawgeti(L, idx, i);
+      enc_value(L, ctx, lua_gettop(L), arr, NULL);
+      lua_pop(L, 1); /* element */
+    }
+  } else {
+    cJSON *obj = cJSON_CreateObject();
+    enc_link(L, ctx, parent, key, obj);
+    lua_pushnil(L);
+    while (lua_next(L, idx)) {
+      /* stack: key value */
+      int kidx = lua_gettop(L) - 1;
+      const char *k = enc_key(L, ctx, kidx);
+      /* stack: key value keytext */
+      f->key_idx = lua_gettop(L);
+      enc_value(L, ctx, kidx + 1, obj, k);
+      f->key_idx = 0;
+      lua_pop(L, 2); /* keytext, value */
+    }
+  }
+  ctx->depth--;
+}
+
+static void enc_value(lua_State *L, struct enc_ctx *ctx, int idx, cJSON *parent,
+                      const char *key)
+{
+  switch (lua_type(L, idx)) {
+  case LUA_TNIL:
+    enc_link(L, ctx, parent, key, cJSON_CreateNull());
+    break;
+  case LUA_TBOOLEAN:
+    enc_link(L, ctx, parent, key, cJSON_CreateBool(lua_toboolean(L, idx)));
+    break;
+  case LUA_TNUMBER:
+    enc_number(L, ctx, idx, parent, key);
+    break;
+  case LUA_TSTRING:
+    enc_string(L, ctx, idx, parent, key);
+    break;
+  case LUA_TTABLE:
+    enc_table(L, ctx, idx, parent, key);
+    break;
+  case LUA_TLIGHTUSERDATA:
+    if (is_null(L, idx)) {
+      enc_link(L, ctx, parent, key, cJSON_CreateNull());
+      break;
+    }
+    enc_fail(L, ctx, "cannot encode a light userdata");
+    break;
+  case LUA_TFUNCTION:
+    enc_fail(L, ctx, "cannot encode a function");
+    break;
+  case LUA_TTHREAD:
+    enc_fail(L, ctx, "cannot encode a thread");
+    break;
+  default:
+    enc_fail(L, ctx, "cannot encode a userdata");
+  }
+}
+
+/* Protected body: [ctx, value] -> builds ctx->root and ctx->text, and pushes
+ * the text when ctx->push_text. */
+static int enc_main(lua_State *L)
+{
+  struct enc_ctx *ctx = lua_touserdata(L, 1);
+  json_lua_push_array_mt(L);
+  ctx->array_mt_idx = lua_gettop(L);
+  enc_value(L, ctx, 2, NULL, NULL);
+  ctx->text = cJSON_PrintUnformatted(ctx->root);
+  if (!ctx->text)
+    enc_nomem(L, ctx);
+  if (!ctx->push_text)
+    return 0;
+  lua_pushstring(L, ctx->text);
+  return 1;
+}
+
+/* Run enc_main on the value at 'idx'. Returns the lua_pcall status; on error
+ * the message (a string) is on the stack, else the text when push_text. The
+ * tree is always freed here; ctx->text is the caller's to free. */
+static int enc_run(lua_State *L, int idx, struct enc_ctx *ctx)
+{
+  idx = lua_absindex(L, idx);
+  ctx->root = NULL;
+  ctx->text = NULL;
+  ctx->depth = 0;
+  luaL_checkstack(L, 3, "JSON encode");
+  lua_pushcfunction(L, enc_main);
+  lua_pushlightuserdata(L, ctx);
+  lua_pushvalue(L, idx);
+  int status = lua_pcall(L, 2, ctx->push_text ? 1 : 0, 0);
+  cJSON_Delete(ctx->root);
+  ctx->root = NULL;
+  if (status != LUA_OK) {
+    cJSON_free(ctx->text);
+    ctx->text = NULL;
+    if (lua_type(L, -1) != LUA_TSTRING) {
+      lua_pop(L, 1); /* not ours: a memory error object, say */
+      lua_pushfstring(L, "%s: not enough memory", ctx->what);
+    } else if (status == LUA_ERRMEM) {
+      lua_pop(L, 1); /* "not enough memory" */
+      lua_pushfstring(L, "%s: not enough memory", ctx->what);
+    }
+  }
+  return status;
+}
+
+void json_lua_encode(lua_State *L, int idx, struct buf *out,
+                     const char *error_type, const char *what)
+{
+  struct enc_ctx ctx;
+  ctx.what = what;
+  ctx.push_text = 0;
+  if (enc_run(L, idx, &ctx) != LUA_OK)
+    lrt_error_raise(L, error_type, "%s", lua_tostring(L, -1));
+  int rc = buf_append(out, ctx.text, strlen(ctx.text));
+  cJSON_free(ctx.text);
+  if (rc == BUF_ETOOBIG)
+    lrt_error_raise(L, error_type, "%s: value too large (over %I bytes)", what,
+                    (lua_Integer)out->max);
+  if (rc != BUF_OK)
+    lrt_error_raise(L, error_type, "%s: not enough memory", what);
+}
+
+/* ==== The json module ==== */
+
+static int json_encode(lua_State *L)
+{
+  luaL_checkany(L, 1);
+  struct enc_ctx ctx;
+  ctx.what = "json.encode";
+  ctx.push_text = 1;
+  int status = enc_run(L, 1, &ctx);
+  if (status == LUA_OK) {
+    size_t len = strlen(ctx.text);
+    cJSON_free(ctx.text);
+    if (len > JSON_LUA_MODULE_MAX_TEXT)
+      return luaL_error(L, "json.encode: value too large (over %I bytes)",
+                        (lua_Integer)JSON_LUA_MODULE_MAX_TEXT);
+    return 1;
+  }
+  luaL_where(L, 1);
+  lua_insert(L, -2);
+  lua_concat(L, 2);
+  return lua_error(L);
+}
+
+/* Protected body of json.decode: [tree] -> value. */
+static int decode_push(lua_State *L)
+{
+  json_lua_push(L, lua_touserdata(L, 1));
+  return 1;
+}
+
+static int json_decode(lua_State *L)
+{
+  size_t len;
+  const char *text = luaL_checklstring(L, 1, &len);
+  size_t pos = 0;
+  const char *why = NULL;
+  cJSON *tree = json_lua_parse(text, len, &pos, &why);
+  if (!tree) {
+    lua_Integer line = 1, col = 1;
+    for (size_t i = 0; i < pos; i++) {
+      if (text[i] == '\n') {
+        line++;
+        col = 1;
+      } else {
+        col++;
+      }
+    }
+    if (len == 0)
+      return luaL_error(L, "json.decode: invalid JSON: empty text");
+    return luaL_error(L,
+                      "json.decode: invalid JSON at byte %I (line %I, "
+                      "column %I): %s",
+                      (lua_Integer)pos + 1, line, col, why);
+  }
+  lua_pushcfunction(L, decode_push);
+  lua_pushlightuserdata(L, tree);
+  int status = lua_pcall(L, 1, 1, 0);
+  cJSON_Delete(tree);
+  if (status == LUA_OK)
+    return 1;
+  if (lua_type(L, -1) == LUA_TTABLE) {
+    /* a typed error from json_lua_push: keep only its message */
+    lua_getfield(L, -1, "message");
+    return luaL_error(L, "json.decode: %s", lua_tostring(L, -1));
+  }
+  return lua_error(L);
+}
+
+static int json_array(lua_State *L)
+{
+  if (lua_isnoneornil(L, 1)) {
+    lua_settop(L, 0);
+    lua_newtable(L);
+  } else {
+    luaL_checktype(L, 1, LUA_TTABLE);
+    lua_settop(L, 1);
+  }
+  json_lua_push_array_mt(L);
+  if (lua_getmetatable(L, 1)) {
+    luaL_argcheck(L, lua_rawequal(L, -1, -2), 1,
+                  "table already has a metatable");
+    lua_pop(L, 2); /* both metatables */
+    return 1;
+  }
+  lua_setmetatable(L, 1);
+  return 1;
+}
+
+static const luaL_Reg json_funcs[] = {{"encode", json_encode},
+                                      {"decode", json_decode},
+                                      {"array", json_array},
+                                      {NULL, NULL}};
+
+int luaopen_json(lua_State *L)
+{
+  luaL_newlib(L, json_funcs);
+  json_lua_push_null(L);
+  lua_setfield(L, -2, "null");
+  return 1;
+}

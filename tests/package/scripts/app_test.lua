@@ -1,0 +1,2 @@
+-- A test file beside the scripts: package.sh must leave this out.
+return true

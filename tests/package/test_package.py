@@ -1,0 +1,513 @@
+#!/usr/bin/env python3
+"""scripts/package.sh and the zips it makes, run the way Lambda runs them.
+
+The zips are unpacked into an otherwise empty root directory (a static
+busybox as /bin/sh, /dev/null, /dev/urandom and /tmp, nothing else: no C
+library, no /proc, no /etc) and the runtime is started there with chroot
+against the mock Runtime API on loopback. A Kafka event must get the right
+response from function.zip alone, and from runtime-layer.zip (/opt) with
+code.zip (/var/task); a broken handler must reach /runtime/init/error.
+Besides: what the zips hold (no test data, no build files, a stripped
+binary, every library the binary needs, the C library included), that
+packaging again after a Lua-only change runs no compiler, and that every
+package.sh command in docs/deploy.md works as written.
+
+Needs root (chroot, mknod); skipped otherwise. The runtime is built once,
+as a Release build, in a temporary directory by package.sh itself (so the
+sanitizer build of the suite is never what gets packaged).
+"""
+
+import base64
+import json
+import os
+import re
+import shlex
+import shutil
+import stat
+import subprocess
+import sys
+import tempfile
+import unittest
+import zipfile
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+SOURCE_DIR = os.environ.get("LRT_SOURCE_DIR") or os.path.dirname(
+    os.path.dirname(HERE))
+PACKAGE_SH = os.path.join(SOURCE_DIR, "scripts", "package.sh")
+SCRIPTS = os.path.join(HERE, "scripts")
+DEPLOY_MD = os.path.join(SOURCE_DIR, "docs", "deploy.md")
+SAM_TEMPLATE = os.path.join(SOURCE_DIR, "examples", "sam", "template.yaml")
+
+sys.path.insert(0, os.path.join(SOURCE_DIR, "tests", "integration"))
+from mock_runtime_api import MockRuntimeAPI  # noqa: E402
+
+IS_ROOT = os.geteuid() == 0
+# Executables whose running means something was compiled or linked.
+COMPILER_RE = re.compile(
+    r"^(?:[\w.]+-)*(?:cc|gcc|c\+\+|g\+\+|clang|cc1|cc1plus|collect2|ld|"
+    r"ld\.bfd|ld\.gold|as)(?:-[\d.]+)?$")
+# What Lambda sets for provided.al2023 functions.
+LAMBDA_LD_LIBRARY_PATH = ("/var/lang/lib:/lib64:/usr/lib64:/var/runtime:"
+                          "/var/runtime/lib:/var/task:/var/task/lib:/opt/lib")
+
+
+def run_package(args, cwd=SOURCE_DIR, trace=None, timeout=600):
+    """Run package.sh (under strace -e execve when trace is a file path)."""
+    cmd = [PACKAGE_SH] + list(args)
+    if trace:
+        cmd = ["strace", "-f", "-qq", "-e", "trace=execve", "-o", trace] + cmd
+    env = dict(os.environ)
+    env.pop("LUA_PATH", None)
+    return subprocess.run(cmd, cwd=cwd, env=env, stdout=subprocess.PIPE,
+                          stderr=subprocess.PIPE, text=True, timeout=timeout)
+
+
+def executed(trace):
+    """Basenames of every program successfully executed in an strace log."""
+    names = []
+    with open(trace) as f:
+        for line in f:
+            m = re.search(r'execve\("([^"]+)".* = 0$', line.rstrip())
+            if m:
+                names.append(os.path.basename(m.group(1)))
+    return names
+
+
+def extract(zip_path, dest):
+    """Unzip keeping the Unix modes stored in the zip (as Lambda does);
+    returns {name: mode} for the files."""
+    modes = {}
+    with zipfile.ZipFile(zip_path) as z:
+        for info in z.infolist():
+            target = os.path.join(dest, info.filename)
+            mode = (info.external_attr >> 16) & 0o7777
+            if info.is_dir():
+                os.makedirs(target, exist_ok=True)
+                continue
+            os.makedirs(os.path.dirname(target), exist_ok=True)
+            with z.open(info) as src, open(target, "wb") as out:
+                shutil.copyfileobj(src, out)
+            os.chmod(target, mode or 0o644)
+            modes[info.filename] = mode
+    return modes
+
+
+def zip_files(zip_path):
+    with zipfile.ZipFile(zip_path) as z:
+        return sorted(i.filename for i in z.infolist() if not i.is_dir())
+
+
+def make_empty_root(root):
+    """An otherwise empty root: static /bin/sh, /dev/null, /dev/urandom, /tmp."""
+    busybox = shutil.which("busybox") or "/bin/busybox"
+    if not os.path.exists(busybox):
+        raise AssertionError("busybox is missing: apt-get install -y "
+                             "busybox-static (scripts/deps.sh test)")
+    with open(busybox, "rb") as f:
+        head = f.read(4096)
+    # A static binary has no PT_INTERP; the interpreter path would show here.
+    if b"ld-linux" in head:
+        raise AssertionError(busybox + " is not static: install busybox-static")
+    for d in ("bin", "dev", "tmp", "var/task", "opt"):
+        os.makedirs(os.path.join(root, d), exist_ok=True)
+    shutil.copy(busybox, os.path.join(root, "bin", "sh"))
+    os.chmod(os.path.join(root, "bin", "sh"), 0o755)
+    os.chmod(os.path.join(root, "tmp"), 0o1777)
+    for name, minor in (("null", 3), ("urandom", 9)):
+        os.mknod(os.path.join(root, "dev", name), 0o666 | stat.S_IFCHR,
+                 os.makedev(1, minor))
+        os.chmod(os.path.join(root, "dev", name), 0o666)
+
+
+def b64(data):
+    return base64.b64encode(data).decode()
+
+
+def kafka_event(source):
+    """A Kafka batch over two partitions; order id 2 asks to fail."""
+    def record(partition, offset, order):
+        return {"topic": "orders", "partition": partition, "offset": offset,
+                "timestamp": 1700000000000 + offset,
+                "timestampType": "CREATE_TIME",
+                "key": b64(b"k%d" % order["id"]),
+                "value": b64(json.dumps(order).encode()), "headers": []}
+    event = {"eventSource": source, "bootstrapServers": "b-1:9092",
+             "records": {
+                 "orders-0": [record(0, 10, {"id": 1}),
+                              record(0, 11, {"id": 2, "fail": True})],
+                 "orders-1": [record(1, 5, {"id": 3})]}}
+    if source == "aws:kafka":
+        event["eventSourceArn"] = ("arn:aws:kafka:us-east-1:123456789012:"
+                                   "cluster/demo/abcd")
+    return event
+
+
+def expected_response(event, request_id, version=1):
+    """What tests/package/scripts/app.lua answers, derived from the event."""
+    failures, seen = [], []
+    for key, records in event["records"].items():
+        for r in records:
+            order = json.loads(base64.b64decode(r["value"]))
+            if order.get("fail"):
+                failures.append({"itemIdentifier": {"partition": key,
+                                                    "offset": r["offset"]}})
+            else:
+                seen.append("%s/%d/%d:%s" % (r["topic"], r["partition"],
+                                             r["offset"], order["id"]))
+    return {"batchItemFailures": failures, "seen": seen,
+            "source": event["eventSource"], "request_id": request_id,
+            "version": version}
+
+
+class ChrootRun:
+    """The runtime started in a chroot against a mock Runtime API."""
+
+    def __init__(self, root, bootstrap, handler, api, logdir, env_extra=None):
+        self.out = open(os.path.join(logdir, "stdout"), "w+b")
+        self.err = open(os.path.join(logdir, "stderr"), "w+b")
+        env = {"AWS_LAMBDA_RUNTIME_API": api.endpoint,
+               "LAMBDA_TASK_ROOT": "/var/task", "_HANDLER": handler,
+               "PATH": "/usr/bin:/bin", "TZ": "UTC"}
+        env.update(env_extra or {})
+        self.proc = subprocess.Popen(
+            [shutil.which("chroot"), root, bootstrap], env=env,
+            stdin=subprocess.DEVNULL, stdout=self.out, stderr=self.err)
+
+    def stderr(self):
+        self.err.flush()
+        self.err.seek(0)
+        return self.err.read().decode("utf-8", "replace")
+
+    def wait(self, timeout=20):
+        return self.proc.wait(timeout)
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(5)
+        self.out.close()
+        self.err.close()
+
+
+@unittest.skipUnless(IS_ROOT, "needs root (chroot and mknod for the empty "
+                     "root); CI runs this suite as root")
+class PackageTest(unittest.TestCase):
+
+    @classmethod
+    def setUpClass(cls):
+        cls.tmp = tempfile.mkdtemp(prefix="lrt-pkg-test.")
+        cls.build = os.path.join(cls.tmp, "build")
+        cls.out = os.path.join(cls.tmp, "dist")
+        cls.strace = bool(shutil.which("strace")) and subprocess.run(
+            ["strace", "-f", "-qq", "-o", os.devnull, "true"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL).returncode == 0
+        cls.first_trace = os.path.join(cls.tmp, "first.strace")
+        cls.first = run_package(
+            ["--scripts", SCRIPTS, "--out", cls.out, "--build", cls.build],
+            trace=cls.first_trace if cls.strace else None)
+        if cls.first.returncode != 0:
+            shutil.rmtree(cls.tmp, ignore_errors=True)
+            raise AssertionError("package.sh failed:\n" + cls.first.stdout
+                                 + cls.first.stderr)
+
+    @classmethod
+    def tearDownClass(cls):
+        shutil.rmtree(cls.tmp, ignore_errors=True)
+
+    def scratch(self):
+        d = tempfile.mkdtemp(dir=self.tmp)
+        return d
+
+    def serve(self, root, bootstrap, events, handler="app", env=None):
+        """Start the runtime in root; serve events; return the responses."""
+        with MockRuntimeAPI() as api:
+            ids = [api.push_event(e) for e in events]
+            run = ChrootRun(root, bootstrap, handler, api, self.scratch(), env)
+            try:
+                posts = api.wait_for_posts(len(events), timeout=30)
+            except AssertionError as e:
+                run.stop()
+                raise AssertionError("%s\nruntime stderr:\n%s" % (
+                    e, run.stderr())) from None
+            run.stop()
+        self.assertEqual([p.kind for p in posts], ["response"] * len(events),
+                         [p.body for p in posts])
+        self.assertEqual([p.request_id for p in posts], ids)
+        return ids, [p.json() for p in posts]
+
+    def check_kafka_responses(self, root, bootstrap, env=None):
+        events = [kafka_event("SelfManagedKafka"), kafka_event("aws:kafka")]
+        ids, responses = self.serve(root, bootstrap, events, env=env)
+        for event, rid, got in zip(events, ids, responses):
+            self.assertEqual(got, expected_response(event, rid))
+
+    # ---- running the zips in the empty root ----
+
+    def test_function_zip_runs_in_empty_root(self):
+        root = self.scratch()
+        make_empty_root(root)
+        extract(os.path.join(self.out, "function.zip"),
+                os.path.join(root, "var", "task"))
+        # Lambda's LD_LIBRARY_PATH, led by a folder of broken libraries: the
+        # packaged loader must not look there.
+        bogus = os.path.join(root, "bogus")
+        os.makedirs(bogus)
+        for name in ("libc.so.6", "libcurl.so.4", "liblua5.4.so.0"):
+            with open(os.path.join(bogus, name), "wb") as f:
+                f.write(b"not a library")
+        env = {"LD_LIBRARY_PATH": "/bogus:" + LAMBDA_LD_LIBRARY_PATH}
+        self.check_kafka_responses(root, "/var/task/bootstrap", env)
+
+    def test_layer_and_code_zip_run_in_empty_root(self):
+        root = self.scratch()
+        make_empty_root(root)
+        extract(os.path.join(self.out, "runtime-layer.zip"),
+                os.path.join(root, "opt"))
+        extract(os.path.join(self.out, "code.zip"),
+                os.path.join(root, "var", "task"))
+        self.assertFalse(os.path.exists(os.path.join(root, "var", "task",
+                                                     "bootstrap")))
+        self.check_kafka_responses(root, "/opt/bootstrap")
+
+    def test_init_error_in_empty_root_reaches_init_error(self):
+        root = self.scratch()
+        make_empty_root(root)
+        extract(os.path.join(self.out, "function.zip"),
+                os.path.join(root, "var", "task"))
+        cases = (("broken", "Runtime.UserCodeSyntaxError"),
+                 ("no_such_module", "Runtime.ImportModuleError"))
+        for handler, error_type in cases:
+            with self.subTest(handler=handler), MockRuntimeAPI() as api:
+                run = ChrootRun(root, "/var/task/bootstrap", handler, api,
+                                self.scratch())
+                try:
+                    posts = api.wait_for_posts(1, timeout=30)
+                    code = run.wait(20)
+                finally:
+                    run.stop()
+                self.assertEqual([p.kind for p in posts], ["init_error"])
+                self.assertEqual(posts[0].headers.get(
+                    "Lambda-Runtime-Function-Error-Type"), error_type)
+                body = posts[0].json()
+                self.assertEqual(body["errorType"], error_type)
+                self.assertIn(handler, body["errorMessage"])
+                self.assertEqual(code, 1)
+
+    # ---- what the zips hold ----
+
+    def test_zip_contents(self):
+        function = zip_files(os.path.join(self.out, "function.zip"))
+        layer = zip_files(os.path.join(self.out, "runtime-layer.zip"))
+        code = zip_files(os.path.join(self.out, "code.zip"))
+        # The scripts, minus test data (event.json, tests/, *_test.lua).
+        self.assertEqual(code, ["app.lua", "broken.lua", "jobs/orders.lua"])
+        self.assertEqual(function, sorted(layer + code))
+        self.assertFalse(set(layer) & set(code))
+        runtime_lua = sorted("lua/" + f for f in os.listdir(
+            os.path.join(SOURCE_DIR, "lua")) if f.endswith(".lua"))
+        self.assertEqual(sorted(f for f in layer if f.startswith("lua/")),
+                         runtime_lua)
+        for name in function:
+            self.assertFalse(re.search(
+                r"(^|/)(CMake|Makefile|\.)|\.(o|a|c|h|json|zip|stamp)$",
+                name), name)
+        self.assertEqual(
+            sorted(f for f in layer if not f.startswith(("lib/", "lua/"))),
+            ["bin/bootstrap", "bootstrap"])
+
+    def test_binary_is_stripped_and_libraries_complete(self):
+        dest = self.scratch()
+        modes = extract(os.path.join(self.out, "function.zip"), dest)
+        real = os.path.join(dest, "bin", "bootstrap")
+        desc = subprocess.run(["file", "-b", real], stdout=subprocess.PIPE,
+                              text=True, check=True).stdout
+        self.assertIn("ELF", desc)
+        self.assertRegex(desc, r"(?<!not )stripped")
+        self.assertNotIn("not stripped", desc)
+        with open(os.path.join(dest, "bootstrap"), "rb") as f:
+            wrapper = f.read()
+        self.assertTrue(wrapper.startswith(b"#!/bin/sh\n"), wrapper[:40])
+        libs = set(os.listdir(os.path.join(dest, "lib")))
+        loaders = [n for n in libs if n.startswith("ld-linux")]
+        self.assertEqual(len(loaders), 1, libs)
+        self.assertIn(b"lib/" + loaders[0].encode(), wrapper)
+        self.assertIn("libc.so.6", libs)
+        # Executable where Lambda must exec them, readable by anyone (the
+        # function runs as an unprivileged user).
+        for name in ("bootstrap", "bin/bootstrap", "lib/" + loaders[0]):
+            self.assertEqual(modes[name] & 0o755, 0o755, name)
+        for name, mode in modes.items():
+            self.assertEqual(mode & 0o444, 0o444, name)
+        # Every DT_NEEDED of every packaged ELF is packaged too.
+        elves = [real] + [os.path.join(dest, "lib", n) for n in libs]
+        for path in elves:
+            dyn = subprocess.run(["readelf", "-dW", path],
+                                 stdout=subprocess.PIPE, text=True,
+                                 check=True).stdout
+            for needed in re.findall(r"\(NEEDED\).*\[(.+?)\]", dyn):
+                self.assertIn(needed, libs, "%s needs %s" % (path, needed))
+
+    def test_prints_each_zip_size(self):
+        for name in ("function.zip", "runtime-layer.zip", "code.zip"):
+            size = os.path.getsize(os.path.join(self.out, name))
+            self.assertRegex(self.first.stdout, r"(?m)^%s\s.*\(%d bytes\)" % (
+                re.escape(name), size))
+
+    # ---- a Lua-only change: no compiler ----
+
+    def test_lua_only_change_runs_no_compiler(self):
+        if self.strace:
+            # The first packaging built the runtime: the check below sees
+            # compilers when they run.
+            self.assertTrue(any(COMPILER_RE.match(n)
+                                for n in executed(self.first_trace)))
+        binary = os.path.join(self.build, "bootstrap")
+        objects = {}
+        for d, _, files in os.walk(self.build):
+            for f in files:
+                if f.endswith(".o") or f == "bootstrap":
+                    p = os.path.join(d, f)
+                    objects[p] = os.stat(p).st_mtime_ns
+        self.assertIn(binary, objects)
+
+        scripts = os.path.join(self.scratch(), "scripts")
+        shutil.copytree(SCRIPTS, scripts)
+        orders = os.path.join(scripts, "jobs", "orders.lua")
+        with open(orders) as f:
+            text = f.read()
+        with open(orders, "w") as f:
+            f.write(text.replace("VERSION = 1", "VERSION = 2"))
+        out = os.path.join(self.scratch(), "dist")
+        trace = os.path.join(self.scratch(), "again.strace")
+        res = run_package(["--scripts", scripts, "--out", out,
+                           "--build", self.build],
+                          trace=trace if self.strace else None)
+        self.assertEqual(res.returncode, 0, res.stderr)
+        self.assertIn("nothing compiled", res.stderr)
+        if self.strace:
+            ran = executed(trace)
+            self.assertIn("zip", ran)
+            self.assertEqual([n for n in ran if COMPILER_RE.match(n)], [])
+        for p, mtime in objects.items():
+            self.assertEqual(os.stat(p).st_mtime_ns, mtime, p)
+
+        # The new logic is what the new zip runs.
+        root = self.scratch()
+        make_empty_root(root)
+        extract(os.path.join(out, "function.zip"),
+                os.path.join(root, "var", "task"))
+        event = kafka_event("SelfManagedKafka")
+        ids, responses = self.serve(root, "/var/task/bootstrap", [event])
+        self.assertEqual(responses[0],
+                         expected_response(event, ids[0], version=2))
+
+    # ---- the command line ----
+
+    def test_left_out_files(self):
+        scripts = os.path.join(self.scratch(), "scripts")
+        shutil.copytree(SCRIPTS, scripts)
+        junk = [".hidden.lua", ".git/config", "build/CMakeCache.txt",
+                "CMakeLists.txt", "native.o", "fixtures/msk.json",
+                "spec/app_spec.lua", "events/one.json", "msk.event.json",
+                "notes.swp", "draft.lua~"]
+        for rel in junk:
+            os.makedirs(os.path.dirname(os.path.join(scripts, rel)),
+                        exist_ok=True)
+            with open(os.path.join(scripts, rel), "w") as f:
+                f.write("-- junk\n")
+        with open(os.path.join(scripts, "config.json"), "w") as f:
+            f.write('{"kept": true}\n')  # data a handler may read: kept
+        out = os.path.join(self.scratch(), "dist")
+        res = run_package(["--scripts", scripts, "--out", out, "--build",
+                           self.build, "--exclude", "broken.lua"])
+        self.assertEqual(res.returncode, 0, res.stderr)
+        self.assertEqual(zip_files(os.path.join(out, "code.zip")),
+                         ["app.lua", "config.json", "jobs/orders.lua"])
+        self.assertIn("left out broken.lua (--exclude broken.lua)", res.stderr)
+
+    def test_usage_errors(self):
+        res = run_package(["--help"])
+        self.assertEqual(res.returncode, 0)
+        self.assertIn("--scripts DIR", res.stdout)
+        for args in ([], ["--scripts"], ["--scripts", "/nonexistent-dir"],
+                     ["--scripts", SCRIPTS, "--bogus"]):
+            with self.subTest(args=args):
+                res = run_package(args)
+                self.assertEqual(res.returncode, 2, res.stderr)
+                self.assertIn("package.sh:", res.stderr)
+        reserved = os.path.join(self.scratch(), "s")
+        os.makedirs(os.path.join(reserved, "lib"))
+        with open(os.path.join(reserved, "lib", "x.lua"), "w") as f:
+            f.write("return 1\n")
+        res = run_package(["--scripts", reserved, "--out", self.scratch(),
+                           "--build", self.build])
+        self.assertEqual(res.returncode, 2)
+        self.assertIn("'lib'", res.stderr)
+
+    # ---- the documentation ----
+
+    def test_deploy_md_package_commands(self):
+        """Every package.sh command in docs/deploy.md, run as written (from
+        the repository root) but writing into a scratch --out and reusing
+        this suite's build."""
+        with open(DEPLOY_MD) as f:
+            doc = f.read()
+        blocks = re.findall(r"```(?:sh|bash|console)?\n(.*?)```", doc, re.S)
+        commands = []
+        for block in blocks:
+            for line in block.replace("\\\n", " ").splitlines():
+                line = line.strip()
+                if (line.startswith("scripts/package.sh")
+                        and line not in commands):
+                    commands.append(line)
+        self.assertGreaterEqual(len(commands), 2, "no package.sh commands")
+        for line in commands:
+            with self.subTest(command=line):
+                args = shlex.split(line)[1:]
+                out = os.path.join(self.scratch(), "dist")
+                if "--out" in args:
+                    args[args.index("--out") + 1] = out
+                elif "--help" not in args:
+                    args += ["--out", out]
+                if "--help" not in args and "--build" not in args:
+                    args += ["--build", self.build]
+                res = run_package(args)
+                self.assertEqual(res.returncode, 0, res.stderr)
+                if "--help" not in args:
+                    for name in ("function.zip", "runtime-layer.zip",
+                                 "code.zip"):
+                        self.assertTrue(os.path.isfile(
+                            os.path.join(out, name)), name)
+                    # The documented handler module is in the code.
+                    handler = re.search(r"--handler (\S+)", doc)
+                    if handler:
+                        module = handler.group(1).replace(".", "/") + ".lua"
+                        self.assertIn(module, zip_files(
+                            os.path.join(out, "code.zip")))
+
+    def test_sam_template_matches_package(self):
+        with open(SAM_TEMPLATE) as f:
+            tpl = f.read()
+        self.assertRegex(tpl, r"Runtime:\s*provided\.al2023")
+        self.assertRegex(tpl, r"Type:\s*MSK")
+        self.assertRegex(tpl, r"FunctionResponseTypes:\s*\n\s*- "
+                              r"ReportBatchItemFailures")
+        code_uri = re.search(r"CodeUri:\s*(\S+)", tpl).group(1)
+        # CodeUri is relative to the template: package.sh's default --out.
+        self.assertEqual(os.path.normpath(os.path.join(
+            os.path.dirname(SAM_TEMPLATE), code_uri)),
+            os.path.join(SOURCE_DIR, "dist", "function.zip"))
+        handler = re.search(r"Handler:\s*(\S+)", tpl).group(1)
+        scripts = re.search(r"scripts/package\.sh --scripts (\S+)", tpl)
+        self.assertIsNotNone(scripts, "template names its package command")
+        self.assertTrue(os.path.isfile(os.path.join(
+            SOURCE_DIR, scripts.group(1),
+            handler.replace(".", "/") + ".lua")), handler)
+
+
+if __name__ == "__main__":
+    unittest.main()

@@ -1,0 +1,178 @@
+/* test_base64: the decoder's rules (strict alphabet, lenient trailing bits,
+ * optional and partial padding, error positions) against known vectors, and
+ * a round trip of every byte value through a small reference encoder. */
+#include "base64.h"
+#include "test.h"
+
+static const char b64_alphabet[] =
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+/* Reference encoder (canonical, padded), for round trips only. */
+static size_t encode(const unsigned char *in, size_t n, char *out)
+{
+  size_t o = 0;
+  for (size_t i = 0; i < n; i += 3) {
+    unsigned v = (unsigned)in[i] << 16;
+    if (i + 1 < n)
+      v |= (unsigned)in[i + 1] << 8;
+    if (i + 2 < n)
+      v |= in[i + 2];
+    out[o++] = b64_alphabet[(v >> 18) & 63];
+    out[o++] = b64_alphabet[(v >> 12) & 63];
+    out[o++] = i + 1 < n ? b64_alphabet[(v >> 6) & 63] : '=';
+    out[o++] = i + 2 < n ? b64_alphabet[v & 63] : '=';
+  }
+  out[o] = '\0';
+  return o;
+}
+
+/* Decode 'in' expecting success and exactly 'want_len' bytes 'want'. */
+static void ok(const char *in, const char *want, size_t want_len)
+{
+  unsigned char out[256];
+  size_t out_len = 999, bad = 999;
+  size_t len = strlen(in);
+  ASSERT(base64_decoded_max(len) <= sizeof out);
+  if (base64_decode(in, len, out, &out_len, &bad) != 0)
+    TEST_FAIL("decode(\"%s\") failed at %zu", in, bad);
+  ASSERT(out_len <= base64_decoded_max(len));
+  if (out_len != want_len)
+    TEST_FAIL("decode(\"%s\"): %zu bytes, want %zu", in, out_len, want_len);
+  ASSERT_MEM_EQ(out, want, want_len);
+}
+
+/* Decode 'in' expecting failure at 'pos'. */
+static void bad(const char *in, size_t pos)
+{
+  unsigned char out[256];
+  size_t out_len = 999, bad_pos = 999;
+  if (base64_decode(in, strlen(in), out, &out_len, &bad_pos) == 0)
+    TEST_FAIL("decode(\"%s\") succeeded with %zu bytes", in, out_len);
+  if (bad_pos != pos)
+    TEST_FAIL("decode(\"%s\"): bad_pos %zu, want %zu", in, bad_pos, pos);
+}
+
+static void test_vectors(void)
+{
+  /* RFC 4648 section 10, padded and unpadded. */
+  ok("", "", 0);
+  ok("Zg==", "f", 1);
+  ok("Zm8=", "fo", 2);
+  ok("Zm9v", "foo", 3);
+  ok("Zm9vYg==", "foob", 4);
+  ok("Zm9vYmE=", "fooba", 5);
+  ok("Zm9vYmFy", "foobar", 6);
+  ok("Zg", "f", 1);
+  ok("Zm8", "fo", 2);
+  ok("Zm9vYmE", "fooba", 5);
+  /* Partial padding: one '=' where two would be canonical. */
+  ok("Zg=", "f", 1);
+  ok("+/+/", "\xfb\xff\xbf", 3);
+  ok("AAEC/wD+", "\x00\x01\x02\xff\x00\xfe", 6);
+}
+
+static void test_lenient_trailing_bits(void)
+{
+  /* The AWS docs' sample key: "34==" has non-zero bits past the last byte. */
+  ok("abcDEFghiJKLmnoPQRstuVWXyz1234==",
+     "\x69\xb7\x03\x10\x58\x21\x88\x92\x8b\x9a\x7a\x0f\x41\x1b\x2d\xb9"
+     "\x55\x97\xcb\x3d\x76\xdf",
+     22);
+  ok("QR==", "A", 1); /* canonical QQ== */
+  ok("QUJ=", "AB", 2);
+  ok("QUJ", "AB", 2);
+}
+
+static void test_strict_alphabet(void)
+{
+  bad("Zm9v Yg==", 4);  /* whitespace */
+  bad("Zm9v\nYg==", 4); /* newline */
+  bad("Zm9-", 3);       /* URL-safe alphabet */
+  bad("Zm9_", 3);
+  bad("Zm9vYm\xc3\xa9", 6); /* non-ASCII */
+  bad("Z=9v", 1);           /* '=' inside the data */
+  bad("Zg=a", 2);
+  bad("*", 0);
+  bad("Zm9vY*", 5); /* in the unpadded tail */
+  bad("Zm9vYm*", 6);
+}
+
+static void test_bad_lengths_and_padding(void)
+{
+  bad("Z", 0);         /* one character: fewer than 8 bits */
+  bad("Zm9vY", 4);     /* the same after a full quantum */
+  bad("Zm9vY=", 4);    /* padding does not rescue it */
+  bad("=", 0);         /* padding alone */
+  bad("==", 0);        /* still padding alone: '=' is data then */
+  bad("Zm9v=", 4);     /* padding after a full quantum */
+  bad("Zm8==", 4);     /* one '=' too many */
+  bad("Zg===", 2);     /* three '=': the first is data */
+  bad("Zm9vYg===", 6); /* same, after a quantum */
+}
+
+static void test_round_trip_every_byte(void)
+{
+  unsigned char all[256], back[256 + 3];
+  char text[400];
+  for (int i = 0; i < 256; i++)
+    all[i] = (unsigned char)(255 - i);
+  /* Every length 0..256, so each tail shape is hit with every byte. */
+  for (size_t n = 0; n <= 256; n++) {
+    size_t len = encode(all, n, text), out_len = 0, bad_pos = 0;
+    ASSERT(base64_decoded_max(len) <= sizeof back);
+    ASSERT_OK(base64_decode(text, len, back, &out_len, &bad_pos));
+    ASSERT_EQ(out_len, n);
+    ASSERT_MEM_EQ(back, all, n);
+    /* Without its padding too. */
+    while (len > 0 && text[len - 1] == '=')
+      len--;
+    ASSERT_OK(base64_decode(text, len, back, &out_len, &bad_pos));
+    ASSERT_EQ(out_len, n);
+    ASSERT_MEM_EQ(back, all, n);
+  }
+}
+
+static void test_every_invalid_byte(void)
+{
+  /* Each byte outside the alphabet, in each position of a quantum. */
+  for (int ch = 0; ch < 256; ch++) {
+    if (ch != '=' && strchr(b64_alphabet, ch) != NULL && ch != 0)
+      continue;
+    for (size_t pos = 0; pos < 4; pos++) {
+      char in[9] = "QUJDQUJD";
+      unsigned char out[8];
+      size_t out_len = 0, bad_pos = 99;
+      in[4 + pos] = (char)ch;
+      /* '=' at the last two positions is padding, which is then legal
+       * ("QUJDQU==" is fine); skip those two. */
+      if (ch == '=' && pos >= 2)
+        continue;
+      ASSERT_EQ(base64_decode(in, 8, out, &out_len, &bad_pos), -1);
+      ASSERT_EQ(bad_pos, 4 + pos);
+    }
+  }
+}
+
+static void test_decoded_max(void)
+{
+  ASSERT_EQ(base64_decoded_max(0), 0);
+  ASSERT_EQ(base64_decoded_max(2), 3);
+  ASSERT_EQ(base64_decoded_max(4), 3);
+  ASSERT_EQ(base64_decoded_max(5), 6);
+  ASSERT_EQ(base64_decoded_max(8), 6);
+  /* No overflow near SIZE_MAX. */
+  ASSERT(base64_decoded_max((size_t)-1) > (size_t)-1 / 4 * 2);
+}
+
+int main(void)
+{
+  test_vectors();
+  test_lenient_trailing_bits();
+  test_strict_alphabet();
+  test_bad_lengths_and_padding();
+  test_round_trip_every_byte();
+  test_every_invalid_byte();
+  test_decoded_max();
+  puts("test_base64: ok");
+  return 0;
+}
