@@ -41,6 +41,9 @@
 /* The response buffer may pass Lambda's limit so the error can say by how
  * much; past this the encoder stops. */
 #define HOST_MAX_RESPONSE_BUF (64u * 1024u * 1024u)
+/* Heap growth since the last full collection that makes lua_host_collect()
+ * run one. */
+#define HOST_COLLECT_GROWTH (4u * 1024u * 1024u)
 /* Biggest single key, value or header decoded on the fast path. */
 #define HOST_MAX_SCRATCH (16u * 1024u * 1024u)
 /* Longest message kept in an error body. */
@@ -82,9 +85,10 @@ struct lua_host {
   char *task_root, *runtime_lua_dir, *handler;
   struct script_stamp *scripts;
   size_t nscripts;
-  long long deadline_ms; /* of the running invocation, for the hook */
-  struct arena arena;    /* the event's cJSON tree, reset per invocation */
-  struct buf scratch;    /* decoded bytes on their way into Lua strings */
+  long long deadline_ms;     /* of the running invocation, for the hook */
+  struct arena arena;        /* the event's cJSON tree, reset per invocation */
+  struct buf scratch;        /* decoded bytes on their way into Lua strings */
+  size_t heap_after_collect; /* heap.used after the last full collection */
 };
 
 static void deadline_hook(lua_State *L, lua_Debug *ar);
@@ -602,6 +606,7 @@ static int host_build(struct lua_host **out, const struct lua_host_config *cfg,
   /* Init garbage (compiler buffers, module loading) is not worth carrying
    * into the first invocation. */
   lua_gc(h->L, LUA_GCCOLLECT);
+  h->heap_after_collect = h->heap.used;
   *out = h;
   return 0;
 
@@ -785,7 +790,11 @@ static int push_event(lua_State *L, struct invoke_args *a, int catch_all)
 static int invoke_protected(lua_State *L)
 {
   struct invoke_args *a = lua_touserdata(L, 1);
+  /* Everything the decoder allocates stays alive for the whole call, so
+   * collecting during it only re-marks the event: pause the collector. */
+  lua_gc(L, LUA_GCSTOP);
   int kafka = push_event(L, a, router_has_catch_all(L));
+  lua_gc(L, LUA_GCRESTART);
   router_push_handler(L, kafka ? ROUTER_KAFKA : ROUTER_CUSTOM);
   if (lua_isnil(L, -1))
     return lrt_error_raise(
@@ -822,6 +831,7 @@ int lua_host_invoke(struct lua_host *h, const char *event, size_t len,
   h->deadline_ms = local.deadline_ms;
   struct invoke_args args = {h, event, len, &local, res};
   int status = host_pcall(h->L, invoke_protected, &args);
+  lua_gc(h->L, LUA_GCRESTART); /* if decoding raised */
   h->deadline_ms = 0;
   if (h->cfg.deadline_guard) /* undo an escalation of the main thread */
     lua_sethook(h->L, deadline_hook, LUA_MASKCOUNT, HOST_DEADLINE_HOOK_COUNT);
@@ -829,6 +839,18 @@ int lua_host_invoke(struct lua_host *h, const char *event, size_t len,
   if (status != LUA_OK)
     error_from_status(h, status, "Lua.RuntimeError", res);
   return 0;
+}
+
+void lua_host_collect(struct lua_host *h)
+{
+  /* After a big event the heap is mostly garbage: one full collection
+   * frees it for the price of marking what is still live (little), where
+   * the incremental collector would spread the same sweep over the next
+   * invocation. Small invocations are left to the incremental collector. */
+  if (h->heap.used > h->heap_after_collect + HOST_COLLECT_GROWTH) {
+    lua_gc(h->L, LUA_GCCOLLECT);
+    h->heap_after_collect = h->heap.used;
+  }
 }
 
 /* ==== Hot reload ==== */

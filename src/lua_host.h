@@ -67,6 +67,11 @@ int lua_host_invoke(struct lua_host *h, const char *event, size_t len,
                     const struct lua_host_context *ctx,
                     struct lua_host_result *res);
 
+/* Between invocations (after the response is posted): reclaim a big
+ * event's garbage at once, so it neither lingers in RSS nor slows the next
+ * invocation. Cheap when the last invocation was small. */
+void lua_host_collect(struct lua_host *h);
+
 /* With hot reload: when a loaded script changed, build a new host from the
  * current files and swap it in. Returns 1 when swapped, 0 when nothing
  * changed (or hot reload is off), -1 when the new scripts failed to load (the

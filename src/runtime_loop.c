@@ -208,6 +208,7 @@ static int serve(struct runtime_api *api, struct lua_host **host,
     fatal = post_outcome(api, "response", rc, status);
   }
   log_set_request_id(NULL);
+  lua_host_collect(*host);
   return fatal;
 }
 

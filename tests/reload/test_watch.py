@@ -86,7 +86,7 @@ class WatchTest(unittest.TestCase):
         # A syntax error: the init error on stderr, no result, still running.
         self.child.drain("err")
         self.write("app.lua", HANDLER.format(version="v3") + "\nend end\n")
-        err = self.child.wait_line("err", lambda l: "init error" in l)
+        err = self.child.wait_line("err", lambda l: "Init Error" in l)
         self.assertIn("Runtime.UserCodeSyntaxError", err)
         self.assertIn("app.lua", err)
         self.child.wait_line("err", lambda l: "waiting for a change" in l)
@@ -129,7 +129,7 @@ class WatchTest(unittest.TestCase):
     def test_init_error_at_start_waits_for_a_fix(self):
         self.write("app.lua", "local = 1\n")
         self.start()
-        err = self.child.wait_line("err", lambda l: "init error" in l)
+        err = self.child.wait_line("err", lambda l: "Init Error" in l)
         self.assertIn("Runtime.UserCodeSyntaxError", err)
         self.child.wait_line("err", lambda l: "exit 2" in l)
         self.assertTrue(self.child.alive())
