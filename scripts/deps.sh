@@ -9,10 +9,9 @@ for kind in "$@"; do
   case "$kind" in
     build) ;;
     # python3: the mock Runtime API and the suites that drive the binary;
-    # lua5.4: the standalone interpreter some tests compare against;
     # clang-format: the format check; zip/unzip/busybox-static: packaging
     # and the empty-root (chroot) tests; curl: the local-development doc.
-    test) want+=(python3 lua5.4 clang-format zip unzip busybox-static file curl) ;;
+    test) want+=(python3 clang-format zip unzip busybox-static file curl) ;;
     package) want+=(zip unzip binutils file) ;;
     fuzz) want+=(clang libclang-rt-14-dev) ;;
     *) echo "deps.sh: unknown kind '$kind'" >&2; exit 2 ;;
