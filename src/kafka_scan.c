@@ -599,8 +599,12 @@ static int scan_event(struct scan *s)
   } while (eat(s, ','));
   if (!eat(s, '}') || !seen_records || !seen_source)
     return 0;
-  ws(s);
-  return s->p == s->end; /* trailing bytes: let the general path judge */
+  /* After the value only JSON's own whitespace, as json_lua_parse allows;
+   * anything else is for the general path to reject. */
+  while (s->p < s->end &&
+         (*s->p == ' ' || *s->p == '\t' || *s->p == '\n' || *s->p == '\r'))
+    s->p++;
+  return s->p == s->end;
 }
 
 int kafka_scan_push(lua_State *L, const char *json, size_t len,

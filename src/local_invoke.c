@@ -124,12 +124,14 @@ static int run_once(const char *event_path, const struct lua_host_config *cfg,
   log_set_request_id(request_id);
   lua_host_invoke(host, body, len, &ctx, res);
   log_set_request_id(NULL);
-  lua_host_destroy(host);
 
+  /* The answer goes out before the state is closed: closing runs the
+   * handler's finalizers, which may misbehave. */
   fflush(stdout);
   fwrite(res->body.data ? res->body.data : "", 1, res->body.len, stdout);
   fputc('\n', stdout);
   fflush(stdout);
+  lua_host_destroy(host);
   return res->is_error ? 1 : 0;
 }
 

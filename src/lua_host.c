@@ -27,6 +27,7 @@
 #include <cjson/cJSON.h>
 
 #include "arena.h"
+#include "deadline.h"
 #include "event_kafka.h"
 #include "json_lua.h"
 #include "kafka_scan.h"
@@ -41,6 +42,9 @@
 /* The response buffer may pass Lambda's limit so the error can say by how
  * much; past this the encoder stops. */
 #define HOST_MAX_RESPONSE_BUF (64u * 1024u * 1024u)
+/* What a full collection between invocations may take, finalizers
+ * included (a 1 GB heap takes well under a second). */
+#define HOST_GC_BUDGET_MS 5000
 /* Heap growth since the last full collection that makes lua_host_collect()
  * run one. */
 #define HOST_COLLECT_GROWTH (4u * 1024u * 1024u)
@@ -48,17 +52,8 @@
 #define HOST_MAX_SCRATCH (16u * 1024u * 1024u)
 /* Longest message kept in an error body. */
 #define HOST_MAX_ERROR_MESSAGE 8192
-/* Instructions between two deadline checks: cheap next to the work done. */
-#define HOST_DEADLINE_HOOK_COUNT 100000
 /* Unknown deadlines (local emulators) are taken as Lambda's longest run. */
 #define HOST_DEFAULT_TIMEOUT_MS (15LL * 60 * 1000)
-/* How long before the deadline a running handler is interrupted: enough to
- * encode and post the timeout error before Lambda stops the sandbox. The
- * first interruption is an ordinary error, so kafka.process can still report
- * the records it did not finish; a handler that catches it and carries on is
- * interrupted at every instruction from the hard margin on. */
-#define HOST_DEADLINE_MARGIN_MS 250
-#define HOST_DEADLINE_HARD_MARGIN_MS 100
 
 static const char CONTEXT_MT_KEY = 'c';
 static const char FILES_KEY = 'f';
@@ -85,13 +80,18 @@ struct lua_host {
   char *task_root, *runtime_lua_dir, *handler;
   struct script_stamp *scripts;
   size_t nscripts;
-  long long deadline_ms;     /* of the running invocation, for the hook */
   struct arena arena;        /* the event's cJSON tree, reset per invocation */
   struct buf scratch;        /* decoded bytes on their way into Lua strings */
   size_t heap_after_collect; /* heap.used after the last full collection */
+  int collect_pending;       /* the last invocation failed: collect */
 };
 
-static void deadline_hook(lua_State *L, lua_Debug *ar);
+static long long now_ms(void)
+{
+  struct timespec ts;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
 
 /* ==== Allocation ==== */
 
@@ -249,6 +249,21 @@ static void error_body_build(struct lua_host_result *res, const char *type,
   }
 }
 
+/* A full collection between invocations. Finalizers (__gc) are handler code
+ * that Lua runs with hooks off, so the watchdog bounds them: one that never
+ * returns ends the process (after the invocation was answered) instead of
+ * hanging it. */
+static void full_collect(struct lua_host *h)
+{
+  if (h->cfg.deadline_guard)
+    deadline_watchdog_arm(HOST_GC_BUDGET_MS);
+  lua_gc(h->L, LUA_GCCOLLECT);
+  if (h->cfg.deadline_guard)
+    deadline_watchdog_disarm();
+  h->heap_after_collect = h->heap.used;
+  h->collect_pending = 0;
+}
+
 /* Turn the result of a failed host_pcall (on top of the stack) into an error
  * body; 'default_type' applies when the error carries no type of its own.
  * Pops the error. */
@@ -281,8 +296,8 @@ static void error_from_status(struct lua_host *h, int status,
   }
   lua_pop(L, 1); /* the error */
   /* A failed invocation may have left a large heap (an out-of-memory handler
-   * certainly did): collect now, not in the middle of the next event. */
-  lua_gc(L, LUA_GCCOLLECT);
+   * certainly did): lua_host_collect() reclaims it once the error is out. */
+  h->collect_pending = 1;
 }
 
 /* ==== Module search path and script tracking ==== */
@@ -447,11 +462,10 @@ static int init_protected(lua_State *L)
   lua_log_install_print(L);
   lua_pushlightuserdata(L, h);
   lua_rawsetp(L, LUA_REGISTRYINDEX, &HOST_KEY);
-  /* Installed before the handler loads, so every coroutine it creates, at
-   * init or later, inherits the deadline guard. Idle, it costs one C call
-   * per HOST_DEADLINE_HOOK_COUNT instructions. */
+  /* Before the handler loads, so coroutines it creates at init are
+   * guarded too. */
   if (h->cfg.deadline_guard)
-    lua_sethook(L, deadline_hook, LUA_MASKCOUNT, HOST_DEADLINE_HOOK_COUNT);
+    deadline_install(L);
 
   if (module_exists(L, handler)) {
     require_module(L, handler);
@@ -627,8 +641,14 @@ void lua_host_destroy(struct lua_host *h)
 {
   if (!h)
     return;
-  if (h->L)
+  if (h->L) {
+    /* Closing runs every pending finalizer, with hooks off. */
+    if (h->cfg.deadline_guard)
+      deadline_watchdog_arm(HOST_GC_BUDGET_MS);
     lua_close(h->L);
+    if (h->cfg.deadline_guard)
+      deadline_watchdog_disarm();
+  }
   arena_free(&h->arena);
   buf_free(&h->scratch);
   for (size_t i = 0; i < h->nscripts; i++)
@@ -641,13 +661,6 @@ void lua_host_destroy(struct lua_host *h)
 }
 
 /* ==== Invocation ==== */
-
-static long long now_ms(void)
-{
-  struct timespec ts;
-  clock_gettime(CLOCK_REALTIME, &ts);
-  return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 struct invoke_args {
   struct lua_host *host;
@@ -733,32 +746,6 @@ static void push_context(lua_State *L, const struct lua_host_context *ctx)
   lua_setmetatable(L, -2);
 }
 
-/* Interrupt a handler that is about to run past its deadline, so the
- * invocation ends with a clear timeout error instead of Lambda killing the
- * sandbox (and the warm state with it). */
-static void deadline_hook(lua_State *L, lua_Debug *ar)
-{
-  (void)ar;
-  lua_rawgetp(L, LUA_REGISTRYINDEX, &HOST_KEY);
-  struct lua_host *h = lua_touserdata(L, -1);
-  lua_pop(L, 1);
-  if (!h || !h->deadline_ms) {
-    /* A coroutine escalated during an earlier invocation: calm it down. */
-    if (lua_gethookcount(L) != HOST_DEADLINE_HOOK_COUNT)
-      lua_sethook(L, deadline_hook, LUA_MASKCOUNT, HOST_DEADLINE_HOOK_COUNT);
-    return;
-  }
-  long long left = h->deadline_ms - now_ms();
-  if (left >= HOST_DEADLINE_MARGIN_MS)
-    return;
-  if (left < HOST_DEADLINE_HARD_MARGIN_MS)
-    lua_sethook(L, deadline_hook, LUA_MASKCOUNT, 1); /* this thread */
-  lrt_error_raise(L, "Runtime.Timeout",
-                  "handler interrupted %d ms before the invocation deadline "
-                  "(remaining time is kept for reporting this error)",
-                  (int)(left > 0 ? left : 0));
-}
-
 /* Push the event as the handler will see it; returns nonzero for Kafka.
  * Kafka events take kafka_scan's one-pass reader; whatever it declines
  * (other events, unusual or malformed Kafka events) is parsed by cJSON into
@@ -828,13 +815,13 @@ int lua_host_invoke(struct lua_host *h, const char *event, size_t len,
   struct lua_host_context local = *ctx;
   if (!local.deadline_ms)
     local.deadline_ms = now_ms() + HOST_DEFAULT_TIMEOUT_MS;
-  h->deadline_ms = local.deadline_ms;
+  if (h->cfg.deadline_guard)
+    deadline_arm(h->L, local.deadline_ms);
   struct invoke_args args = {h, event, len, &local, res};
   int status = host_pcall(h->L, invoke_protected, &args);
   lua_gc(h->L, LUA_GCRESTART); /* if decoding raised */
-  h->deadline_ms = 0;
-  if (h->cfg.deadline_guard) /* undo an escalation of the main thread */
-    lua_sethook(h->L, deadline_hook, LUA_MASKCOUNT, HOST_DEADLINE_HOOK_COUNT);
+  if (h->cfg.deadline_guard)
+    deadline_disarm(h->L);
   arena_reset(&h->arena); /* a tree, if any, is gone: never cJSON_Delete */
   if (status != LUA_OK)
     error_from_status(h, status, "Lua.RuntimeError", res);
@@ -847,10 +834,9 @@ void lua_host_collect(struct lua_host *h)
    * frees it for the price of marking what is still live (little), where
    * the incremental collector would spread the same sweep over the next
    * invocation. Small invocations are left to the incremental collector. */
-  if (h->heap.used > h->heap_after_collect + HOST_COLLECT_GROWTH) {
-    lua_gc(h->L, LUA_GCCOLLECT);
-    h->heap_after_collect = h->heap.used;
-  }
+  if (h->collect_pending ||
+      h->heap.used > h->heap_after_collect + HOST_COLLECT_GROWTH)
+    full_collect(h);
 }
 
 /* ==== Hot reload ==== */

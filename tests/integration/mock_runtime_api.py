@@ -55,6 +55,20 @@ DEFAULT_ARN = "arn:aws:lambda:us-east-1:123456789012:function:lrt-test"
 OMIT = None
 
 
+
+def _client_gone(handler):
+    """True when the client of a waiting /next has closed its connection."""
+    import select
+    import socket as _socket
+    sock = handler.connection
+    try:
+        readable, _, _ = select.select([sock], [], [], 0)
+        if not readable:
+            return False
+        return sock.recv(1, _socket.MSG_PEEK) == b""
+    except OSError:
+        return True
+
 class Headers:
     """Received headers in arrival order, looked up case-insensitively."""
 
@@ -439,6 +453,12 @@ class MockRuntimeAPI:
 
     # ---- called by the handler threads ----
 
+    def _requeue(self, ev):
+        """Put back an event whose delivery failed (the runtime went away)."""
+        with self._cond:
+            self.events.appendleft(ev)
+            self._cond.notify_all()
+
     def _take_event(self, handler):
         """Block until an event or a /next fault is available; None when the
         server stops."""
@@ -448,6 +468,10 @@ class MockRuntimeAPI:
             try:
                 while True:
                     if self._stopped:
+                        return None
+                    if (self.next_faults or self.events) and _client_gone(handler):
+                        # A runtime that died waiting (a test killed it) must
+                        # not swallow the event meant for the next one.
                         return None
                     if self.next_faults:
                         return self.next_faults.popleft()
@@ -607,8 +631,12 @@ class _Handler(BaseHTTPRequestHandler):
         if ev.truncate_at is not None:
             self.wfile.write(ev.body[:ev.truncate_at])
             return self._drop()
-        self.wfile.write(ev.body)
-        self.wfile.flush()
+        try:
+            self.wfile.write(ev.body)
+            self.wfile.flush()
+        except (BrokenPipeError, ConnectionResetError):
+            self.mock._requeue(ev)
+            raise
 
     def do_POST(self):
         body = self._read_body()
