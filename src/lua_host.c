@@ -29,6 +29,7 @@
 #include "arena.h"
 #include "deadline.h"
 #include "event_kafka.h"
+#include "heap.h"
 #include "json_lua.h"
 #include "kafka_scan.h"
 #include "log.h"
@@ -42,6 +43,8 @@
 /* The response buffer may pass Lambda's limit so the error can say by how
  * much; past this the encoder stops. */
 #define HOST_MAX_RESPONSE_BUF (64u * 1024u * 1024u)
+/* Events from this size on are decoded with the collector paused. */
+#define HOST_GC_PAUSE_MIN_EVENT (256u * 1024u)
 /* What a full collection between invocations may take, finalizers
  * included (a 1 GB heap takes well under a second). */
 #define HOST_GC_BUDGET_MS 5000
@@ -59,13 +62,6 @@ static const char CONTEXT_MT_KEY = 'c';
 static const char FILES_KEY = 'f';
 static const char HOST_KEY = 'h';
 
-/* The Lua heap with a cap, so a runaway handler gets "not enough memory"
- * (an invocation error) instead of the sandbox being killed. */
-struct host_heap {
-  size_t used;
-  size_t limit; /* 0: no cap */
-};
-
 struct script_stamp {
   char *path;
   long long mtime_ns;
@@ -75,7 +71,7 @@ struct script_stamp {
 
 struct lua_host {
   lua_State *L;
-  struct host_heap heap;
+  struct heap heap;
   struct lua_host_config cfg; /* strings point at the owned copies below */
   char *task_root, *runtime_lua_dir, *handler;
   struct script_stamp *scripts;
@@ -94,24 +90,6 @@ static long long now_ms(void)
 }
 
 /* ==== Allocation ==== */
-
-static void *heap_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
-{
-  struct host_heap *h = ud;
-  size_t old = ptr ? osize : 0; /* osize is a type tag when ptr is NULL */
-  if (nsize == 0) {
-    free(ptr);
-    h->used -= old;
-    return NULL;
-  }
-  if (h->limit && nsize > old && h->used + (nsize - old) > h->limit)
-    return NULL; /* Lua runs an emergency collection and retries */
-  void *p = realloc(ptr, nsize);
-  if (!p)
-    return NULL;
-  h->used = h->used - old + nsize;
-  return p;
-}
 
 static int host_panic(lua_State *L)
 {
@@ -595,10 +573,10 @@ static int host_build(struct lua_host **out, const struct lua_host_config *cfg,
   h->cfg.task_root = h->task_root;
   h->cfg.runtime_lua_dir = h->runtime_lua_dir;
   h->cfg.handler = h->handler;
-  h->heap.limit = cfg->memory_limit;
+  heap_init(&h->heap, cfg->memory_limit);
   if (!h->task_root || !h->handler)
     goto oom;
-  h->L = lua_newstate(heap_alloc, &h->heap);
+  h->L = lua_newstate(heap_lua_alloc, &h->heap);
   if (!h->L)
     goto oom;
   lua_atpanic(h->L, host_panic);
@@ -609,6 +587,7 @@ static int host_build(struct lua_host **out, const struct lua_host_config *cfg,
       stamp_scripts(h);
       lua_close(h->L);
       h->L = NULL;
+      heap_destroy(&h->heap);
       *failed = h;
     } else {
       lua_host_destroy(h);
@@ -649,6 +628,7 @@ void lua_host_destroy(struct lua_host *h)
     if (h->cfg.deadline_guard)
       deadline_watchdog_disarm();
   }
+  heap_destroy(&h->heap);
   arena_free(&h->arena);
   buf_free(&h->scratch);
   for (size_t i = 0; i < h->nscripts; i++)
@@ -778,10 +758,14 @@ static int invoke_protected(lua_State *L)
 {
   struct invoke_args *a = lua_touserdata(L, 1);
   /* Everything the decoder allocates stays alive for the whole call, so
-   * collecting during it only re-marks the event: pause the collector. */
-  lua_gc(L, LUA_GCSTOP);
+   * collecting during a big event only re-marks it: pause the collector.
+   * Not for small events: restarting the collector makes it due at once. */
+  int pause = a->len >= HOST_GC_PAUSE_MIN_EVENT;
+  if (pause)
+    lua_gc(L, LUA_GCSTOP);
   int kafka = push_event(L, a, router_has_catch_all(L));
-  lua_gc(L, LUA_GCRESTART);
+  if (pause)
+    lua_gc(L, LUA_GCRESTART);
   router_push_handler(L, kafka ? ROUTER_KAFKA : ROUTER_CUSTOM);
   if (lua_isnil(L, -1))
     return lrt_error_raise(
@@ -819,7 +803,8 @@ int lua_host_invoke(struct lua_host *h, const char *event, size_t len,
     deadline_arm(h->L, local.deadline_ms);
   struct invoke_args args = {h, event, len, &local, res};
   int status = host_pcall(h->L, invoke_protected, &args);
-  lua_gc(h->L, LUA_GCRESTART); /* if decoding raised */
+  if (status != LUA_OK && len >= HOST_GC_PAUSE_MIN_EVENT)
+    lua_gc(h->L, LUA_GCRESTART); /* decoding may have raised */
   if (h->cfg.deadline_guard)
     deadline_disarm(h->L);
   arena_reset(&h->arena); /* a tree, if any, is gone: never cJSON_Delete */

@@ -168,15 +168,52 @@ static int post_outcome(struct runtime_api *api, const char *what, int rc,
   return 0;
 }
 
+/* _X_AMZN_TRACE_ID lives in one buffer of ours, put in the environment with
+ * putenv and rewritten in place: glibc's setenv never frees a replaced
+ * value, so calling it per event grows the process without bound. */
+static char *trace_env;
+static size_t trace_env_cap;
+static int trace_env_in_environ = -1; /* -1: not yet known */
+
+static void trace_env_set(const char *value)
+{
+  static const char name[] = "_X_AMZN_TRACE_ID=";
+  if (trace_env_in_environ < 0)
+    trace_env_in_environ = getenv("_X_AMZN_TRACE_ID") != NULL;
+  if (!value) {
+    if (trace_env_in_environ)
+      unsetenv("_X_AMZN_TRACE_ID");
+    trace_env_in_environ = 0;
+    return;
+  }
+  size_t need = sizeof(name) + strlen(value);
+  if (need > trace_env_cap) {
+    size_t cap = need < 256 ? 256 : need;
+    char *fresh = malloc(cap);
+    if (!fresh) {
+      unsetenv("_X_AMZN_TRACE_ID"); /* better none than a stale one */
+      trace_env_in_environ = 0;
+      return;
+    }
+    snprintf(fresh, cap, "%s%s", name, value);
+    putenv(fresh); /* the environment now points at 'fresh' */
+    free(trace_env);
+    trace_env = fresh;
+    trace_env_cap = cap;
+  } else {
+    snprintf(trace_env, trace_env_cap, "%s%s", name, value);
+    if (!trace_env_in_environ)
+      putenv(trace_env);
+  }
+  trace_env_in_environ = 1;
+}
+
 /* Serve one event already fetched into 'inv'. Returns 0 to carry on, 1 to
  * exit non-zero. */
 static int serve(struct runtime_api *api, struct lua_host **host,
                  struct runtime_invocation *inv, struct lua_host_result *res)
 {
-  if (inv->has_trace_id)
-    setenv("_X_AMZN_TRACE_ID", buf_cstr(&inv->trace_id), 1);
-  else
-    unsetenv("_X_AMZN_TRACE_ID");
+  trace_env_set(inv->has_trace_id ? buf_cstr(&inv->trace_id) : NULL);
   log_set_request_id(inv->request_id);
   lua_host_reload_if_changed(host);
 
