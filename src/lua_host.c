@@ -694,12 +694,17 @@ static void set_json(lua_State *L, const char *field, const char *text)
   lua_setfield(L, -2, field);
 }
 
-/* Push the context table. Stack effect: [-0, +1, e]. */
-static void push_context(lua_State *L, const struct lua_host_context *ctx)
+/* Push the metatable every context shares: its __index holds what is the
+ * same for the whole process (the function's name, version, memory, log
+ * names, read once from the environment) and the method, so each
+ * invocation only builds its own few fields. Stack effect: [-0, +1, m]. */
+static void push_context_mt(lua_State *L)
 {
-  lua_createtable(L, 0, 12);
-  set_string(L, "aws_request_id", ctx->request_id);
-  set_string(L, "invoked_function_arn", ctx->invoked_function_arn);
+  if (lua_rawgetp(L, LUA_REGISTRYINDEX, &CONTEXT_MT_KEY) == LUA_TTABLE)
+    return;
+  lua_pop(L, 1); /* nil */
+  lua_createtable(L, 0, 1);
+  lua_createtable(L, 0, 6);
   set_string(L, "function_name", getenv("AWS_LAMBDA_FUNCTION_NAME"));
   set_string(L, "function_version", getenv("AWS_LAMBDA_FUNCTION_VERSION"));
   set_string(L, "log_group_name", getenv("AWS_LAMBDA_LOG_GROUP_NAME"));
@@ -709,20 +714,24 @@ static void push_context(lua_State *L, const struct lua_host_context *ctx)
     lua_pushinteger(L, (lua_Integer)strtoll(mem, NULL, 10));
     lua_setfield(L, -2, "memory_limit_in_mb");
   }
+  lua_pushcfunction(L, context_remaining);
+  lua_setfield(L, -2, "get_remaining_time_in_millis");
+  lua_setfield(L, -2, "__index");
+  lua_pushvalue(L, -1);
+  lua_rawsetp(L, LUA_REGISTRYINDEX, &CONTEXT_MT_KEY);
+}
+
+/* Push the context table. Stack effect: [-0, +1, e]. */
+static void push_context(lua_State *L, const struct lua_host_context *ctx)
+{
+  lua_createtable(L, 0, 5);
+  set_string(L, "aws_request_id", ctx->request_id);
+  set_string(L, "invoked_function_arn", ctx->invoked_function_arn);
   lua_pushinteger(L, (lua_Integer)ctx->deadline_ms);
   lua_setfield(L, -2, "deadline_ms");
   set_json(L, "identity", ctx->cognito_identity);
   set_json(L, "client_context", ctx->client_context);
-  if (lua_rawgetp(L, LUA_REGISTRYINDEX, &CONTEXT_MT_KEY) != LUA_TTABLE) {
-    lua_pop(L, 1);
-    lua_createtable(L, 0, 1);
-    lua_createtable(L, 0, 1);
-    lua_pushcfunction(L, context_remaining);
-    lua_setfield(L, -2, "get_remaining_time_in_millis");
-    lua_setfield(L, -2, "__index");
-    lua_pushvalue(L, -1);
-    lua_rawsetp(L, LUA_REGISTRYINDEX, &CONTEXT_MT_KEY);
-  }
+  push_context_mt(L);
   lua_setmetatable(L, -2);
 }
 

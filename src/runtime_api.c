@@ -1,11 +1,13 @@
 /* runtime_api: the Lambda Runtime API client. See runtime_api.h.
  *
- * One CURL easy handle lives as long as the process. Each request starts with
- * curl_easy_reset, which clears every option but keeps the connection cache,
- * so the keep-alive connection to the API is reused from one event to the
- * next while no option set for one request can leak into another. Every
- * option a request needs is therefore set again each time, in one place
- * (set_common_options). This file reports what happened (a CURLcode turned
+ * One CURL easy handle lives as long as the process, so the keep-alive
+ * connection to the API is reused from one event to the next. The options
+ * every request shares are set once (set_common_options); each request then
+ * sets, explicitly, everything that differs between requests (URL, method,
+ * body, headers, write callback), so nothing set for one request can leak
+ * into the next without paying curl_easy_reset and a full option set per
+ * request, a measurable share of a small invocation (docs/performance.md).
+ * This file reports what happened (a CURLcode turned
  * into a status, and the HTTP status kept apart); retrying, carrying on or
  * exiting is runtime_loop's decision. Uses buf for every byte it keeps. */
 #include "runtime_api.h"
@@ -32,7 +34,9 @@
 
 struct runtime_api {
   CURL *curl;
-  char *base; /* "http://host:port/2018-06-01" */
+  char *base;                      /* "http://host:port/2018-06-01" */
+  char *next_url;                  /* base + "/runtime/invocation/next" */
+  struct curl_slist *json_headers; /* Content-Type and an empty Expect: */
   /* The event being filled by the current /next, NULL during a POST. */
   struct runtime_invocation *inv;
   struct buf answer; /* the start of a POST's answer body, for last_error */
@@ -284,19 +288,21 @@ static void set_http_error(struct runtime_api *api, const char *what,
 
 /* ==== Requests ==== */
 
-/* Everything every request needs, after curl_easy_reset. Returns a CURLcode
- * so a refused option is reported like any other curl failure. */
-static CURLcode set_common_options(struct runtime_api *api, const char *url)
+/* What every request needs, set once on the handle: every request after it
+ * sets the URL, the method, the body, the headers and the write callback
+ * explicitly, and nothing else ever changes, so resetting the handle and
+ * setting all of this again per request (a measurable share of a small
+ * invocation) buys nothing. Returns a CURLcode so a refused option is
+ * reported like any other curl failure. */
+static CURLcode set_common_options(struct runtime_api *api)
 {
   CURL *c = api->curl;
   CURLcode r = CURLE_OK;
-  api->curl_error[0] = '\0';
 #define SETOPT(opt, val)                                                       \
   do {                                                                         \
     if (r == CURLE_OK)                                                         \
       r = curl_easy_setopt(c, opt, val);                                       \
   } while (0)
-  SETOPT(CURLOPT_URL, url);
   SETOPT(CURLOPT_ERRORBUFFER, api->curl_error);
   /* No overall timeout: the sandbox is frozen while /next waits, and a
    * thawed timer would fire at once. Only the connect is bounded. */
@@ -337,19 +343,15 @@ int runtime_api_next(struct runtime_api *api, struct runtime_invocation *inv,
   int ret = RUNTIME_API_ETRANSPORT;
   long status = 0;
   CURL *c = api->curl;
-  char *url = make_url(api, "/runtime/invocation/next");
-  if (url == NULL) {
-    set_error(api, "GET next: out of memory");
-    ret = RUNTIME_API_ENOMEM;
-    goto out;
-  }
   runtime_invocation_reset(inv);
   api->inv = inv;
   api->write_failed = 0;
-  curl_easy_reset(c);
-  CURLcode result = set_common_options(api, url);
+  api->curl_error[0] = '\0';
+  CURLcode result = curl_easy_setopt(c, CURLOPT_URL, api->next_url);
   if (result == CURLE_OK)
     result = curl_easy_setopt(c, CURLOPT_HTTPGET, 1L);
+  if (result == CURLE_OK)
+    result = curl_easy_setopt(c, CURLOPT_HTTPHEADER, NULL);
   if (result == CURLE_OK)
     result = curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_event_body);
   if (result == CURLE_OK)
@@ -373,9 +375,7 @@ int runtime_api_next(struct runtime_api *api, struct runtime_invocation *inv,
   } else {
     ret = RUNTIME_API_OK;
   }
-out:
   api->inv = NULL;
-  free(url);
   if (http_status != NULL)
     *http_status = status;
   return ret;
@@ -390,23 +390,21 @@ static int post(struct runtime_api *api, const char *what, const char *path,
   int ret = RUNTIME_API_ETRANSPORT;
   long status = 0;
   CURL *c = api->curl;
-  struct curl_slist *headers = NULL;
+  struct curl_slist *headers = NULL; /* owned: the error posts' list */
   char *type_header = NULL;
   char *url = make_url(api, path);
   if (url == NULL)
     goto nomem;
-  struct curl_slist *h =
-      curl_slist_append(NULL, "Content-Type: application/json");
-  if (h == NULL)
-    goto nomem;
-  headers = h;
-  /* An empty Expect: stops curl waiting for "100 Continue" on big bodies,
-   * which the Runtime API never sends. */
-  h = curl_slist_append(headers, "Expect:");
-  if (h == NULL)
-    goto nomem;
-  headers = h;
   if (error_type != NULL) {
+    struct curl_slist *h =
+        curl_slist_append(NULL, "Content-Type: application/json");
+    if (h == NULL)
+      goto nomem;
+    headers = h;
+    h = curl_slist_append(headers, "Expect:");
+    if (h == NULL)
+      goto nomem;
+    headers = h;
     static const char name[] = "Lambda-Runtime-Function-Error-Type: ";
     size_t n = sizeof name + strlen(error_type);
     type_header = malloc(n);
@@ -425,8 +423,8 @@ static int post(struct runtime_api *api, const char *what, const char *path,
 
   api->inv = NULL;
   buf_reset(&api->answer);
-  curl_easy_reset(c);
-  CURLcode result = set_common_options(api, url);
+  api->curl_error[0] = '\0';
+  CURLcode result = curl_easy_setopt(c, CURLOPT_URL, url);
   if (result == CURLE_OK)
     result = curl_easy_setopt(c, CURLOPT_POST, 1L);
   if (result == CURLE_OK)
@@ -435,7 +433,8 @@ static int post(struct runtime_api *api, const char *what, const char *path,
     result = curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE,
                               (curl_off_t)(body ? len : 0));
   if (result == CURLE_OK)
-    result = curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers);
+    result = curl_easy_setopt(c, CURLOPT_HTTPHEADER,
+                              headers ? headers : api->json_headers);
   if (result == CURLE_OK)
     result = curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_answer_body);
   if (result == CURLE_OK)
@@ -443,8 +442,7 @@ static int post(struct runtime_api *api, const char *what, const char *path,
   if (result == CURLE_OK)
     result = curl_easy_perform(c);
   curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
-  /* The handle still points at the list until the next reset; drop both so
-   * nothing dangles. */
+  /* The handle must not keep pointing at a list about to be freed. */
   curl_easy_setopt(c, CURLOPT_HTTPHEADER, NULL);
   curl_slist_free_all(headers);
   headers = NULL;
@@ -586,8 +584,22 @@ int runtime_api_new(struct runtime_api **out, const char *endpoint)
   if (api->base == NULL)
     goto fail;
   snprintf(api->base, n, "http://%.*s%s", (int)len, endpoint, RUNTIME_API_PATH);
+  n = strlen(api->base) + sizeof "/runtime/invocation/next";
+  api->next_url = malloc(n);
+  if (api->next_url == NULL)
+    goto fail;
+  snprintf(api->next_url, n, "%s/runtime/invocation/next", api->base);
+  /* An empty Expect: stops curl waiting for "100 Continue" on big bodies,
+   * which the Runtime API never sends. */
+  api->json_headers = curl_slist_append(NULL, "Content-Type: application/json");
+  if (api->json_headers == NULL)
+    goto fail;
+  struct curl_slist *h = curl_slist_append(api->json_headers, "Expect:");
+  if (h == NULL)
+    goto fail;
+  api->json_headers = h;
   api->curl = curl_easy_init();
-  if (api->curl == NULL)
+  if (api->curl == NULL || set_common_options(api) != CURLE_OK)
     goto fail;
   *out = api;
   return 0;
@@ -602,7 +614,9 @@ void runtime_api_destroy(struct runtime_api *api)
     return;
   if (api->curl != NULL)
     curl_easy_cleanup(api->curl);
+  curl_slist_free_all(api->json_headers);
   buf_free(&api->answer);
+  free(api->next_url);
   free(api->base);
   free(api);
 }
