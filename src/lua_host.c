@@ -644,6 +644,7 @@ void lua_host_destroy(struct lua_host *h)
 
 struct invoke_args {
   struct lua_host *host;
+  int gc_paused; /* a big event: the collector is paused while it lives */
   const char *event;
   size_t len;
   const struct lua_host_context *ctx;
@@ -766,14 +767,18 @@ static int push_event(lua_State *L, struct invoke_args *a, int catch_all)
 static int invoke_protected(lua_State *L)
 {
   struct invoke_args *a = lua_touserdata(L, 1);
-  /* Everything the decoder allocates stays alive for the whole call, so
-   * collecting during a big event only re-marks it: pause the collector.
-   * Not for small events: restarting the collector makes it due at once. */
-  int pause = a->len >= HOST_GC_PAUSE_MIN_EVENT;
-  if (pause)
+  /* A big event stays alive for the whole call, so collecting while it is
+   * decoded only marks it again and again: the collector is paused for the
+   * decoder (which allocates only through the core API, so at a memory cap
+   * Lua still runs its emergency collection). Not for the handler: lauxlib's
+   * buffers allocate directly, with no emergency collection, and a paused
+   * collector would turn a handler's garbage into an out-of-memory error.
+   * Small events are left alone: restarting the collector makes it due at
+   * once. */
+  if (a->gc_paused)
     lua_gc(L, LUA_GCSTOP);
   int kafka = push_event(L, a, router_has_catch_all(L));
-  if (pause)
+  if (a->gc_paused)
     lua_gc(L, LUA_GCRESTART);
   router_push_handler(L, kafka ? ROUTER_KAFKA : ROUTER_CUSTOM);
   if (lua_isnil(L, -1))
@@ -810,10 +815,13 @@ int lua_host_invoke(struct lua_host *h, const char *event, size_t len,
     local.deadline_ms = now_ms() + HOST_DEFAULT_TIMEOUT_MS;
   if (h->cfg.deadline_guard)
     deadline_arm(h->L, local.deadline_ms);
-  struct invoke_args args = {h, event, len, &local, res};
+  struct invoke_args args = {
+      h, len >= HOST_GC_PAUSE_MIN_EVENT, event, len, &local, res};
   int status = host_pcall(h->L, invoke_protected, &args);
-  if (status != LUA_OK && len >= HOST_GC_PAUSE_MIN_EVENT)
+  if (args.gc_paused) {
     lua_gc(h->L, LUA_GCRESTART); /* decoding may have raised */
+    h->collect_pending = 1;      /* its garbage goes after the answer */
+  }
   if (h->cfg.deadline_guard)
     deadline_disarm(h->L);
   arena_reset(&h->arena); /* a tree, if any, is gone: never cJSON_Delete */
