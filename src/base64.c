@@ -69,7 +69,26 @@ int base64_decode(const char *in, size_t len, unsigned char *out,
   }
   rem = n % 4;
 
-  for (i = 0; i + 4 <= n; i += 4) {
+  /* Eight characters a step, one validity test for all of them: values
+   * are most of a 6 MB batch, and this halves the loop's branches. */
+  for (i = 0; i + 8 <= n; i += 8) {
+    uint32_t a = base64_table[s[i]], b = base64_table[s[i + 1]];
+    uint32_t c = base64_table[s[i + 2]], d = base64_table[s[i + 3]];
+    uint32_t e = base64_table[s[i + 4]], f = base64_table[s[i + 5]];
+    uint32_t g = base64_table[s[i + 6]], h = base64_table[s[i + 7]];
+    if ((a | b | c | d | e | f | g | h) & BASE64_BAD)
+      break; /* the four-character loop finds and reports it */
+    uint32_t v = a << 18 | b << 12 | c << 6 | d;
+    uint32_t w = e << 18 | f << 12 | g << 6 | h;
+    o[0] = (unsigned char)(v >> 16);
+    o[1] = (unsigned char)(v >> 8);
+    o[2] = (unsigned char)v;
+    o[3] = (unsigned char)(w >> 16);
+    o[4] = (unsigned char)(w >> 8);
+    o[5] = (unsigned char)w;
+    o += 6;
+  }
+  for (; i + 4 <= n; i += 4) {
     uint32_t a = base64_table[s[i]];
     uint32_t b = base64_table[s[i + 1]];
     uint32_t c = base64_table[s[i + 2]];

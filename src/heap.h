@@ -17,7 +17,7 @@
 
 #include <stddef.h>
 
-#define HEAP_SMALL_MAX 256
+#define HEAP_SMALL_MAX 1024
 #define HEAP_CLASSES (HEAP_SMALL_MAX / 16)
 
 struct heap_slab;

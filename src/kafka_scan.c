@@ -230,6 +230,35 @@ static int push_base64(struct scan *s)
   return 1;
 }
 
+/* One header byte: -128..255 with no leading zero, as every encoder writes
+ * them; anything else (spaces, exponents, other numbers) declines. */
+static int header_byte(struct scan *s, int *out)
+{
+  const char *p = s->p;
+  const char *end = s->end;
+  int neg = 0;
+  if (p < end && *p == '-') {
+    neg = 1;
+    p++;
+  }
+  if (p >= end || !is_digit(*p))
+    return 0;
+  int v = *p++ - '0';
+  if (v != 0) {
+    for (int i = 0; i < 2 && p < end && is_digit(*p); i++)
+      v = v * 10 + (*p++ - '0');
+  }
+  if (p < end && (is_digit(*p) || *p == '.' || *p == 'e' || *p == 'E'))
+    return 0;
+  if (neg)
+    v = -v;
+  if (v < -128 || v > 255)
+    return 0;
+  *out = v;
+  s->p = p;
+  return 1;
+}
+
 /* Push the bytes of a header value: a JSON array of Java (signed) bytes. */
 static int push_byte_array(struct scan *s)
 {
@@ -237,19 +266,18 @@ static int push_byte_array(struct scan *s)
   if (!eat(s, '['))
     return 0;
   if (!eat(s, ']')) {
+    /* Every byte takes at least two characters ("1,"): that bounds the
+     * count, so the scratch is sized once for the whole array. */
+    const char *close = memchr(s->p, ']', (size_t)(s->end - s->p));
+    if (!close || buf_reserve(s->scratch, (size_t)(close - s->p) / 2 + 1))
+      return 0;
+    unsigned char *out = (unsigned char *)s->scratch->data;
     do {
-      lua_Integer v;
-      if (!integer(s, &v) || v < -128 || v > 255)
+      int v;
+      ws(s);
+      if (!header_byte(s, &v))
         return 0;
-      if (n == s->scratch->cap || s->scratch->cap - n < 2) {
-        /* Grow by reserving relative to len 0: 'n' bytes are in use. */
-        s->scratch->len = n;
-        int rc = buf_reserve(s->scratch, 64 + n);
-        s->scratch->len = 0;
-        if (rc != BUF_OK)
-          return 0;
-      }
-      s->scratch->data[n++] = (char)(unsigned char)(v & 0xFF);
+      out[n++] = (unsigned char)(v & 0xFF); /* Java's signed bytes */
     } while (eat(s, ','));
     if (!eat(s, ']'))
       return 0;
