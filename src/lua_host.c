@@ -280,6 +280,18 @@ static void error_from_status(struct lua_host *h, int status,
 
 /* ==== Module search path and script tracking ==== */
 
+/* Push package.searchpath(name, package[field]): the file's name and nil,
+ * or nil and the "no file" lines. Stack effect: [-0, +2, e]. */
+static void search_path(lua_State *L, const char *name, const char *field)
+{
+  lua_getglobal(L, "package");
+  lua_getfield(L, -1, "searchpath");
+  lua_pushstring(L, name);
+  lua_getfield(L, -3, field);
+  lua_call(L, 2, 2);
+  lua_remove(L, -3); /* package */
+}
+
 /* Record a script loaded by our searcher so hot reload can stat it.
  * Stack effect: [-0, +0, m]. */
 static void track_script(lua_State *L, const char *path)
@@ -296,11 +308,7 @@ static void track_script(lua_State *L, const char *path)
 static int host_searcher(lua_State *L)
 {
   const char *name = luaL_checkstring(L, 1);
-  lua_getglobal(L, "package");
-  lua_getfield(L, -1, "searchpath");
-  lua_pushvalue(L, 1);
-  lua_getfield(L, -3, "path");
-  lua_call(L, 2, 2);
+  search_path(L, name, "path");
   if (lua_isnil(L, -2))
     return 1; /* the "no file" lines from searchpath */
   const char *path = lua_tostring(L, -2);
@@ -325,65 +333,62 @@ static int host_searcher(lua_State *L)
 static int host_not_found(lua_State *L)
 {
   const char *name = luaL_checkstring(L, 1);
-  lua_getglobal(L, "package");
-  int pkg = lua_gettop(L);
-  lua_getfield(L, pkg, "searchpath");
-  lua_pushvalue(L, 1);
-  lua_getfield(L, pkg, "path");
-  lua_call(L, 2, 2); /* stack: package nil path_msg */
-  lua_getfield(L, pkg, "searchpath");
-  lua_pushvalue(L, 1);
-  lua_getfield(L, pkg, "cpath");
-  lua_call(L, 2, 2); /* stack: package nil path_msg nil cpath_msg */
+  search_path(L, name, "path");  /* stack: name nil path_msg */
+  search_path(L, name, "cpath"); /* stack: ... nil cpath_msg */
   return lrt_error_raise(L, "Runtime.ImportModuleError",
                          "module '%s' not found:\n\t%s\n\t%s", name,
-                         lua_tostring(L, pkg + 2), lua_tostring(L, pkg + 4));
+                         lua_tostring(L, 3), lua_tostring(L, 5));
+}
+
+/* Set package[field] (package on top of the stack) to the contract's search
+ * path: each pattern under the task root, /opt/lua and the runtime's lua/
+ * folder, then the environment variable 'env'. Stack effect: [-0, +0, m]. */
+static void set_search_path(lua_State *L, const struct lua_host_config *cfg,
+                            const char *field, const char *const *patterns,
+                            const char *env)
+{
+  const char *dirs[] = {cfg->task_root, "/opt/lua", cfg->runtime_lua_dir};
+  luaL_Buffer b;
+  int first = 1;
+  luaL_buffinit(L, &b);
+  for (size_t d = 0; d < sizeof(dirs) / sizeof(dirs[0]); d++) {
+    for (const char *const *p = patterns; dirs[d] && *p; p++) {
+      if (!first)
+        luaL_addchar(&b, ';');
+      first = 0;
+      luaL_addstring(&b, dirs[d]);
+      luaL_addchar(&b, '/');
+      luaL_addstring(&b, *p);
+    }
+  }
+  const char *extra = getenv(env);
+  if (extra && *extra) {
+    luaL_addchar(&b, ';');
+    luaL_addstring(&b, extra);
+  }
+  luaL_pushresult(&b);
+  /* ";;" means "the default path" in LUA_PATH; ours is already in front,
+   * so it goes, and so does an empty template at the end. */
+  size_t len;
+  const char *path = luaL_gsub(L, lua_tostring(L, -1), ";;", ";");
+  lua_tolstring(L, -1, &len);
+  if (len && path[len - 1] == ';')
+    lua_pushlstring(L, path, len - 1);
+  else
+    lua_pushvalue(L, -1);
+  lua_setfield(L, -4, field);
+  lua_pop(L, 2); /* the raw and the cleaned path */
 }
 
 /* Set package.path/cpath to the contract's search path and install the
  * tracking searcher. Stack effect: [-0, +0, m]. */
 static void setup_package(lua_State *L, const struct lua_host_config *cfg)
 {
-  const char *root = cfg->task_root;
-  const char *rt = cfg->runtime_lua_dir;
-  luaL_Buffer b;
+  static const char *const lua_patterns[] = {"?.lua", "?/init.lua", NULL};
+  static const char *const c_patterns[] = {"?.so", NULL};
   lua_getglobal(L, "package");
-  luaL_buffinit(L, &b);
-  lua_pushfstring(L,
-                  "%s/?.lua;%s/?/init.lua;/opt/lua/?.lua;/opt/lua/?/init.lua",
-                  root, root);
-  luaL_addvalue(&b);
-  if (rt) {
-    lua_pushfstring(L, ";%s/?.lua;%s/?/init.lua", rt, rt);
-    luaL_addvalue(&b);
-  }
-  const char *extra = getenv("LUA_PATH");
-  if (extra && *extra) {
-    luaL_addchar(&b, ';');
-    luaL_addstring(&b, extra);
-  }
-  luaL_pushresult(&b);
-  /* ";;" means "the default path" in LUA_PATH; ours is already in front. */
-  luaL_gsub(L, lua_tostring(L, -1), ";;", ";");
-  lua_remove(L, -2);
-  lua_setfield(L, -2, "path");
-
-  luaL_buffinit(L, &b);
-  lua_pushfstring(L, "%s/?.so;/opt/lua/?.so", root);
-  luaL_addvalue(&b);
-  if (rt) {
-    lua_pushfstring(L, ";%s/?.so", rt);
-    luaL_addvalue(&b);
-  }
-  extra = getenv("LUA_CPATH");
-  if (extra && *extra) {
-    luaL_addchar(&b, ';');
-    luaL_addstring(&b, extra);
-  }
-  luaL_pushresult(&b);
-  luaL_gsub(L, lua_tostring(L, -1), ";;", ";");
-  lua_remove(L, -2);
-  lua_setfield(L, -2, "cpath");
+  set_search_path(L, cfg, "path", lua_patterns, "LUA_PATH");
+  set_search_path(L, cfg, "cpath", c_patterns, "LUA_CPATH");
 
   lua_getfield(L, -1, "searchers");
   lua_pushcfunction(L, host_searcher);
@@ -418,13 +423,9 @@ static void require_module(lua_State *L, const char *name)
 /* Nonzero when 'name' is found on package.path. Stack effect: [-0, +0, e]. */
 static int module_exists(lua_State *L, const char *name)
 {
-  lua_getglobal(L, "package");
-  lua_getfield(L, -1, "searchpath");
-  lua_pushstring(L, name);
-  lua_getfield(L, -3, "path");
-  lua_call(L, 2, 1);
-  int found = !lua_isnil(L, -1);
-  lua_pop(L, 2); /* result, package */
+  search_path(L, name, "path");
+  int found = !lua_isnil(L, -2);
+  lua_pop(L, 2); /* result, message */
   return found;
 }
 
