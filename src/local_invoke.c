@@ -22,8 +22,8 @@ static int read_event(const char *path, struct buf *out)
 {
   FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
   if (!f) {
-    fprintf(stderr, "bootstrap: cannot open event file %s: %s\n", path,
-            strerror(errno));
+    log_write(LOG_ERROR, "cannot open event file %s: %s", path,
+              strerror(errno));
     return -1;
   }
   char chunk[65536];
@@ -32,15 +32,15 @@ static int read_event(const char *path, struct buf *out)
   buf_reset(out);
   while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0) {
     if (buf_append(out, chunk, n) != BUF_OK) {
-      fprintf(stderr, "bootstrap: event file %s is over %u bytes\n", path,
-              LOCAL_MAX_EVENT);
+      log_write(LOG_ERROR, "event file %s is over %u bytes", path,
+                LOCAL_MAX_EVENT);
       rc = -1;
       break;
     }
   }
   if (rc == 0 && ferror(f)) {
-    fprintf(stderr, "bootstrap: cannot read event file %s: %s\n", path,
-            strerror(errno));
+    log_write(LOG_ERROR, "cannot read event file %s: %s", path,
+              strerror(errno));
     rc = -1;
   }
   if (f != stdin)
@@ -201,7 +201,7 @@ int local_invoke_run(const char *event_path, const struct lua_host_config *cfg,
   lua_host_result_init(&res);
   int code;
   if (watch && strcmp(event_path, "-") == 0) {
-    fprintf(stderr, "bootstrap: --watch needs an event file, not stdin\n");
+    log_write(LOG_ERROR, "--watch needs an event file, not stdin");
     code = 2;
   } else if (!watch) {
     code = run_once(event_path, cfg, &event, &res);
@@ -209,10 +209,8 @@ int local_invoke_run(const char *event_path, const struct lua_host_config *cfg,
     for (;;) {
       unsigned long long seen = watch_fingerprint(cfg->task_root, event_path);
       code = run_once(event_path, cfg, &event, &res);
-      fprintf(stderr,
-              "bootstrap: --watch: exit %d; waiting for a change "
-              "under %s\n",
-              code, cfg->task_root);
+      log_write(LOG_INFO, "--watch: exit %d; waiting for a change under %s",
+                code, cfg->task_root);
       while (watch_fingerprint(cfg->task_root, event_path) == seen) {
         struct timespec ts = {0, LOCAL_WATCH_POLL_MS * 1000000L};
         nanosleep(&ts, NULL);

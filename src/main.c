@@ -107,7 +107,7 @@ int main(int argc, char **argv)
   struct stat st;
   if (!realpath(root, root_abs) || stat(root_abs, &st) != 0 ||
       !S_ISDIR(st.st_mode)) {
-    fprintf(stderr, "bootstrap: task root %s is not a directory\n", root);
+    log_write(LOG_FATAL, "task root %s is not a directory", root);
     return 2;
   }
 
@@ -129,8 +129,8 @@ int main(int argc, char **argv)
   } else {
     const char *api = getenv("AWS_LAMBDA_RUNTIME_API");
     if (!api || !*api) {
-      fprintf(stderr, "bootstrap: AWS_LAMBDA_RUNTIME_API is not set; for a "
-                      "local run use --event FILE\n");
+      log_write(LOG_FATAL, "AWS_LAMBDA_RUNTIME_API is not set; for a local "
+                           "run use --event FILE");
       usage(stderr);
       code = 2;
     } else {
