@@ -6,12 +6,11 @@
  * encoded with json_lua_encode: a value JSON cannot hold raises a
  * {type = "Runtime.InvalidLogFields"} error naming the path.
  *
- * print() writes the tab-joined tostring() of its arguments to stdout:
- * - in TEXT format, exactly the line Lua's print writes, undecorated, so
- *   local output stays readable (and it is not filtered by level);
- * - in JSON format, one INFO record through log_emit, like Lambda's
- *   console.log, dropped when AWS_LAMBDA_LOG_LEVEL is above INFO.
- * Either way each line is one write followed by a flush: stdout may be a
+ * print() writes the tab-joined tostring() of its arguments to stdout as one
+ * INFO record through log_emit, like Lambda's console.log: in TEXT format
+ * "<timestamp>\t<request id>\tINFO\t<text>" with newlines kept inside the
+ * one record, in JSON format one object; dropped when AWS_LAMBDA_LOG_LEVEL is
+ * above INFO. Each line is one write followed by a flush: stdout may be a
  * pipe that Lambda or a test reads while the process runs. */
 #include "lua_log.h"
 
@@ -132,8 +131,7 @@ int luaopen_log(lua_State *L)
 
 static int log_print(lua_State *L)
 {
-  int json = log_get_format() == LOG_FORMAT_JSON;
-  if (json && !log_enabled(LOG_INFO))
+  if (!log_enabled(LOG_INFO))
     return 0;
   int n = lua_gettop(L);
   luaL_Buffer b;
@@ -145,17 +143,10 @@ static int log_print(lua_State *L)
     luaL_tolstring(L, i, NULL);
     luaL_addvalue(&b);
   }
-  if (!json)
-    luaL_addchar(&b, '\n');
   luaL_pushresult(&b);
   size_t len;
   const char *line = lua_tolstring(L, -1, &len);
-  if (json) {
-    log_emit(stdout, LOG_INFO, line, len, NULL);
-  } else {
-    fwrite(line, 1, len, stdout);
-    fflush(stdout);
-  }
+  log_emit(stdout, LOG_INFO, line, len, NULL);
   return 0;
 }
 

@@ -76,7 +76,9 @@ class HandlerExamples(unittest.TestCase):
                  "--root", "examples/handlers/custom", "--handler", "handler"])
         self.assertEqual(r.returncode, 0, r.stderr)
         lines = r.stdout.decode().strip().splitlines()
-        self.assertRegex(lines[0], r"^request [0-9a-f-]{36} for world$")
+        # print is an INFO record: timestamp, request id, level, text.
+        self.assertRegex(lines[0], r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z\t"
+                                   r"([0-9a-f-]{36})\tINFO\trequest \1 for world$")
         body = json.loads(lines[-1])
         self.assertEqual(body, {"greeting": "hello world", "invocations": 1,
                                 "tags": [], "remaining_ms_positive": True})

@@ -18,6 +18,7 @@ Env: LRT_BOOTSTRAP (the built bootstrap), LRT_SOURCE_DIR (repo root).
 """
 
 import json
+import re
 import os
 import random
 import subprocess
@@ -192,6 +193,18 @@ def event_files():
 
 # ---- running the binary ---------------------------------------------------
 
+# print() writes an INFO record: "<timestamp>\t<request id>\tINFO\t<text>".
+PRINT_RE = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z\t"
+                      r"(?:[0-9a-f-]{36}\t)?INFO\t(.*)$", re.S)
+
+
+def printed_text(line):
+    """The text a handler printed, from its TEXT log record (other lines as
+    they are)."""
+    m = PRINT_RE.match(line)
+    return m.group(1) if m else line
+
+
 class Result:
     def __init__(self, proc):
         self.rc = proc.returncode
@@ -199,6 +212,7 @@ class Result:
         self.stderr = proc.stderr.decode("utf-8", "replace")
         self.lines = self.stdout.splitlines()
         self.last = self.lines[-1] if self.lines else ""
+        self.printed = [printed_text(l) for l in self.lines[:-1]]
 
     def json(self):
         return json.loads(self.last)
@@ -712,7 +726,7 @@ class ProcessTest(unittest.TestCase):
     def run_process(self, fail):
         res = invoke("process", event_bytes=process_event(fail))
         self.assertEqual(res.rc, 0, res.stdout + res.stderr)
-        handled = [l for l in res.lines if l.startswith("handled ")]
+        handled = [l for l in res.printed if l.startswith("handled ")]
         # Every record ran, failures or not, in delivery order.
         self.assertEqual(handled, [
             "handled orders-0 1", "handled orders-0 2", "handled orders-0 3",

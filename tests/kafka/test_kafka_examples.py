@@ -22,7 +22,7 @@ sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from test_kafka_events import (  # noqa: E402
     BOOT, FIXTURES, SRC, TIMEOUT, event_files, expected_event, load_event,
-    needs_binary)
+    needs_binary, printed_text)
 
 EXAMPLES = os.path.join(SRC, "examples", "kafka")
 UUID = r"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}"
@@ -37,7 +37,10 @@ class Run:
         if self.lines and self.lines[-1] == b"":
             self.lines.pop()
         self.response = json.loads(self.lines[-1]) if self.lines else None
-        self.printed = self.lines[:-1]
+        # print() writes INFO records: keep the text handlers printed.
+        self.printed = [printed_text(l.decode("utf-8", "surrogateescape"))
+                        .encode("utf-8", "surrogateescape")
+                        for l in self.lines[:-1]]
 
 
 def run_example(name, event=None, env=None):

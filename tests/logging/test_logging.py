@@ -152,21 +152,21 @@ class TestTextFormat(LoggingCase):
         self.assertEqual(json.loads(out[-1]),
                          {"order_id": "o-1001", "accepted": 2})
         lines = out[:-1]
-        # print() is written as Lua's print writes it.
-        self.assertIn("plain print\to-1001", lines)
-        logged = [TEXT_RE.match(l) for l in lines if l != "plain print\to-1001"]
+        # Every line is a record, print() included (an INFO record).
+        logged = [TEXT_RE.match(l) for l in lines]
         self.assertTrue(all(logged), lines)
         self.assertEqual([m.group(3) for m in logged],
-                         ["INFO", "WARN", "ERROR"])
+                         ["INFO", "INFO", "WARN", "ERROR"])
         ids = {m.group(2) for m in logged}
         self.assertEqual(len(ids), 1)
         self.assertRegex(ids.pop(), UUID_RE)
         msgs = [m.group(4) for m in logged]
         self.assertEqual(json.loads(msgs[0][len("processing order "):]),
                          {"order_id": "o-1001", "items": 3})
+        self.assertEqual(msgs[1], "plain print\to-1001")
         # One record: the newline became a carriage return.
-        self.assertEqual(msgs[1], "slow supplier\rretrying once")
-        self.assertEqual(json.loads(msgs[2][len("item out of stock "):]),
+        self.assertEqual(msgs[2], "slow supplier\rretrying once")
+        self.assertEqual(json.loads(msgs[3][len("item out of stock "):]),
                          {"sku": "sku-2", "retry": False})
 
     def test_text_level_filter(self):
@@ -175,8 +175,8 @@ class TestTextFormat(LoggingCase):
         logged = [l for l in out[:-1] if TEXT_RE.match(l)]
         self.assertEqual(len(logged), 1, out)
         self.assertIn("\tERROR\titem out of stock", logged[0])
-        # print stays plain output in TEXT, whatever the level.
-        self.assertIn("plain print\to-1001", out)
+        # print is an INFO record: the level drops it too.
+        self.assertFalse(any("plain print" in l for l in out), out)
 
     def test_text_debug_level(self):
         code, out, err = invoke(AWS_LAMBDA_LOG_LEVEL="DEBUG")
