@@ -1,5 +1,6 @@
 /* deadline: the invocation deadline guard. See deadline.h. */
 #include "deadline.h"
+#include "clock.h"
 
 #include <lauxlib.h>
 #include <signal.h>
@@ -22,13 +23,6 @@ static volatile sig_atomic_t armed_shots;
 /* Set while the watchdog (not the invocation guard) is armed. */
 static volatile sig_atomic_t watchdog_armed;
 
-static long long now_ms(void)
-{
-  struct timespec ts;
-  clock_gettime(CLOCK_REALTIME, &ts);
-  return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static int is_main_thread(lua_State *L)
 {
   int main = lua_pushthread(L);
@@ -41,7 +35,8 @@ static void deadline_hook(lua_State *L, lua_Debug *ar)
   (void)ar;
   int main = is_main_thread(L);
   long long deadline = armed_deadline;
-  long long left = deadline ? deadline - now_ms() : DEADLINE_SOFT_MARGIN_MS;
+  long long left =
+      deadline ? deadline - clock_now_ms() : DEADLINE_SOFT_MARGIN_MS;
   if (left >= DEADLINE_SOFT_MARGIN_MS && !(deadline && armed_shots)) {
     /* Not (or no longer) near a deadline: the main thread goes back to
      * running hook-free; a coroutine back to its periodic check. */
@@ -136,7 +131,7 @@ void deadline_install(lua_State *L)
 
 void deadline_arm(lua_State *L, long long deadline_ms)
 {
-  long long first = deadline_ms - DEADLINE_SOFT_MARGIN_MS - now_ms();
+  long long first = deadline_ms - DEADLINE_SOFT_MARGIN_MS - clock_now_ms();
   if (first < 1)
     first = 1;
   /* Fire at the soft margin, then every (soft - hard) ms: the second shot

@@ -1,6 +1,7 @@
 /* local_invoke: one invocation from a file, no network; --watch re-runs it
  * whenever a script changes. See local_invoke.h. */
 #include "local_invoke.h"
+#include "clock.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -48,13 +49,6 @@ static int read_event(const char *path, struct buf *out)
   return rc;
 }
 
-static long long now_ms(void)
-{
-  struct timespec ts;
-  clock_gettime(CLOCK_REALTIME, &ts);
-  return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* A random v4 UUID, like Lambda's request ids, so handlers that parse or
  * key on the id behave as they will in Lambda. */
 static void make_request_id(char out[37])
@@ -65,7 +59,7 @@ static void make_request_id(char out[37])
   if (f)
     fclose(f);
   if (got != sizeof(b)) {
-    unsigned long long seed = (unsigned long long)now_ms();
+    unsigned long long seed = (unsigned long long)clock_now_ms();
     for (size_t i = 0; i < sizeof(b); i++) {
       seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
       b[i] = (unsigned char)(seed >> 56);
@@ -118,7 +112,7 @@ static int run_once(const char *event_path, const struct lua_host_config *cfg,
            getenv("AWS_LAMBDA_FUNCTION_NAME"));
   struct lua_host_context ctx = {
       .request_id = request_id,
-      .deadline_ms = now_ms() + LOCAL_TIMEOUT_MS,
+      .deadline_ms = clock_now_ms() + LOCAL_TIMEOUT_MS,
       .invoked_function_arn = arn,
   };
   log_set_request_id(request_id);

@@ -4,7 +4,7 @@
  * once, through host_pcall(), which puts msghandler() under the function:
  * whatever a handler raises (a string, a {type, message} table, nil, a
  * number, userdata) comes back as one normalised table { type, message,
- * traceback } that error_body_build() turns into Lambda's error shape.
+ * traceback } that error_body.c turns into Lambda's error shape.
  *
  * C-owned memory never lives across a raise: inside the protected call, a
  * Kafka event is read straight from the body text (kafka_scan), and any
@@ -27,19 +27,20 @@
 #include <cjson/cJSON.h>
 
 #include "arena.h"
+#include "clock.h"
 #include "deadline.h"
+#include "error_body.h"
 #include "event_kafka.h"
 #include "heap.h"
 #include "json_lua.h"
 #include "kafka_scan.h"
 #include "log.h"
 #include "lrt_error.h"
+#include "lua_context.h"
 #include "lua_log.h"
 #include "lua_router.h"
 #include "utf8.h"
 
-/* Error bodies are small; a cap keeps a pathological message bounded. */
-#define HOST_MAX_ERROR_BODY (256u * 1024u)
 /* The response buffer may pass Lambda's limit so the error can say by how
  * much; past this the encoder stops. */
 #define HOST_MAX_RESPONSE_BUF (64u * 1024u * 1024u)
@@ -53,12 +54,9 @@
 #define HOST_COLLECT_GROWTH (4u * 1024u * 1024u)
 /* Biggest single key, value or header decoded on the fast path. */
 #define HOST_MAX_SCRATCH (16u * 1024u * 1024u)
-/* Longest message kept in an error body. */
-#define HOST_MAX_ERROR_MESSAGE 8192
 /* Unknown deadlines (local emulators) are taken as Lambda's longest run. */
 #define HOST_DEFAULT_TIMEOUT_MS (15LL * 60 * 1000)
 
-static const char CONTEXT_MT_KEY = 'c';
 static const char FILES_KEY = 'f';
 static const char HOST_KEY = 'h';
 
@@ -81,13 +79,6 @@ struct lua_host {
   size_t heap_after_collect; /* heap.used after the last full collection */
   int collect_pending;       /* the last invocation failed: collect */
 };
-
-static long long now_ms(void)
-{
-  struct timespec ts;
-  clock_gettime(CLOCK_REALTIME, &ts);
-  return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* ==== Allocation ==== */
 
@@ -157,74 +148,15 @@ static int host_pcall(lua_State *L, lua_CFunction fn, void *arg)
 
 /* ==== Error bodies ==== */
 
-static cJSON *json_text(const char *s, size_t n)
-{
-  char *clean = utf8_sanitize_dup(s, n);
-  if (!clean)
-    return NULL;
-  cJSON *item = cJSON_CreateString(clean);
-  free(clean);
-  return item;
-}
-
-/* Build {"errorMessage","errorType","stackTrace"} into res. 'traceback' is
- * Lua's "stack traceback:\n\t..." text or NULL. Keeping the mapping in one
- * function keeps every error the runtime posts in the same shape. */
-static void error_body_build(struct lua_host_result *res, const char *type,
-                             const char *message, size_t message_len,
-                             const char *traceback)
+/* The error of an init or an invocation into 'res'. */
+static void result_error(struct lua_host_result *res, const char *type,
+                         const char *message, size_t message_len,
+                         const char *traceback)
 {
   res->is_error = 1;
+  if (error_body_build(&res->body, type, message, message_len, traceback) != 0)
+    type = "Runtime.OutOfMemory";
   snprintf(res->error_type, sizeof(res->error_type), "%s", type);
-  buf_reset(&res->body);
-  if (message_len > HOST_MAX_ERROR_MESSAGE)
-    message_len = HOST_MAX_ERROR_MESSAGE;
-
-  cJSON *root = cJSON_CreateObject();
-  cJSON *trace = cJSON_CreateArray();
-  if (root && trace) {
-    cJSON_AddItemToObject(root, "errorMessage",
-                          json_text(message, message_len));
-    cJSON_AddItemToObject(root, "errorType", json_text(type, strlen(type)));
-    const char *line = traceback;
-    while (line && *line) {
-      const char *end = strchr(line, '\n');
-      size_t n = end ? (size_t)(end - line) : strlen(line);
-      const char *text = line;
-      while (n && (*text == '\t' || *text == ' ')) {
-        text++;
-        n--;
-      }
-      /* Lua's header line says nothing a reader of stackTrace needs. */
-      if (n && strncmp(text, "stack traceback:", n) != 0)
-        cJSON_AddItemToArray(trace, json_text(text, n));
-      line = end ? end + 1 : NULL;
-    }
-    /* The bottom frames are the runtime's own entry points: noise. */
-    int n;
-    while ((n = cJSON_GetArraySize(trace)) > 0 &&
-           strcmp(cJSON_GetArrayItem(trace, n - 1)->valuestring, "[C]: in ?") ==
-               0)
-      cJSON_DeleteItemFromArray(trace, n - 1);
-    cJSON_AddItemToObject(root, "stackTrace", trace);
-    trace = NULL;
-    char *printed = cJSON_PrintUnformatted(root);
-    if (printed) {
-      if (buf_puts(&res->body, printed) != BUF_OK)
-        buf_reset(&res->body);
-      cJSON_free(printed);
-    }
-  }
-  cJSON_Delete(trace);
-  cJSON_Delete(root);
-  if (res->body.len == 0) {
-    /* Out of memory: still answer with a well-formed body. */
-    if (buf_puts(&res->body, "{\"errorMessage\":\"out of memory\","
-                             "\"errorType\":\"Runtime.OutOfMemory\","
-                             "\"stackTrace\":[]}") != BUF_OK)
-      return;
-    snprintf(res->error_type, sizeof(res->error_type), "Runtime.OutOfMemory");
-  }
 }
 
 /* A full collection between invocations. Finalizers (__gc) are handler code
@@ -260,7 +192,7 @@ static void error_from_status(struct lua_host *h, int status,
       snprintf(msg, sizeof(msg), "Lua ran out of memory");
     else
       snprintf(msg, sizeof(msg), "error while handling an error");
-    error_body_build(res, "Runtime.OutOfMemory", msg, strlen(msg), NULL);
+    result_error(res, "Runtime.OutOfMemory", msg, strlen(msg), NULL);
   } else {
     size_t len = 0;
     lua_getfield(L, -1, "type");
@@ -268,8 +200,8 @@ static void error_from_status(struct lua_host *h, int status,
     lua_getfield(L, -3, "traceback");
     const char *type = lua_tostring(L, -3);
     const char *msg = lua_tolstring(L, -2, &len);
-    error_body_build(res, type && *type ? type : default_type, msg ? msg : "",
-                     msg ? len : 0, lua_tostring(L, -1));
+    result_error(res, type && *type ? type : default_type, msg ? msg : "",
+                 msg ? len : 0, lua_tostring(L, -1));
     lua_pop(L, 3); /* type, message, traceback */
   }
   lua_pop(L, 1); /* the error */
@@ -605,8 +537,8 @@ static int host_build(struct lua_host **out, const struct lua_host_config *cfg,
   return 0;
 
 oom:
-  error_body_build(res, "Runtime.OutOfMemory",
-                   "out of memory creating the Lua state", 36, NULL);
+  result_error(res, "Runtime.OutOfMemory",
+               "out of memory creating the Lua state", 36, NULL);
   lua_host_destroy(h);
   return -1;
 }
@@ -651,91 +583,6 @@ struct invoke_args {
   const struct lua_host_context *ctx;
   struct lua_host_result *res;
 };
-
-static int context_remaining(lua_State *L)
-{
-  luaL_checktype(L, 1, LUA_TTABLE);
-  lua_getfield(L, 1, "deadline_ms");
-  lua_Integer deadline = lua_tointeger(L, -1);
-  lua_Integer left = deadline - (lua_Integer)now_ms();
-  lua_pushinteger(L, left > 0 ? left : 0);
-  return 1;
-}
-
-static void set_string(lua_State *L, const char *field, const char *value)
-{
-  if (value && *value) {
-    lua_pushstring(L, value);
-    lua_setfield(L, -2, field);
-  }
-}
-
-static int push_tree_protected(lua_State *L)
-{
-  json_lua_push(L, lua_touserdata(L, 1));
-  return 1;
-}
-
-/* client_context and identity arrive as JSON text in headers; a value that
- * does not parse is left out rather than failing the invocation. The tree is
- * pushed in a nested protected call so it is freed even when pushing raises.
- * Stack effect: [-0, +0, e]. */
-static void set_json(lua_State *L, const char *field, const char *text)
-{
-  if (!text || !*text)
-    return;
-  cJSON *tree = cJSON_ParseWithLength(text, strlen(text));
-  if (!tree)
-    return;
-  lua_pushcfunction(L, push_tree_protected);
-  lua_pushlightuserdata(L, tree);
-  int status = lua_pcall(L, 1, 1, 0);
-  cJSON_Delete(tree);
-  if (status != LUA_OK)
-    lua_error(L); /* re-raise, the tree is already freed */
-  lua_setfield(L, -2, field);
-}
-
-/* Push the metatable every context shares: its __index holds what is the
- * same for the whole process (the function's name, version, memory, log
- * names, read once from the environment) and the method, so each
- * invocation only builds its own few fields. Stack effect: [-0, +1, m]. */
-static void push_context_mt(lua_State *L)
-{
-  if (lua_rawgetp(L, LUA_REGISTRYINDEX, &CONTEXT_MT_KEY) == LUA_TTABLE)
-    return;
-  lua_pop(L, 1); /* nil */
-  lua_createtable(L, 0, 1);
-  lua_createtable(L, 0, 6);
-  set_string(L, "function_name", getenv("AWS_LAMBDA_FUNCTION_NAME"));
-  set_string(L, "function_version", getenv("AWS_LAMBDA_FUNCTION_VERSION"));
-  set_string(L, "log_group_name", getenv("AWS_LAMBDA_LOG_GROUP_NAME"));
-  set_string(L, "log_stream_name", getenv("AWS_LAMBDA_LOG_STREAM_NAME"));
-  const char *mem = getenv("AWS_LAMBDA_FUNCTION_MEMORY_SIZE");
-  if (mem && *mem) {
-    lua_pushinteger(L, (lua_Integer)strtoll(mem, NULL, 10));
-    lua_setfield(L, -2, "memory_limit_in_mb");
-  }
-  lua_pushcfunction(L, context_remaining);
-  lua_setfield(L, -2, "get_remaining_time_in_millis");
-  lua_setfield(L, -2, "__index");
-  lua_pushvalue(L, -1);
-  lua_rawsetp(L, LUA_REGISTRYINDEX, &CONTEXT_MT_KEY);
-}
-
-/* Push the context table. Stack effect: [-0, +1, e]. */
-static void push_context(lua_State *L, const struct lua_host_context *ctx)
-{
-  lua_createtable(L, 0, 5);
-  set_string(L, "aws_request_id", ctx->request_id);
-  set_string(L, "invoked_function_arn", ctx->invoked_function_arn);
-  lua_pushinteger(L, (lua_Integer)ctx->deadline_ms);
-  lua_setfield(L, -2, "deadline_ms");
-  set_json(L, "identity", ctx->cognito_identity);
-  set_json(L, "client_context", ctx->client_context);
-  push_context_mt(L);
-  lua_setmetatable(L, -2);
-}
 
 /* Push the event as the handler will see it; returns nonzero for Kafka.
  * Kafka events take kafka_scan's one-pass reader; whatever it declines
@@ -789,7 +636,7 @@ static int invoke_protected(lua_State *L)
         "require(\"router\").%s(fn)",
         kafka ? "kafka" : "custom", kafka ? "kafka" : "custom");
   lua_insert(L, -2); /* stack: handler event */
-  push_context(L, a->ctx);
+  lua_context_push(L, a->ctx);
   lua_call(L, 2, 1);
   json_lua_encode(L, -1, &a->res->body, "Runtime.InvalidResponse", "response");
   if (a->res->body.len > LUA_HOST_MAX_RESPONSE)
@@ -808,12 +655,12 @@ int lua_host_invoke(struct lua_host *h, const char *event, size_t len,
   result_clear(res);
   if (len == 0) {
     static const char msg[] = "event body is empty, expected JSON";
-    error_body_build(res, "Runtime.InvalidEvent", msg, sizeof(msg) - 1, NULL);
+    result_error(res, "Runtime.InvalidEvent", msg, sizeof(msg) - 1, NULL);
     return 0;
   }
   struct lua_host_context local = *ctx;
   if (!local.deadline_ms)
-    local.deadline_ms = now_ms() + HOST_DEFAULT_TIMEOUT_MS;
+    local.deadline_ms = clock_now_ms() + HOST_DEFAULT_TIMEOUT_MS;
   if (h->cfg.deadline_guard)
     deadline_arm(h->L, local.deadline_ms);
   struct invoke_args args = {

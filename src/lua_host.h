@@ -17,6 +17,7 @@
 #include <stddef.h>
 
 #include "buf.h"
+#include "lua_context.h"
 
 /* Lambda refuses response bodies above 6 MiB + 100 bytes. */
 #define LUA_HOST_MAX_RESPONSE 6291556u
@@ -30,17 +31,6 @@ struct lua_host_config {
   size_t memory_limit;         /* cap on Lua's heap in bytes; 0: none */
   int hot_reload;              /* track loaded files for reload */
   int deadline_guard;          /* interrupt handlers near the deadline */
-};
-
-/* Per-invocation facts from the Runtime API (or synthesised locally). Strings
- * may be NULL when the platform did not send them. */
-struct lua_host_context {
-  const char *request_id;
-  long long deadline_ms; /* epoch ms; 0 when unknown */
-  const char *invoked_function_arn;
-  const char *trace_id;
-  const char *client_context;   /* JSON text */
-  const char *cognito_identity; /* JSON text */
 };
 
 /* The outcome of init or of an invocation. On error, 'body' holds

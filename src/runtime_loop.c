@@ -1,6 +1,8 @@
 /* runtime_loop: init, then next -> invoke -> post until SIGTERM or a fatal
  * platform error. See runtime_loop.h for the policy. */
 #include "runtime_loop.h"
+#include "clock.h"
+#include "error_body.h"
 
 #include <signal.h>
 #include <stdio.h>
@@ -102,13 +104,6 @@ static void sleep_ms(long ms)
   struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
   while (nanosleep(&ts, &ts) != 0 && !loop_terminate) {
   }
-}
-
-static long long now_ms(void)
-{
-  struct timespec ts;
-  clock_gettime(CLOCK_REALTIME, &ts);
-  return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 size_t runtime_loop_memory_limit(long memory_mb)
@@ -226,7 +221,7 @@ static int serve(struct runtime_api *api, struct lua_host **host,
       .cognito_identity = buf_cstr(&inv->cognito_identity),
   };
   if (ctx.deadline_ms > 0 && ctx.deadline_ms < LOOP_EPOCH_MS_FLOOR)
-    ctx.deadline_ms += now_ms();
+    ctx.deadline_ms += clock_now_ms();
 
   lua_host_invoke(*host, inv->body.data ? inv->body.data : "", inv->body.len,
                   &ctx, res);
@@ -252,19 +247,19 @@ static int serve(struct runtime_api *api, struct lua_host **host,
 /* An event the runtime cannot take (over the body cap): answer it with an
  * error so Lambda does not wait for the timeout. */
 static int refuse_event(struct runtime_api *api,
-                        const struct runtime_invocation *inv)
+                        const struct runtime_invocation *inv, struct buf *body)
 {
-  char body[256];
-  snprintf(body, sizeof(body),
-           "{\"errorMessage\":\"event body is over the runtime's limit of %u "
-           "bytes\",\"errorType\":\"Runtime.EventTooLarge\",\"stackTrace\":[]}",
+  static const char type[] = "Runtime.EventTooLarge";
+  char msg[96];
+  snprintf(msg, sizeof(msg),
+           "event body is over the runtime's limit of %u bytes",
            RUNTIME_API_MAX_EVENT);
+  error_body_build(body, type, msg, strlen(msg), NULL);
   log_set_request_id(inv->request_id);
-  log_write(LOG_ERROR, "event body over %u bytes refused",
-            RUNTIME_API_MAX_EVENT);
+  log_emit(stderr, LOG_ERROR, "Invoke Error", 12, buf_cstr(body));
   long status = 0;
-  int rc = runtime_api_post_error(api, inv->request_id, "Runtime.EventTooLarge",
-                                  body, strlen(body), &status);
+  int rc = runtime_api_post_error(api, inv->request_id, type, body->data,
+                                  body->len, &status);
   log_set_request_id(NULL);
   return post_outcome(api, "error", rc, status);
 }
@@ -305,7 +300,7 @@ int runtime_loop_run(const char *endpoint, const struct lua_host_config *cfg)
     loop_busy = 1;
     if (rc == RUNTIME_API_ETOOBIG && inv.request_id_valid) {
       failures = 0;
-      if (refuse_event(api, &inv))
+      if (refuse_event(api, &inv, &res.body))
         goto out;
       continue;
     }
