@@ -33,8 +33,12 @@ def install_fun():
         return "node/npm not installed"
     if os.path.isdir(os.path.join(HERE, "node_modules", "@vercel", "fun")):
         return None
-    r = subprocess.run(["npm", "install", "--no-audit", "--no-fund", "--silent"],
-                       cwd=HERE, capture_output=True, timeout=300)
+    try:
+        r = subprocess.run(["npm", "install", "--no-audit", "--no-fund",
+                            "--silent"], cwd=HERE, capture_output=True,
+                           timeout=300)
+    except subprocess.TimeoutExpired:
+        return "npm install @vercel/fun timed out (registry unreachable?)"
     if r.returncode != 0:
         return "npm install @vercel/fun failed: " + r.stderr.decode()[-300:]
     return None
