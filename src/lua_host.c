@@ -691,7 +691,8 @@ void lua_host_collect(struct lua_host *h)
 
 /* ==== Hot reload ==== */
 
-int lua_host_scripts_changed(const struct lua_host *h)
+/* Nonzero when any loaded script changed since the host was built. */
+static int scripts_changed(const struct lua_host *h)
 {
   for (size_t i = 0; i < h->nscripts; i++) {
     struct script_stamp now = {h->scripts[i].path, 0, 0, 0};
@@ -725,7 +726,7 @@ static void adopt_scripts(struct lua_host *to, struct lua_host *from)
 int lua_host_reload_if_changed(struct lua_host **hp)
 {
   struct lua_host *old = *hp;
-  if (!old->cfg.hot_reload || !lua_host_scripts_changed(old))
+  if (!old->cfg.hot_reload || !scripts_changed(old))
     return 0;
   struct lua_host_result res;
   lua_host_result_init(&res);

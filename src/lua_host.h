@@ -68,9 +68,6 @@ void lua_host_collect(struct lua_host *h);
  * error is logged; *h is still the previous, working host). */
 int lua_host_reload_if_changed(struct lua_host **h);
 
-/* Nonzero when any loaded script changed since the host was built. */
-int lua_host_scripts_changed(const struct lua_host *h);
-
 void lua_host_destroy(struct lua_host *h);
 
 #endif

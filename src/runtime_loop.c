@@ -163,6 +163,20 @@ static int post_outcome(struct runtime_api *api, const char *what, int rc,
   return 0;
 }
 
+/* Log an invocation's error and post it. Returns 0 to carry on, 1 to exit
+ * non-zero. */
+static int post_invoke_error(struct runtime_api *api, const char *request_id,
+                             const char *type, const struct buf *body)
+{
+  /* In JSON format the error's fields become the line's own members. */
+  static const char msg[] = "Invoke Error";
+  log_emit(stderr, LOG_ERROR, msg, sizeof(msg) - 1, buf_cstr(body));
+  long status = 0;
+  int rc = runtime_api_post_error(api, request_id, type, body->data, body->len,
+                                  &status);
+  return post_outcome(api, "error", rc, status);
+}
+
 /* _X_AMZN_TRACE_ID lives in one buffer of ours, put in the environment with
  * putenv and rewritten in place: glibc's setenv never frees a replaced
  * value, so calling it per event grows the process without bound. */
@@ -225,18 +239,14 @@ static int serve(struct runtime_api *api, struct lua_host **host,
 
   lua_host_invoke(*host, inv->body.data ? inv->body.data : "", inv->body.len,
                   &ctx, res);
-  long status = 0;
-  int rc, fatal;
+  int fatal;
   if (res->is_error) {
-    /* In JSON format the error's fields become the line's own members. */
-    static const char msg[] = "Invoke Error";
-    log_emit(stderr, LOG_ERROR, msg, sizeof(msg) - 1, buf_cstr(&res->body));
-    rc = runtime_api_post_error(api, inv->request_id, res->error_type,
-                                res->body.data, res->body.len, &status);
-    fatal = post_outcome(api, "error", rc, status);
+    fatal =
+        post_invoke_error(api, inv->request_id, res->error_type, &res->body);
   } else {
-    rc = runtime_api_post_response(api, inv->request_id, res->body.data,
-                                   res->body.len, &status);
+    long status = 0;
+    int rc = runtime_api_post_response(api, inv->request_id, res->body.data,
+                                       res->body.len, &status);
     fatal = post_outcome(api, "response", rc, status);
   }
   log_set_request_id(NULL);
@@ -256,12 +266,9 @@ static int refuse_event(struct runtime_api *api,
            RUNTIME_API_MAX_EVENT);
   error_body_build(body, type, msg, strlen(msg), NULL);
   log_set_request_id(inv->request_id);
-  log_emit(stderr, LOG_ERROR, "Invoke Error", 12, buf_cstr(body));
-  long status = 0;
-  int rc = runtime_api_post_error(api, inv->request_id, type, body->data,
-                                  body->len, &status);
+  int fatal = post_invoke_error(api, inv->request_id, type, body);
   log_set_request_id(NULL);
-  return post_outcome(api, "error", rc, status);
+  return fatal;
 }
 
 int runtime_loop_run(const char *endpoint, const struct lua_host_config *cfg)
