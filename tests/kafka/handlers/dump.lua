@@ -6,14 +6,7 @@ local router = require "router"
 local json = require "json"
 
 local null = json.null
-local byte, format, concat = string.byte, string.format, table.concat
-
-local function hex(s)
-  if s == nil then return null end
-  local out = {}
-  for i = 1, #s do out[i] = format("%02x", byte(s, i)) end
-  return concat(out)
-end
+local hex = require "hexbytes"
 
 local function opt(v)
   if v == nil then return null end

@@ -5,14 +5,7 @@ local json = require "json"
 local kafka = require "kafka"
 
 local null = json.null
-local byte, format, concat = string.byte, string.format, table.concat
-
-local function hex(s)
-  if s == nil then return null end
-  local out = {}
-  for i = 1, #s do out[i] = format("%02x", byte(s, i)) end
-  return concat(out)
-end
+local hex = require "hexbytes"
 
 router.kafka(function(event)
   local out = { records = {} }

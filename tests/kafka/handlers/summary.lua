@@ -2,13 +2,7 @@
 -- and value bytes, and every 997th record (plus the last) in detail.
 local router = require "router"
 
-local byte, format, concat = string.byte, string.format, table.concat
-
-local function hex(s)
-  local out = {}
-  for i = 1, #s do out[i] = format("%02x", byte(s, i)) end
-  return concat(out)
-end
+local hex = require "hexbytes"
 
 router.kafka(function(event)
   local records = event.records
