@@ -1,11 +1,12 @@
-/* runtime_api: the Lambda Runtime API client, over one libcurl handle.
+/* runtime_api: the Lambda Runtime API client, over a libcurl connection.
  *
  * GET /next (no timeout), POST response, error and init error, exactly as
- * docs/architecture.md and the Runtime API contract say: one easy handle for
- * the process, reset before each request, keep-alive, HTTP/1.1, proxies
- * ignored, TCP_NODELAY, 1 s connect timeout, response headers matched
- * case-insensitively. It reports what happened; the policy (retry, carry on,
- * exit) is runtime_loop's. Knows HTTP and curl; nothing of Lua or Kafka. */
+ * docs/architecture.md and the Runtime API contract say: one keep-alive
+ * connection opened by libcurl (proxies ignored, TCP_NODELAY, 1 s connect
+ * timeout), HTTP/1.1 framed by this client (http_wire), response headers
+ * matched case-insensitively. It reports what happened; the policy (retry,
+ * carry on, exit) is runtime_loop's. Knows HTTP and curl; nothing of Lua or
+ * Kafka. */
 #ifndef LRT_RUNTIME_API_H
 #define LRT_RUNTIME_API_H
 
@@ -38,7 +39,11 @@ enum runtime_api_status {
   RUNTIME_API_ETRANSPORT = -1, /* curl failed: refused, reset, timeout */
   RUNTIME_API_EHTTP = -2,      /* the API answered an unexpected status */
   RUNTIME_API_ETOOBIG = -3,    /* event body over RUNTIME_API_MAX_EVENT */
-  RUNTIME_API_ENOMEM = -4
+  RUNTIME_API_ENOMEM = -4,
+  /* The answer to a pipelined GET /next was a refusal or garbled: the server
+   * may not take pipelined requests. Nothing was delivered; turn pipelining
+   * off and ask again. */
+  RUNTIME_API_EPIPELINE = -5
 };
 
 /* 'endpoint' is AWS_LAMBDA_RUNTIME_API ("host:port"). Returns 0 or -1. */
@@ -50,9 +55,10 @@ void runtime_invocation_init(struct runtime_invocation *inv);
 void runtime_invocation_reset(struct runtime_invocation *inv);
 void runtime_invocation_free(struct runtime_invocation *inv);
 
-/* GET /runtime/invocation/next into 'inv'. *http_status is the HTTP status (0
- * when there was no answer). Returns RUNTIME_API_OK only for a 200 with a
- * complete body. */
+/* GET /runtime/invocation/next into 'inv' (or read the answer to the one
+ * pipelined with the last POST). *http_status is the HTTP status (0 when there
+ * was no answer). Returns RUNTIME_API_OK only for a 200 with a complete body;
+ * RUNTIME_API_EPIPELINE when a pipelined one failed as described above. */
 int runtime_api_next(struct runtime_api *api, struct runtime_invocation *inv,
                      long *http_status) __attribute__((warn_unused_result));
 
@@ -74,6 +80,18 @@ int runtime_api_post_error(struct runtime_api *api, const char *request_id,
 int runtime_api_post_init_error(struct runtime_api *api, const char *error_type,
                                 const char *body, size_t len, long *http_status)
     __attribute__((warn_unused_result));
+
+/* With 'on', each POST of an invocation's response or error carries the next
+ * GET /next in the same send (HTTP/1.1 pipelining: the server answers them
+ * in order), and the following runtime_api_next only reads its answer. It
+ * saves a send and a wake-up per invocation. Servers that take requests one
+ * at a time per connection handle it (RFC 9112 9.3.2): Go's net/http, so
+ * Lambda's own and the emulator, and Python's http.server.
+ * Servers that run a pipelined request's handler before the one ahead of it
+ * is done (Node's http module: @vercel/fun hangs) break with it, so it is
+ * off by default: LUA_RUNTIME_PIPELINE=1 turns it on, and the loop turns it
+ * off before the last post when it is about to exit. */
+void runtime_api_set_pipelining(struct runtime_api *api, int on);
 
 /* A description of the last transport failure (curl_easy_strerror plus
  * detail), for log lines. */

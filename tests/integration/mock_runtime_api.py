@@ -345,6 +345,14 @@ class MockRuntimeAPI:
                 for _ in range(count):
                     self.post_faults[kind].append(status)
 
+    def raw_next(self, data, close=False):
+        """Answer the next /next with exactly these bytes (status line,
+        head and body as given: chunked, interim answers, bare LFs...), then
+        close the connection when 'close'."""
+        with self._cond:
+            self.next_faults.append(("raw", bytes(data), bool(close)))
+            self._cond.notify_all()
+
     def set_next_delay(self, seconds):
         """Wait this long before answering every /next (a slow API)."""
         with self._cond:
@@ -440,7 +448,8 @@ class MockRuntimeAPI:
     def apply_fault_spec(self, spec):
         """{"next_status": 500, "count": 1} | {"drop_next": 1} |
         {"post": "response", "status": 413, "request_id": "...", "count": 1}
-        | {"next_delay": 0.5}"""
+        | {"next_delay": 0.5} | {"raw_next": "HTTP/1.1 ...", "close": false}
+        (raw_next: the bytes as a string, each character one byte)"""
         if "next_status" in spec:
             self.fail_next(spec["next_status"], spec.get("count", 1))
         if "drop_next" in spec:
@@ -450,6 +459,9 @@ class MockRuntimeAPI:
                            spec.get("request_id"), spec.get("count", 1))
         if "next_delay" in spec:
             self.set_next_delay(spec["next_delay"])
+        if "raw_next" in spec:
+            self.raw_next(spec["raw_next"].encode("latin-1"),
+                          spec.get("close", False))
 
     # ---- called by the handler threads ----
 
@@ -612,6 +624,11 @@ class _Handler(BaseHTTPRequestHandler):
             return self._drop()
         if got[0] == "drop":
             return self._drop()
+        if got[0] == "raw":
+            req.status = int(got[1][9:12]) if got[1][9:12].isdigit() else 0
+            self.wfile.write(got[1])
+            self.wfile.flush()
+            return self._drop() if got[2] else None
         if got[0] == "status":
             req.status = got[1]
             return self._answer(got[1], got[2],

@@ -552,6 +552,204 @@ static void test_body_cap_and_broken_bodies(void)
   runtime_api_destroy(api);
 }
 
+/* Queue one raw answer for the next /next ('close': end the connection after
+ * it), call runtime_api_next and return its result. */
+static int next_after_raw(struct runtime_api *api,
+                          struct runtime_invocation *inv, const char *raw,
+                          int close)
+{
+  cJSON *spec = cJSON_CreateObject();
+  ASSERT_NOT_NULL(spec);
+  cJSON_AddStringToObject(spec, "raw_next", raw);
+  cJSON_AddBoolToObject(spec, "close", close);
+  char *text = cJSON_PrintUnformatted(spec);
+  ASSERT_NOT_NULL(text);
+  mock_post("/_mock/fault", text);
+  free(text);
+  cJSON_Delete(spec);
+  long status = -1;
+  return runtime_api_next(api, inv, &status);
+}
+
+/* A plain event after a failure: the client must have recovered. */
+static void assert_recovers(struct runtime_api *api,
+                            struct runtime_invocation *inv)
+{
+  long status = -1;
+  mock_post("/_mock/event", "{\"body\": \"[7]\", \"request_id\": \"again\"}");
+  ASSERT_EQ(runtime_api_next(api, inv, &status), RUNTIME_API_OK);
+  ASSERT_STR_EQ(inv->request_id, "again");
+  ASSERT_STR_EQ(buf_cstr(&inv->body), "[7]");
+}
+
+/* Every framing an HTTP/1.1 server may choose, byte for byte, and the
+ * malformed answers that must end the connection, not desynchronise it. */
+static void test_answer_framings(void)
+{
+  struct runtime_api *api = new_api();
+  struct runtime_invocation inv;
+  runtime_invocation_init(&inv);
+  mock_reset();
+
+  /* Chunked, with an extension and a trailer; the connection stays. */
+  ASSERT_EQ(next_after_raw(api, &inv,
+                           "HTTP/1.1 200 OK\r\n"
+                           "Lambda-Runtime-Aws-Request-Id: ch-1\r\n"
+                           "Transfer-Encoding: chunked\r\n\r\n"
+                           "4;name=value\r\n{\"a\"\r\n5\r\n:12}\n\r\n"
+                           "0\r\nX-Trailer: 1\r\n\r\n",
+                           0),
+            RUNTIME_API_OK);
+  ASSERT_STR_EQ(inv.request_id, "ch-1");
+  ASSERT_STR_EQ(buf_cstr(&inv.body), "{\"a\":12}\n");
+  assert_recovers(api, &inv);
+  cJSON *st = mock_state();
+  ASSERT_EQ(state_int(st, "connections"), 1);
+  cJSON_Delete(st);
+
+  /* An interim answer first (its fields do not count), then bare LFs. */
+  ASSERT_EQ(next_after_raw(api, &inv,
+                           "HTTP/1.1 100 Continue\r\n"
+                           "Lambda-Runtime-Aws-Request-Id: interim\r\n\r\n"
+                           "HTTP/1.1 200 OK\n"
+                           "lambda-runtime-aws-request-id: lf-1\n"
+                           "Content-Length: 2\n\n{}",
+                           0),
+            RUNTIME_API_OK);
+  ASSERT_STR_EQ(inv.request_id, "lf-1");
+  ASSERT_STR_EQ(buf_cstr(&inv.body), "{}");
+
+  /* HTTP/1.0 with no length: the body ends with the connection. */
+  ASSERT_EQ(next_after_raw(api, &inv,
+                           "HTTP/1.0 200 OK\r\n"
+                           "Lambda-Runtime-Aws-Request-Id: close-1\r\n\r\n"
+                           "[1,2]",
+                           1),
+            RUNTIME_API_OK);
+  ASSERT_STR_EQ(buf_cstr(&inv.body), "[1,2]");
+  assert_recovers(api, &inv);
+  /* Connection: close with a length: honoured, and a new connection next. */
+  ASSERT_EQ(next_after_raw(api, &inv,
+                           "HTTP/1.1 200 OK\r\nConnection: close\r\n"
+                           "Lambda-Runtime-Aws-Request-Id: close-2\r\n"
+                           "Content-Length: 1\r\n\r\n5",
+                           1),
+            RUNTIME_API_OK);
+  ASSERT_STR_EQ(buf_cstr(&inv.body), "5");
+  assert_recovers(api, &inv);
+  st = mock_state();
+  ASSERT_EQ(state_int(st, "connections"), 3);
+  cJSON_Delete(st);
+
+  /* Malformed answers: a transport error, then a clean new connection. */
+  static const char *const bad[] = {
+      "HTTP/1.1 2OO OK\r\n\r\n",
+      "HTTP/2 200\r\n\r\n",
+      "HTTP/1.1 200 OK\r\nno colon here\r\nContent-Length: 0\r\n\r\n",
+      "HTTP/1.1 200 OK\r\nX-A: 1\r\n folded\r\nContent-Length: 0\r\n\r\n",
+      "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nContent-Length: 3\r\n\r\n{}",
+      "HTTP/1.1 200 OK\r\nContent-Length: -1\r\n\r\n",
+      "HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip\r\n\r\n",
+      "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n",
+      "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nabc\r\n",
+  };
+  for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+    int rc = next_after_raw(api, &inv, bad[i], 0);
+    if (rc != RUNTIME_API_ETRANSPORT)
+      TEST_FAIL("bad answer %zu: %d, not ETRANSPORT", i, rc);
+    ASSERT_CONTAINS(runtime_api_last_error(api), "malformed");
+    assert_recovers(api, &inv);
+  }
+
+  /* A head that never ends is cut off at the cap. */
+  size_t big = 300u * 1024u;
+  char *raw = malloc(big + 64);
+  ASSERT_NOT_NULL(raw);
+  strcpy(raw, "HTTP/1.1 200 OK\r\nX-Big: ");
+  memset(raw + strlen(raw), 'a', big);
+  raw[25 + big] = '\0';
+  ASSERT_EQ(next_after_raw(api, &inv, raw, 1), RUNTIME_API_ETRANSPORT);
+  ASSERT_CONTAINS(runtime_api_last_error(api), "answer head over");
+  free(raw);
+  assert_recovers(api, &inv);
+
+  runtime_invocation_free(&inv);
+  runtime_api_destroy(api);
+}
+
+/* Pipelining: the POST carries the next GET, which is answered in turn. */
+static void test_pipelining(void)
+{
+  struct runtime_api *api = new_api();
+  struct runtime_invocation inv;
+  long status = -1;
+  runtime_invocation_init(&inv);
+  mock_reset();
+  runtime_api_set_pipelining(api, 1);
+  mock_post("/_mock/event", "{\"request_id\": \"p-1\", \"body\": \"1\"}");
+  mock_post("/_mock/event", "{\"request_id\": \"p-2\", \"body\": \"2\"}");
+  ASSERT_EQ(runtime_api_next(api, &inv, &status), RUNTIME_API_OK);
+  ASSERT_STR_EQ(inv.request_id, "p-1");
+  ASSERT_EQ(runtime_api_post_response(api, "p-1", "\"one\"", 5, &status),
+            RUNTIME_API_OK);
+  ASSERT_EQ(status, 202);
+  ASSERT_EQ(runtime_api_next(api, &inv, &status), RUNTIME_API_OK);
+  ASSERT_STR_EQ(inv.request_id, "p-2");
+  ASSERT_STR_EQ(buf_cstr(&inv.body), "2");
+  cJSON *st = mock_state();
+  /* GET, POST, GET on one connection: the second GET went with the POST. */
+  ASSERT_EQ(cJSON_GetArraySize(cJSON_GetObjectItem(st, "requests")), 3);
+  ASSERT_STR_EQ(item_str(state_item(st, "requests", 2), "method"), "GET");
+  ASSERT_EQ(state_int(st, "connections"), 1);
+  cJSON_Delete(st);
+
+  /* An error post pipelines too; a big body goes in its own send. */
+  size_t big_len = 200u * 1024u;
+  char *big = malloc(big_len);
+  ASSERT_NOT_NULL(big);
+  memset(big, ' ', big_len);
+  big[0] = '"';
+  big[big_len - 1] = '"';
+  mock_post("/_mock/event", "{\"request_id\": \"p-3\"}");
+  ASSERT_EQ(runtime_api_post_error(api, "p-2", "E.Big", big, big_len, &status),
+            RUNTIME_API_OK);
+  free(big);
+  ASSERT_EQ(runtime_api_next(api, &inv, &status), RUNTIME_API_OK);
+  ASSERT_STR_EQ(inv.request_id, "p-3");
+
+  /* The server closes after the POST's answer: the GET is asked again. */
+  mock_post("/_mock/fault", "{\"drop_next\": 1}");
+  mock_post("/_mock/event", "{\"request_id\": \"p-4\"}");
+  ASSERT_EQ(runtime_api_post_response(api, "p-3", "3", 1, &status),
+            RUNTIME_API_OK);
+  ASSERT_EQ(runtime_api_next(api, &inv, &status), RUNTIME_API_OK);
+  ASSERT_STR_EQ(inv.request_id, "p-4");
+
+  /* A refused pipelined GET is EPIPELINE (status kept), and nothing is
+   * lost: the event is still there for a plain GET. */
+  mock_post("/_mock/fault", "{\"next_status\": 500}");
+  mock_post("/_mock/event", "{\"request_id\": \"p-5\"}");
+  ASSERT_EQ(runtime_api_post_response(api, "p-4", "4", 1, &status),
+            RUNTIME_API_OK);
+  ASSERT_EQ(runtime_api_next(api, &inv, &status), RUNTIME_API_EPIPELINE);
+  ASSERT_EQ(status, 500);
+  runtime_api_set_pipelining(api, 0);
+  ASSERT_EQ(runtime_api_next(api, &inv, &status), RUNTIME_API_OK);
+  ASSERT_STR_EQ(inv.request_id, "p-5");
+  ASSERT_EQ(runtime_api_post_response(api, "p-5", "5", 1, &status),
+            RUNTIME_API_OK);
+  /* Every GET went out exactly once: GET, then five POSTs each carrying a
+   * GET (the fourth dropped and asked again, the fifth refused and asked
+   * again), then a last POST without one. */
+  st = mock_state();
+  ASSERT_EQ(cJSON_GetArraySize(cJSON_GetObjectItem(st, "requests")), 12);
+  ASSERT_STR_EQ(item_str(state_item(st, "requests", -1), "method"), "POST");
+  cJSON_Delete(st);
+
+  runtime_invocation_free(&inv);
+  runtime_api_destroy(api);
+}
+
 static void test_refused_and_endpoints(void)
 {
   struct runtime_api *api = NULL;
@@ -594,6 +792,8 @@ int main(void)
   test_http_statuses();
   test_proxy_env_ignored();
   test_body_cap_and_broken_bodies();
+  test_answer_framings();
+  test_pipelining();
   test_refused_and_endpoints();
   stop_mock();
   curl_easy_cleanup(control);
