@@ -221,12 +221,15 @@ int main(int argc, char **argv)
   lua_State *L = NULL;
   int rc = 1;
 
-  if (argc < 2 || argc > 3) {
-    fprintf(stderr, "usage: decoder_bench EVENT.json [SECONDS_PER_PHASE]\n");
+  if (argc < 2 || argc > 4) {
+    fprintf(stderr, "usage: decoder_bench EVENT.json [SECONDS_PER_PHASE "
+                    "[PHASE]]\n(PHASE: one of scan, parse, push, full; for "
+                    "profiling one phase alone)\n");
     return 2;
   }
-  if (argc == 3)
+  if (argc >= 3)
     seconds = strtod(argv[2], NULL);
+  const char *only = argc == 4 ? argv[3] : NULL;
   if (bench_read(argv[1], &in) != 0) {
     fprintf(stderr, "decoder_bench: cannot read %s\n", argv[1]);
     return 2;
@@ -240,11 +243,14 @@ int main(int argc, char **argv)
   buf_init(&bench_scratch, 16u * 1024u * 1024u);
 #endif
   for (int i = BENCH_HAVE_SCAN ? 0 : 1; i < 4; i++) {
+    if (only != NULL && strcmp(only, phases[i].name) != 0)
+      continue;
     if (bench_run(L, &in, (enum bench_kind)i, seconds, &phases[i]) != 0)
       goto out;
     bench_print(&phases[i], in.len);
   }
-  if (BENCH_HAVE_SCAN && phases[0].records != phases[3].records) {
+  if (BENCH_HAVE_SCAN && only == NULL &&
+      phases[0].records != phases[3].records) {
     fprintf(stderr, "decoder_bench: scan saw %ld records, cJSON %ld\n",
             phases[0].records, phases[3].records);
     goto out;

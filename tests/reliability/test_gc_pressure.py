@@ -58,6 +58,34 @@ class GcPressure(unittest.TestCase):
             expected = sum(2000 + len(str(i)) for i in range(1, 21)) * records
             self.assertEqual(body, {"records": records, "n": expected})
 
+    def test_collector_running_in_the_handler_of_a_big_event(self):
+        # Restarted with an allowance, not left paused: running, and it
+        # collects garbage the handler drops once the allowance is spent.
+        handler = """
+require("router").kafka(function(event)
+  local running = collectgarbage("isrunning")
+  local weak = setmetatable({}, { __mode = "v" })
+  weak[1] = {}
+  for i = 1, 400000 do local t = { i } end -- ~25 MB of garbage
+  return { running = running, collected = weak[1] == nil,
+           records = #event.records }
+end)
+"""
+        with tempfile.TemporaryDirectory() as root:
+            with open(os.path.join(root, "handler.lua"), "w") as f:
+                f.write(handler)
+            ev = os.path.join(root, "event.json")
+            with open(ev, "w") as f:
+                json.dump(big_event(2000), f)
+            self.assertGreater(os.path.getsize(ev), 256 * 1024)
+            r = subprocess.run([BOOTSTRAP, "--event", ev, "--root", root],
+                               capture_output=True, timeout=300)
+            out = r.stdout.decode().strip().splitlines()
+            self.assertEqual(r.returncode, 0, r.stderr.decode()[-2000:])
+            self.assertEqual(json.loads(out[-1]),
+                             {"running": True, "collected": True,
+                              "records": 2000})
+
 
 if __name__ == "__main__":
     unittest.main()
