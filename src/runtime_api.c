@@ -6,7 +6,7 @@
  * Runtime API is a fixed, local peer that answers three kinds of request, and
  * curl's general transfer machinery (state machine, per-transfer setup,
  * header callbacks, six polls per request) cost a third of a small
- * invocation's CPU; here a request is one send, a poll and usually one recv
+ * invocation's CPU; here a request is one send and usually one recv
  * (docs/performance.md has the profile and figures). The connection is kept
  * alive; one that the server has quietly closed is replaced and the request
  * sent again, as curl does, when not a byte of an answer came back.
@@ -19,6 +19,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -323,6 +324,13 @@ static int conn_open(struct runtime_api *api, const char *what)
     conn_close(api);
     return -1;
   }
+  /* curl leaves the socket non-blocking; blocking, a request is a send and
+   * a recv with no poll between them (one system call less each way). A
+   * signal still gets through: curl reports EINTR as CURLE_AGAIN, and
+   * conn_recv then waits in poll. */
+  int fl = fcntl(s, F_GETFL);
+  if (fl != -1)
+    (void)fcntl(s, F_SETFL, fl & ~O_NONBLOCK);
   api->sock = s;
   api->rx_pos = api->rx_len = 0;
   return 0;
@@ -360,20 +368,17 @@ static int conn_send(struct runtime_api *api, const char *what, const char *p,
   return 0;
 }
 
-/* Receive up to 'cap' bytes into 'dst'. 'wait_first' skips the recv that
- * would only say "nothing yet" right after a request went out. Returns the
- * byte count, 0 when the server closed the connection, -1 on an error (with
- * last_error set). */
+/* Receive up to 'cap' bytes into 'dst', waiting for them (the socket
+ * blocks). Returns the byte count, 0 when the server closed the connection,
+ * -1 on an error (with last_error set). */
 static long conn_recv(struct runtime_api *api, const char *what, char *dst,
-                      size_t cap, int wait_first)
+                      size_t cap)
 {
   for (;;) {
-    if (wait_first)
-      conn_wait(api, POLLIN);
     size_t got = 0;
     CURLcode r = curl_easy_recv(api->curl, dst, cap, &got);
     if (r == CURLE_AGAIN) {
-      wait_first = 1;
+      conn_wait(api, POLLIN); /* interrupted, or the socket is non-blocking */
       continue;
     }
     if (r != CURLE_OK) {
@@ -387,7 +392,7 @@ static long conn_recv(struct runtime_api *api, const char *what, char *dst,
 /* Receive more into rx, making room first (moving the unconsumed bytes to
  * the front, then growing up to what a head may need). Returns as
  * conn_recv. */
-static long rx_fill(struct runtime_api *api, const char *what, int wait_first)
+static long rx_fill(struct runtime_api *api, const char *what)
 {
   if (api->rx_pos > 0) {
     memmove(api->rx, api->rx + api->rx_pos, api->rx_len - api->rx_pos);
@@ -404,8 +409,8 @@ static long rx_fill(struct runtime_api *api, const char *what, int wait_first)
     api->rx = p;
     api->rx_cap = cap;
   }
-  long got = conn_recv(api, what, api->rx + api->rx_len,
-                       api->rx_cap - api->rx_len, wait_first);
+  long got =
+      conn_recv(api, what, api->rx + api->rx_len, api->rx_cap - api->rx_len);
   if (got > 0)
     api->rx_len += (size_t)got;
   return got;
@@ -420,7 +425,6 @@ static long rx_fill(struct runtime_api *api, const char *what, int wait_first)
 static int read_head(struct runtime_api *api, const char *what,
                      struct http_head *h, int *answered)
 {
-  int wait_first = api->rx_pos == api->rx_len;
   for (;;) {
     size_t avail = api->rx_len - api->rx_pos;
     const char *p = api->rx + api->rx_pos;
@@ -437,7 +441,6 @@ static int read_head(struct runtime_api *api, const char *what,
       api->rx_pos += n;
       if (h->status >= 200 || h->status == 101)
         return 0;
-      wait_first = api->rx_pos == api->rx_len;
       continue; /* 100 Continue and friends: the real answer follows */
     }
     if (avail >= RUNTIME_API_MAX_HEAD) {
@@ -445,7 +448,7 @@ static int read_head(struct runtime_api *api, const char *what,
                 RUNTIME_API_MAX_HEAD);
       return -1;
     }
-    long got = rx_fill(api, what, wait_first);
+    long got = rx_fill(api, what);
     if (got < 0)
       return -1;
     if (got == 0) {
@@ -453,7 +456,6 @@ static int read_head(struct runtime_api *api, const char *what,
                 *answered ? "in the answer head" : "before an answer");
       return -1;
     }
-    wait_first = 0;
   }
 }
 
@@ -501,7 +503,7 @@ static int read_length_into(struct runtime_api *api, const char *what,
   b->len += have;
   size_t left = len - have;
   while (left > 0) {
-    long got = conn_recv(api, what, b->data + b->len, left, 0);
+    long got = conn_recv(api, what, b->data + b->len, left);
     if (got <= 0) {
       if (got == 0)
         set_error(api, "%s: connection closed in the body (%zu of %zu bytes)",
@@ -568,7 +570,7 @@ static int read_body(struct runtime_api *api, const char *what,
       if (h->framing == HTTP_BODY_LENGTH && left == 0)
         goto out;
     }
-    long got = rx_fill(api, what, 0);
+    long got = rx_fill(api, what);
     if (got < 0) {
       rc = RUNTIME_API_ETRANSPORT;
       goto out;
