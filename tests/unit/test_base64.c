@@ -1,6 +1,8 @@
 /* test_base64: the decoder's rules (strict alphabet, lenient trailing bits,
  * optional and partial padding, error positions) against known vectors, and
  * a round trip of every byte value through a small reference encoder. */
+#include <stdlib.h>
+
 #include "base64.h"
 #include "test.h"
 
@@ -153,6 +155,53 @@ static void test_every_invalid_byte(void)
   }
 }
 
+/* Long inputs, where the 32-characters-a-step loop runs (on CPUs with AVX2):
+ * every length up to 700 bytes and every tail shape, decoded into a buffer
+ * of exactly base64_decoded_max bytes on the heap, so that a store past it
+ * is an ASan error; then one bad character at each position of a long input,
+ * which must be reported exactly there. */
+static void test_long_inputs(void)
+{
+  enum { MAX = 700 };
+  static unsigned char data[MAX];
+  static char text[MAX / 3 * 4 + 8];
+  unsigned x = 12345;
+  for (size_t i = 0; i < MAX; i++) {
+    x = x * 1103515245u + 12345u;
+    data[i] = (unsigned char)(x >> 16);
+  }
+  for (size_t n = 0; n <= MAX; n++) {
+    size_t len = encode(data, n, text), out_len = 0, bad_pos = 0;
+    for (int unpadded = 0; unpadded < 2; unpadded++) {
+      while (unpadded && len > 0 && text[len - 1] == '=')
+        len--;
+      size_t cap = base64_decoded_max(len);
+      unsigned char *out = malloc(cap ? cap : 1);
+      ASSERT_NOT_NULL(out);
+      ASSERT_OK(base64_decode(text, len, out, &out_len, &bad_pos));
+      ASSERT_EQ(out_len, n);
+      ASSERT_MEM_EQ(out, data, n);
+      free(out);
+    }
+  }
+  size_t len = encode(data, 300, text);
+  static const char bad_chars[] = {'-',  '_', ' ',        '\n',       '=',
+                                   '\0', '*', (char)0x80, (char)0xff, '.'};
+  for (size_t pos = 0; pos < len - 2; pos++) {
+    for (size_t k = 0; k < sizeof bad_chars; k++) {
+      char saved = text[pos];
+      unsigned char out[400];
+      size_t out_len = 0, bad_pos = 0;
+      text[pos] = bad_chars[k];
+      ASSERT_EQ(base64_decode(text, len, out, &out_len, &bad_pos), -1);
+      if (bad_pos != pos)
+        TEST_FAIL("char 0x%02x at %zu reported at %zu",
+                  (unsigned char)bad_chars[k], pos, bad_pos);
+      text[pos] = saved;
+    }
+  }
+}
+
 static void test_decoded_max(void)
 {
   ASSERT_EQ(base64_decoded_max(0), 0);
@@ -172,6 +221,7 @@ int main(void)
   test_bad_lengths_and_padding();
   test_round_trip_every_byte();
   test_every_invalid_byte();
+  test_long_inputs();
   test_decoded_max();
   puts("test_base64: ok");
   return 0;
