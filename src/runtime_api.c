@@ -1,26 +1,15 @@
 /* runtime_api: the Lambda Runtime API client. See runtime_api.h.
  *
- * libcurl opens the connection (CURLOPT_CONNECT_ONLY: name resolution, the
- * connect timeout, TCP_NODELAY, no proxy) and this file speaks HTTP/1.1 over
- * it with curl_easy_send and curl_easy_recv, framing with http_wire. The
- * Runtime API is a fixed, local peer that answers three kinds of request, and
- * curl's general transfer machinery (state machine, per-transfer setup,
- * header callbacks, six polls per request) cost a third of a small
- * invocation's CPU; here a request is one send and usually one recv
- * (docs/performance.md has the profile and figures). The connection is kept
- * alive; one that the server has quietly closed is replaced and the request
- * sent again, as curl does, when not a byte of an answer came back.
- *
- * An event body with a Content-Length is received straight into the
- * invocation's buffer, sized once. This file reports what happened (a
- * transport failure, an HTTP status, an oversized body); retrying, carrying on
- * or exiting is runtime_loop's decision. Uses buf for every byte it keeps. */
+ * The requests of the 2018-06-01 API over one http_conn: GET /next with its
+ * Lambda-Runtime-* headers into a runtime_invocation, the three POSTs with
+ * an explicit length, and, when asked, the next GET /next pipelined behind
+ * an invocation's answer. This file reports what happened (a transport
+ * failure, an HTTP status, an oversized body); retrying, carrying on or
+ * exiting is runtime_loop's decision. Uses buf for every byte it keeps. */
 #include "runtime_api.h"
 
 #include <ctype.h>
 #include <errno.h>
-#include <fcntl.h>
-#include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,15 +18,11 @@
 
 #include <curl/curl.h>
 
-#include "http_wire.h"
+#include "http_conn.h"
 
 /* Header values other than the request id (ARN, trace id, client context,
  * cognito identity). Lambda caps the client context at 3.5 KiB. */
 #define RUNTIME_API_MAX_HEADER (64u * 1024u)
-/* A whole answer head: status line and every field. */
-#define RUNTIME_API_MAX_HEAD (256u * 1024u)
-/* Receive buffer to start with: a small event arrives in one recv. */
-#define RUNTIME_API_RX_START (16u * 1024u)
 /* Bodies up to this size go out in the same send as the request head. */
 #define RUNTIME_API_COALESCE (64u * 1024u)
 /* An oversized event body up to this size is read and dropped, keeping the
@@ -53,21 +38,15 @@
 #define RUNTIME_API_AGENT "lua-kafka-runtime"
 
 struct runtime_api {
-  CURL *curl;          /* owns the connection; NULL while there is none */
-  curl_socket_t sock;  /* the connection's socket, CURL_SOCKET_BAD if none */
-  char *connect_url;   /* "http://host:port/" */
+  struct http_conn *conn;
   char *host;          /* "host:port", for the Host field */
   struct buf next_req; /* the whole GET /next request, built once */
   struct buf req;      /* a POST's head, and its body when small */
-  /* Bytes received and not consumed yet: rx[rx_pos, rx_len). */
-  char *rx;
-  size_t rx_pos, rx_len, rx_cap;
-  int pipelining;     /* invocation POSTs carry the next GET /next */
-  int next_in_flight; /* a GET /next went out and its answer is unread */
-  /* The event whose headers are being read, NULL during a POST. */
-  struct runtime_invocation *inv;
+  int pipelining;      /* invocation POSTs carry the next GET /next */
+  /* The connection (http_conn_id) a pipelined GET /next went out on and
+   * whose answer is unread; 0 when none. */
+  unsigned long next_in_flight;
   struct buf answer; /* the start of a POST's answer body, for last_error */
-  char curl_error[CURL_ERROR_SIZE];
   char last_error[RUNTIME_API_ERROR_SIZE];
 };
 
@@ -210,9 +189,7 @@ static void store_header(struct runtime_invocation *inv, const char *name,
 static void on_field(void *ud, const char *name, size_t nlen, const char *v,
                      size_t vlen)
 {
-  struct runtime_api *api = ud;
-  if (api->inv != NULL)
-    store_header(api->inv, name, nlen, v, vlen);
+  store_header(ud, name, nlen, v, vlen);
 }
 
 /* ==== Errors ==== */
@@ -226,18 +203,6 @@ static void set_error(struct runtime_api *api, const char *fmt, ...)
   va_start(ap, fmt);
   vsnprintf(api->last_error, sizeof api->last_error, fmt, ap);
   va_end(ap);
-}
-
-/* Describe a curl failure: the generic text and curl's own detail. */
-static void set_curl_error(struct runtime_api *api, const char *what,
-                           CURLcode result)
-{
-  if (api->curl_error[0] != '\0')
-    set_error(api, "%s: %s (curl %d: %s)", what, api->curl_error, (int)result,
-              curl_easy_strerror(result));
-  else
-    set_error(api, "%s: curl %d: %s", what, (int)result,
-              curl_easy_strerror(result));
 }
 
 /* Describe an unexpected status, with the start of the API's answer made
@@ -258,392 +223,33 @@ static void set_http_error(struct runtime_api *api, const char *what,
     set_error(api, "%s: HTTP %ld", what, status);
 }
 
-/* ==== The connection ==== */
-
-/* What curl needs to open the connection: set on each new handle. */
-static CURLcode set_connect_options(struct runtime_api *api)
-{
-  CURL *c = api->curl;
-  CURLcode r = CURLE_OK;
-#define SETOPT(opt, val)                                                       \
-  do {                                                                         \
-    if (r == CURLE_OK)                                                         \
-      r = curl_easy_setopt(c, opt, val);                                       \
-  } while (0)
-  SETOPT(CURLOPT_URL, api->connect_url);
-  SETOPT(CURLOPT_CONNECT_ONLY, 1L);
-  SETOPT(CURLOPT_ERRORBUFFER, api->curl_error);
-  SETOPT(CURLOPT_CONNECTTIMEOUT, 1L);
-  SETOPT(CURLOPT_NOSIGNAL, 1L);
-  SETOPT(CURLOPT_TCP_NODELAY, 1L);
-  /* The API is local: HTTP(S)_PROXY in the function's environment must not
-   * send the loop through a proxy. */
-  SETOPT(CURLOPT_PROXY, "");
-  SETOPT(CURLOPT_NOPROXY, "*");
-#if LIBCURL_VERSION_NUM >= 0x075500
-  SETOPT(CURLOPT_PROTOCOLS_STR, "http");
-#else
-  SETOPT(CURLOPT_PROTOCOLS, (long)CURLPROTO_HTTP);
-#endif
-#undef SETOPT
-  return r;
-}
-
-/* Drop the connection and whatever was received on it. */
-static void conn_close(struct runtime_api *api)
-{
-  if (api->curl != NULL)
-    curl_easy_cleanup(api->curl);
-  api->curl = NULL;
-  api->sock = CURL_SOCKET_BAD;
-  api->rx_pos = api->rx_len = 0;
-  api->next_in_flight = 0;
-}
-
-/* Make sure there is a connection. Returns 0 or -1 with last_error set. */
-static int conn_open(struct runtime_api *api, const char *what)
-{
-  if (api->sock != CURL_SOCKET_BAD)
-    return 0;
-  api->curl_error[0] = '\0';
-  api->curl = curl_easy_init();
-  if (api->curl == NULL) {
-    set_error(api, "%s: curl_easy_init failed", what);
-    return -1;
-  }
-  CURLcode r = set_connect_options(api);
-  if (r == CURLE_OK)
-    r = curl_easy_perform(api->curl);
-  curl_socket_t s = CURL_SOCKET_BAD;
-  if (r == CURLE_OK)
-    r = curl_easy_getinfo(api->curl, CURLINFO_ACTIVESOCKET, &s);
-  if (r == CURLE_OK && s == CURL_SOCKET_BAD)
-    r = CURLE_COULDNT_CONNECT;
-  if (r != CURLE_OK) {
-    set_curl_error(api, what, r);
-    conn_close(api);
-    return -1;
-  }
-  /* curl leaves the socket non-blocking; blocking, a request is a send and
-   * a recv with no poll between them (one system call less each way). A
-   * signal still gets through: curl reports EINTR as CURLE_AGAIN, and
-   * conn_recv then waits in poll. */
-  int fl = fcntl(s, F_GETFL);
-  if (fl != -1)
-    (void)fcntl(s, F_SETFL, fl & ~O_NONBLOCK);
-  api->sock = s;
-  api->rx_pos = api->rx_len = 0;
-  return 0;
-}
-
-/* Wait until the socket is ready for 'events'. No timeout: /next waits as
- * long as the sandbox idles (and freezes), and the Runtime API answers a POST
- * when it has taken it. Signals (the deadline timer, SIGTERM) only
- * interrupt the wait. */
-static void conn_wait(struct runtime_api *api, short events)
-{
-  struct pollfd pfd = {.fd = api->sock, .events = events};
-  while (poll(&pfd, 1, -1) < 0 && errno == EINTR)
-    ;
-}
-
-/* Send all of 'p'. Returns 0 or -1 with last_error set. */
-static int conn_send(struct runtime_api *api, const char *what, const char *p,
-                     size_t n)
-{
-  while (n > 0) {
-    size_t sent = 0;
-    CURLcode r = curl_easy_send(api->curl, p, n, &sent);
-    if (r == CURLE_AGAIN) {
-      conn_wait(api, POLLOUT);
-      continue;
-    }
-    if (r != CURLE_OK) {
-      set_curl_error(api, what, r);
-      return -1;
-    }
-    p += sent;
-    n -= sent;
-  }
-  return 0;
-}
-
-/* Receive up to 'cap' bytes into 'dst', waiting for them (the socket
- * blocks). Returns the byte count, 0 when the server closed the connection,
- * -1 on an error (with last_error set). */
-static long conn_recv(struct runtime_api *api, const char *what, char *dst,
-                      size_t cap)
-{
-  for (;;) {
-    size_t got = 0;
-    CURLcode r = curl_easy_recv(api->curl, dst, cap, &got);
-    if (r == CURLE_AGAIN) {
-      conn_wait(api, POLLIN); /* interrupted, or the socket is non-blocking */
-      continue;
-    }
-    if (r != CURLE_OK) {
-      set_curl_error(api, what, r);
-      return -1;
-    }
-    return (long)got;
-  }
-}
-
-/* Receive more into rx, making room first (moving the unconsumed bytes to
- * the front, then growing up to what a head may need). Returns as
- * conn_recv. */
-static long rx_fill(struct runtime_api *api, const char *what)
-{
-  if (api->rx_pos > 0) {
-    memmove(api->rx, api->rx + api->rx_pos, api->rx_len - api->rx_pos);
-    api->rx_len -= api->rx_pos;
-    api->rx_pos = 0;
-  }
-  if (api->rx_len == api->rx_cap) {
-    size_t cap = api->rx_cap ? api->rx_cap * 2 : RUNTIME_API_RX_START;
-    char *p = cap <= 2 * RUNTIME_API_MAX_HEAD ? realloc(api->rx, cap) : NULL;
-    if (p == NULL) {
-      set_error(api, "%s: out of memory for the answer", what);
-      return -1;
-    }
-    api->rx = p;
-    api->rx_cap = cap;
-  }
-  long got =
-      conn_recv(api, what, api->rx + api->rx_len, api->rx_cap - api->rx_len);
-  if (got > 0)
-    api->rx_len += (size_t)got;
-  return got;
-}
-
-/* ==== Answers ==== */
-
-/* Read the head of the answer to the request just sent, skipping interim
- * (1xx) answers. '*answered' is set once any byte of an answer arrived, so
- * that a connection found dead before that can be replaced. Returns 0, or -1
- * with last_error set (the connection is then unusable). */
-static int read_head(struct runtime_api *api, const char *what,
-                     struct http_head *h, int *answered)
-{
-  for (;;) {
-    size_t avail = api->rx_len - api->rx_pos;
-    const char *p = api->rx + api->rx_pos;
-    if (avail > 0)
-      *answered = 1;
-    size_t n = http_head_end(p, avail);
-    if (n > 0) {
-      if (api->inv != NULL)
-        invocation_reset_headers(api->inv);
-      if (http_parse_head(p, n, h, on_field, api) != 0) {
-        set_error(api, "%s: malformed answer from the Runtime API", what);
-        return -1;
-      }
-      api->rx_pos += n;
-      if (h->status >= 200 || h->status == 101)
-        return 0;
-      continue; /* 100 Continue and friends: the real answer follows */
-    }
-    if (avail >= RUNTIME_API_MAX_HEAD) {
-      set_error(api, "%s: answer head over %u bytes", what,
-                RUNTIME_API_MAX_HEAD);
-      return -1;
-    }
-    long got = rx_fill(api, what);
-    if (got < 0)
-      return -1;
-    if (got == 0) {
-      set_error(api, "%s: connection closed %s", what,
-                *answered ? "in the answer head" : "before an answer");
-      return -1;
-    }
-  }
-}
-
-/* Where body bytes go: an event body (capped; over the cap is ETOOBIG), a
- * POST's answer (the start kept, the rest dropped), or nowhere (an event
- * over the cap, read to its end so that the connection stays usable). */
-struct body_sink {
-  struct runtime_api *api;
-  struct buf *event; /* NULL: the answer, or nothing when 'drop' */
-  int drop;
-  int failed; /* BUF_* code of a refused append */
-};
-
-static int sink_bytes(void *ud, const char *p, size_t n)
-{
-  struct body_sink *s = ud;
-  if (s->drop)
-    return 0;
-  if (s->event != NULL) {
-    int rc = buf_append(s->event, p, n);
-    if (rc != BUF_OK)
-      s->failed = rc;
-    return rc;
-  }
-  struct buf *a = &s->api->answer;
-  size_t room = a->max - a->len;
-  if (room > 0 && buf_append(a, p, n < room ? n : room) != BUF_OK)
-    buf_reset(a);
-  return 0;
-}
-
-/* A Content-Length body into an event buffer: sized once, then received in
- * place, with no copy beyond what already sat in rx. */
-static int read_length_into(struct runtime_api *api, const char *what,
-                            struct buf *b, size_t len)
-{
-  int rc = buf_reserve(b, len);
-  if (rc != BUF_OK)
-    return rc == BUF_ETOOBIG ? RUNTIME_API_ETOOBIG : RUNTIME_API_ENOMEM;
-  size_t have = api->rx_len - api->rx_pos;
-  if (have > len)
-    have = len;
-  memcpy(b->data + b->len, api->rx + api->rx_pos, have);
-  api->rx_pos += have;
-  b->len += have;
-  size_t left = len - have;
-  while (left > 0) {
-    long got = conn_recv(api, what, b->data + b->len, left);
-    if (got <= 0) {
-      if (got == 0)
-        set_error(api, "%s: connection closed in the body (%zu of %zu bytes)",
-                  what, len - left, len);
-      b->data[b->len] = '\0';
-      return RUNTIME_API_ETRANSPORT;
-    }
-    b->len += (size_t)got;
-    left -= (size_t)got;
-  }
-  b->data[b->len] = '\0';
-  return RUNTIME_API_OK;
-}
-
-/* Read the body 'h' frames into 's'. Returns RUNTIME_API_OK or a failure;
- * on any failure the connection is closed, since its framing is lost. */
-static int read_body(struct runtime_api *api, const char *what,
-                     const struct http_head *h, struct body_sink *s)
-{
-  int rc = RUNTIME_API_OK;
-  if (h->framing == HTTP_BODY_NONE)
-    goto out;
-  if (h->framing == HTTP_BODY_LENGTH && s->event != NULL) {
-    if (h->length <= s->event->max - s->event->len) {
-      rc = read_length_into(api, what, s->event, (size_t)h->length);
-      goto out;
-    }
-    /* Over the cap: the loop still needs the request id to post an error,
-     * and a body of sane size is read past so the connection survives (a
-     * server may also take a dropped connection for an undelivered event). */
-    if (h->length > RUNTIME_API_MAX_DRAIN) {
-      rc = RUNTIME_API_ETOOBIG;
-      goto out;
-    }
-    s->drop = 1;
-  }
-  unsigned long long left = h->length;
-  struct http_chunked ch;
-  http_chunked_init(&ch);
-  for (;;) {
-    size_t avail = api->rx_len - api->rx_pos;
-    const char *p = api->rx + api->rx_pos;
-    if (h->framing == HTTP_BODY_CHUNKED) {
-      long used = http_chunked_feed(&ch, p, avail, sink_bytes, s);
-      if (used < 0) {
-        if (s->failed == 0)
-          set_error(api, "%s: malformed chunked body", what);
-        rc = RUNTIME_API_ETRANSPORT;
-        goto out;
-      }
-      api->rx_pos += (size_t)used;
-      if (ch.done)
-        goto out;
-    } else {
-      size_t take = avail;
-      if (h->framing == HTTP_BODY_LENGTH && take > left)
-        take = (size_t)left;
-      if (sink_bytes(s, p, take) != 0) {
-        rc = RUNTIME_API_ETRANSPORT;
-        goto out;
-      }
-      api->rx_pos += take;
-      left -= take;
-      if (h->framing == HTTP_BODY_LENGTH && left == 0)
-        goto out;
-    }
-    long got = rx_fill(api, what);
-    if (got < 0) {
-      rc = RUNTIME_API_ETRANSPORT;
-      goto out;
-    }
-    if (got == 0) {
-      if (h->framing != HTTP_BODY_UNTIL_CLOSE) {
-        set_error(api, "%s: connection closed in the body", what);
-        rc = RUNTIME_API_ETRANSPORT;
-      }
-      goto out;
-    }
-  }
-out:;
-  int complete = rc == RUNTIME_API_OK; /* the body was read to its end */
-  if (s->drop && complete)
-    rc = RUNTIME_API_ETOOBIG;
-  if (s->failed == BUF_ETOOBIG)
-    rc = RUNTIME_API_ETOOBIG;
-  else if (s->failed != 0)
-    rc = RUNTIME_API_ENOMEM;
-  if (rc == RUNTIME_API_ETOOBIG)
-    set_error(api, "%s: event body over %u bytes", what, RUNTIME_API_MAX_EVENT);
-  else if (rc == RUNTIME_API_ENOMEM)
-    set_error(api, "%s: out of memory for the event body", what);
-  if (!complete || !h->keep_alive)
-    conn_close(api);
-  return rc;
-}
-
-/* Send one request (head, then body unless it is in the head already, then
- * 'tail': a pipelined request, when the body was too big to copy) and read
- * the answer's head. A connection that was already open and turns out
- * dead (the send fails, or it closes before a byte of an answer) is replaced
- * and the request sent once more: the server never took it. Returns 0, or -1
- * with last_error set and no connection. */
-static int exchange(struct runtime_api *api, const char *what,
-                    const struct buf *head, const char *body, size_t len,
-                    const struct buf *tail, struct http_head *h)
-{
-  for (int attempt = 0;; attempt++) {
-    int reused = api->sock != CURL_SOCKET_BAD;
-    int answered = 0;
-    if (conn_open(api, what) != 0)
-      return -1;
-    /* Bytes left over from an earlier answer would be taken for this one's;
-     * and an unread pipelined answer means the connection is out of step. */
-    if (api->next_in_flight) {
-      conn_close(api);
-      continue;
-    }
-    api->rx_pos = api->rx_len = 0;
-    if (conn_send(api, what, head->data, head->len) == 0 &&
-        conn_send(api, what, body, len) == 0 &&
-        (tail == NULL || conn_send(api, what, tail->data, tail->len) == 0) &&
-        read_head(api, what, h, &answered) == 0)
-      return 0;
-    conn_close(api);
-    if (!reused || answered || attempt > 0)
-      return -1;
-  }
-}
-
 /* ==== Requests ==== */
+
+/* An http_conn status as a runtime_api one. */
+static int from_conn(int rc)
+{
+  switch (rc) {
+  case HTTP_CONN_OK:
+    return RUNTIME_API_OK;
+  case HTTP_CONN_ETOOBIG:
+    return RUNTIME_API_ETOOBIG;
+  case HTTP_CONN_ENOMEM:
+    return RUNTIME_API_ENOMEM;
+  default:
+    return RUNTIME_API_ETRANSPORT;
+  }
+}
 
 int runtime_api_next(struct runtime_api *api, struct runtime_invocation *inv,
                      long *http_status)
 {
+  static const char what[] = "GET next";
   struct http_head h;
-  struct body_sink sink = {api, &inv->body, 0, 0};
-  int ret = RUNTIME_API_ETRANSPORT;
-  int pipelined = api->next_in_flight;
+  int rc = HTTP_CONN_ETRANSPORT;
+  int pipelined = api->next_in_flight != 0 &&
+                  api->next_in_flight == http_conn_id(api->conn);
+  api->next_in_flight = 0;
   runtime_invocation_reset(inv);
-  api->inv = inv;
   if (http_status != NULL)
     *http_status = 0;
   if (pipelined) {
@@ -651,37 +257,32 @@ int runtime_api_next(struct runtime_api *api, struct runtime_invocation *inv,
      * connection ended before a byte of it (the server closed after the
      * POST's answer), ask again on a new one. */
     int answered = 0;
-    api->next_in_flight = 0;
-    if (read_head(api, "GET next", &h, &answered) == 0)
-      goto got_head;
-    conn_close(api);
-    if (answered) {
-      ret = RUNTIME_API_EPIPELINE; /* garbled: the server was confused */
-      goto out;
-    }
-    pipelined = 0;
+    rc = http_conn_read_head(api->conn, what, &h, on_field, inv, &answered);
+    if (rc != HTTP_CONN_OK && answered)
+      return RUNTIME_API_EPIPELINE; /* garbled: the server was confused */
+    if (rc != HTTP_CONN_OK)
+      pipelined = 0;
   }
-  if (exchange(api, "GET next", &api->next_req, NULL, 0, NULL, &h) != 0)
-    goto out;
-got_head:
-  api->inv = NULL; /* the headers are in; fields of a chunked trailer are not */
+  if (rc != HTTP_CONN_OK)
+    rc = http_conn_request(api->conn, what, api->next_req.data,
+                           api->next_req.len, NULL, 0, NULL, 0, &h, on_field,
+                           inv);
+  if (rc != HTTP_CONN_OK)
+    return from_conn(rc);
   if (http_status != NULL)
     *http_status = h.status;
   if (h.status != 200) {
-    /* The body of a refusal is not an event: drop it into 'answer'. */
-    sink.event = NULL;
+    /* The body of a refusal is not an event: its start goes to 'answer'. */
     buf_reset(&api->answer);
-    ret = read_body(api, "GET next", &h, &sink);
-    if (ret == RUNTIME_API_OK) {
-      set_http_error(api, "GET next", h.status);
-      ret = pipelined ? RUNTIME_API_EPIPELINE : RUNTIME_API_EHTTP;
-    }
-    goto out;
+    rc = http_conn_read_body(api->conn, what, &h, &api->answer, HTTP_INTO_START,
+                             0);
+    if (rc != HTTP_CONN_OK)
+      return from_conn(rc);
+    set_http_error(api, what, h.status);
+    return pipelined ? RUNTIME_API_EPIPELINE : RUNTIME_API_EHTTP;
   }
-  ret = read_body(api, "GET next", &h, &sink);
-out:
-  api->inv = NULL;
-  return ret;
+  return from_conn(http_conn_read_body(api->conn, what, &h, &inv->body,
+                                       HTTP_INTO_ALL, RUNTIME_API_MAX_DRAIN));
 }
 
 /* Append a header value with any control character (a CR or LF would end the
@@ -705,7 +306,6 @@ static int post(struct runtime_api *api, const char *what,
                 const char *body, size_t len, long *http_status)
 {
   struct http_head h;
-  struct body_sink sink = {api, NULL, 0, 0};
   struct buf *r = &api->req;
   char length[24];
   if (http_status != NULL)
@@ -747,15 +347,30 @@ static int post(struct runtime_api *api, const char *what,
     set_error(api, "%s: out of memory", what);
     return RUNTIME_API_ENOMEM;
   }
-  if (exchange(api, what, r, body, len, tail, &h) != 0)
-    return RUNTIME_API_ETRANSPORT;
-  api->next_in_flight = then_next;
+  /* The answer to a pipelined GET still unread would be taken for this
+   * POST's: start over on a fresh connection (runtime_loop never does
+   * this; it reads every /next). */
+  if (api->next_in_flight != 0 &&
+      api->next_in_flight == http_conn_id(api->conn))
+    http_conn_close(api->conn);
+  api->next_in_flight = 0;
+  int rc = http_conn_request(api->conn, what, r->data, r->len,
+                             len ? body : NULL, len, tail ? tail->data : NULL,
+                             tail ? tail->len : 0, &h, NULL, NULL);
+  if (rc != HTTP_CONN_OK)
+    return from_conn(rc);
+  if (then_next)
+    api->next_in_flight = http_conn_id(api->conn);
   if (http_status != NULL)
     *http_status = h.status;
   buf_reset(&api->answer);
-  int ret = read_body(api, what, &h, &sink);
-  if (ret != RUNTIME_API_OK)
-    return ret;
+  rc = http_conn_read_body(api->conn, what, &h, &api->answer, HTTP_INTO_START,
+                           0);
+  if (rc != HTTP_CONN_OK)
+    return from_conn(rc);
+  /* A connection the answer closed took the pipelined GET with it. */
+  if (api->next_in_flight != http_conn_id(api->conn))
+    api->next_in_flight = 0;
   if (h.status < 200 || h.status > 299) {
     set_http_error(api, what, h.status);
     return RUNTIME_API_EHTTP;
@@ -851,16 +466,13 @@ int runtime_api_new(struct runtime_api **out, const char *endpoint)
   api = calloc(1, sizeof *api);
   if (api == NULL)
     goto fail;
-  api->sock = CURL_SOCKET_BAD;
   buf_init(&api->answer, RUNTIME_API_MAX_ANSWER);
   buf_init(&api->next_req, 4096);
   buf_init(&api->req, RUNTIME_API_COALESCE + 16384);
   api->host = strndup(endpoint, len);
-  size_t n = sizeof "http://" + len + 1;
-  api->connect_url = malloc(n);
-  if (api->host == NULL || api->connect_url == NULL)
+  if (api->host == NULL || http_conn_new(&api->conn, api->host, api->last_error,
+                                         sizeof api->last_error) != 0)
     goto fail;
-  snprintf(api->connect_url, n, "http://%s/", api->host);
   if (buf_puts(&api->next_req,
                "GET " RUNTIME_API_PATH "/runtime/invocation/next HTTP/1.1\r\n"
                "Host: ") != BUF_OK ||
@@ -879,12 +491,10 @@ void runtime_api_destroy(struct runtime_api *api)
 {
   if (api == NULL)
     return;
-  conn_close(api);
+  http_conn_destroy(api->conn);
   buf_free(&api->answer);
   buf_free(&api->next_req);
   buf_free(&api->req);
-  free(api->rx);
-  free(api->connect_url);
   free(api->host);
   free(api);
 }
