@@ -162,6 +162,10 @@ class HotReloadTest(unittest.TestCase):
         self.write("handler.lua", handler_src("v4"))
         self.assert_answer("v4", 1)
         self.assert_alive_and_complete()
+        # Stderr is read by a thread: an answer can be seen before the line
+        # logged ahead of it, so wait for both lines rather than count early.
+        for _ in range(2):
+            self.child.wait_line("err", lambda l: "failed to load" in l)
         errors = [l for l in self.child.err_lines if "failed to load" in l]
         self.assertEqual(len(errors), 2, self.child.transcript())
 
