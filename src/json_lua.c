@@ -1,18 +1,19 @@
 /* json_lua: JSON <-> Lua values with cJSON, and the `json` module.
  *
- * Decoding pushes Lua values for a cJSON tree the caller owns. Encoding builds
- * a cJSON tree inside a protected call: every node is linked into the tree
- * the moment it is created, so when anything raises (a function in the value,
- * a cycle, NaN, a memory error) the caller of the protected call deletes the
- * whole tree and re-raises; no C memory outlives an error.
+ * Decoding pushes Lua values for a cJSON tree the caller owns. Encoding
+ * writes the text straight into a capped buffer (struct buf) inside a
+ * protected call, with no tree and no allocation per value (a cJSON tree was
+ * three dozen mallocs for a small response); the buffer belongs to the
+ * caller of the protected call, so when anything raises (a function in the
+ * value, a cycle, NaN, a memory error) it is reset or freed there and the
+ * error re-raised; no C memory outlives an error.
  *
  * Choices the header leaves open:
- * - Strings are written by our own escaper as raw cJSON nodes, because
- *   cJSON_CreateString stops at a NUL byte: NUL becomes \u0000, other control
- *   characters \uXXXX (or \n, \t, ...), and each byte that does not start a
- *   valid UTF-8 sequence becomes U+FFFD, so the text is always valid JSON.
- *   Object keys go through cJSON, which cannot hold a NUL: a key with a NUL
- *   byte is an error; invalid UTF-8 in a key is replaced by U+FFFD too.
+ * - Strings are written by our own escaper, in cJSON's style: NUL becomes
+ *   \u0000, other control characters \uXXXX (or \n, \t, ...), and each
+ *   byte that does not start a valid UTF-8 sequence becomes U+FFFD, so the
+ *   text is always valid JSON. A key with a NUL byte is an error (as when
+ *   keys went through cJSON); invalid UTF-8 in a key is replaced too.
  * - Integers are written as their exact decimal text; floats in the shortest
  *   of %.14g..%.17g that reads back exactly, with ".0" added when that text
  *   would read as an integer (1.0 -> 1.0, -0.0 -> -0.0).
@@ -231,9 +232,9 @@ struct enc_frame {
 
 struct enc_ctx {
   const char *what;
-  cJSON *root;      /* the tree built so far; owned by the caller */
-  char *text;       /* the printed tree; owned by the caller */
-  int push_text;    /* json.encode: push the text as a Lua string */
+  struct buf *out;  /* the text so far; owned by the caller */
+  size_t start;     /* where in 'out' this value's text begins */
+  int push_text;    /* json.encode: push the text as a Lua string too */
   int array_mt_idx; /* absolute index of the json.array metatable */
   int depth;        /* frames in use */
   struct enc_frame frames[JSON_LUA_MAX_DEPTH + 1];
@@ -306,24 +307,26 @@ static void enc_nomem(lua_State *L, struct enc_ctx *ctx)
   lua_error(L);
 }
 
-/* Link 'item' into 'parent' (under 'key' when parent is an object) or make
- * it the root, so it is freed with the tree whatever happens next. */
-static void enc_link(lua_State *L, struct enc_ctx *ctx, cJSON *parent,
-                     const char *key, cJSON *item)
+/* Raise the error for a refused append (BUF_ETOOBIG or BUF_ENOMEM). */
+static void enc_refused(lua_State *L, struct enc_ctx *ctx, int rc)
 {
-  if (!item)
-    enc_nomem(L, ctx);
-  if (!parent) {
-    ctx->root = item;
-    return;
+  if (rc == BUF_ETOOBIG) {
+    lua_pushfstring(L, "%s: value too large (over %I bytes)", ctx->what,
+                    (lua_Integer)ctx->out->max);
+    lua_error(L);
   }
-  cJSON_bool ok = key ? cJSON_AddItemToObject(parent, key, item)
-                      : cJSON_AddItemToArray(parent, item);
-  if (!ok) {
-    cJSON_Delete(item);
-    enc_nomem(L, ctx);
-  }
+  enc_nomem(L, ctx);
 }
+
+/* Append 'n' bytes of text, or raise. */
+static void enc_put(lua_State *L, struct enc_ctx *ctx, const char *p, size_t n)
+{
+  int rc = buf_append(ctx->out, p, n);
+  if (rc != BUF_OK)
+    enc_refused(L, ctx, rc);
+}
+
+#define ENC_LITERAL(L, ctx, lit) enc_put((L), (ctx), (lit), sizeof(lit) - 1)
 
 /* Write the JSON string literal for s[0..n) into out (when not NULL) and
  * return its length. Two passes (size, then fill) keep it allocation-free. */
@@ -397,21 +400,25 @@ static size_t escape_string(const char *s, size_t n, char *out)
   return o;
 }
 
-static void enc_string(lua_State *L, struct enc_ctx *ctx, int idx,
-                       cJSON *parent, const char *key)
+/* Write the 'n' bytes at 's' as a JSON string literal: sized first, then
+ * escaped in place. */
+static void enc_string_bytes(lua_State *L, struct enc_ctx *ctx, const char *s,
+                             size_t n)
+{
+  size_t len = escape_string(s, n, NULL);
+  int rc = buf_reserve(ctx->out, len);
+  if (rc != BUF_OK)
+    enc_refused(L, ctx, rc);
+  escape_string(s, n, ctx->out->data + ctx->out->len);
+  ctx->out->len += len;
+  ctx->out->data[ctx->out->len] = '\0';
+}
+
+static void enc_string(lua_State *L, struct enc_ctx *ctx, int idx)
 {
   size_t n;
   const char *s = lua_tolstring(L, idx, &n);
-  cJSON *item = cJSON_CreateRaw("");
-  enc_link(L, ctx, parent, key, item);
-  size_t len = escape_string(s, n, NULL);
-  char *text = cJSON_malloc(len + 1);
-  if (!text)
-    enc_nomem(L, ctx);
-  escape_string(s, n, text);
-  text[len] = '\0';
-  cJSON_free(item->valuestring);
-  item->valuestring = text;
+  enc_string_bytes(L, ctx, s, n);
 }
 
 /* The shortest %.Ng (N = 14..17) that reads back as exactly d, with ".0"
@@ -430,8 +437,7 @@ static void format_float(double d, char *out, size_t size)
   }
 }
 
-static void enc_number(lua_State *L, struct enc_ctx *ctx, int idx,
-                       cJSON *parent, const char *key)
+static void enc_number(lua_State *L, struct enc_ctx *ctx, int idx)
 {
   char text[64];
   if (lua_isinteger(L, idx)) {
@@ -446,13 +452,11 @@ static void enc_number(lua_State *L, struct enc_ctx *ctx, int idx,
                d > 0 ? "cannot encode infinity" : "cannot encode -infinity");
     format_float(d, text, sizeof text);
   }
-  /* Raw, because cJSON would print through a double and lose integers
-   * above 2^53. */
-  enc_link(L, ctx, parent, key, cJSON_CreateRaw(text));
+  /* Never through a double: integers above 2^53 stay exact. */
+  enc_put(L, ctx, text, strlen(text));
 }
 
-static void enc_value(lua_State *L, struct enc_ctx *ctx, int idx, cJSON *parent,
-                      const char *key);
+static void enc_value(lua_State *L, struct enc_ctx *ctx, int idx);
 
 /* Push the JSON key text for the key at 'kidx' (a string, or a number turned
  * into its decimal text), or fail for other key types. */
@@ -487,7 +491,8 @@ static const char *enc_key(lua_State *L, struct enc_ctx *ctx, int kidx)
   for (size_t i = 0; i < n;) {
     size_t len = utf8_sequence_len((const unsigned char *)k + i, n - i);
     if (len == 0) {
-      /* cJSON writes key bytes as they are: repair them first. */
+      /* Repaired here (as escape_string would) so the NUL check above and
+       * the text written agree on what the key is. */
       luaL_Buffer b;
       luaL_buffinit(L, &b);
       for (size_t j = 0; j < n;) {
@@ -545,8 +550,7 @@ static lua_Integer table_shape(lua_State *L, struct enc_ctx *ctx, int idx,
   return sequence && count == max ? max : 0;
 }
 
-static void enc_table(lua_State *L, struct enc_ctx *ctx, int idx, cJSON *parent,
-                      const char *key)
+static void enc_table(lua_State *L, struct enc_ctx *ctx, int idx)
 {
   const void *self = lua_topointer(L, idx);
   for (int i = 1; i <= ctx->depth; i++) {
@@ -566,54 +570,66 @@ static void enc_table(lua_State *L, struct enc_ctx *ctx, int idx, cJSON *parent,
   f->key_idx = 0;
   f->index = 0;
   if (n > 0 || marked) {
-    cJSON *arr = cJSON_CreateArray();
-    enc_link(L, ctx, parent, key, arr);
+    ENC_LITERAL(L, ctx, "[");
     for (lua_Integer i = 1; i <= n; i++) {
       f->index = i;
+      if (i > 1)
+        ENC_LITERAL(L, ctx, ",");
       lua_rawgeti(L, idx, i);
-      enc_value(L, ctx, lua_gettop(L), arr, NULL);
+      enc_value(L, ctx, lua_gettop(L));
       lua_pop(L, 1); /* element */
     }
+    ENC_LITERAL(L, ctx, "]");
   } else {
-    cJSON *obj = cJSON_CreateObject();
-    enc_link(L, ctx, parent, key, obj);
+    int first = 1;
+    ENC_LITERAL(L, ctx, "{");
     lua_pushnil(L);
     while (lua_next(L, idx)) {
       /* stack: key value */
       int kidx = lua_gettop(L) - 1;
-      const char *k = enc_key(L, ctx, kidx);
+      enc_key(L, ctx, kidx);
       /* stack: key value keytext */
+      size_t klen;
+      const char *k = lua_tolstring(L, -1, &klen);
       f->key_idx = lua_gettop(L);
-      enc_value(L, ctx, kidx + 1, obj, k);
+      if (!first)
+        ENC_LITERAL(L, ctx, ",");
+      first = 0;
+      enc_string_bytes(L, ctx, k, klen);
+      ENC_LITERAL(L, ctx, ":");
+      enc_value(L, ctx, kidx + 1);
       f->key_idx = 0;
       lua_pop(L, 2); /* keytext, value */
     }
+    ENC_LITERAL(L, ctx, "}");
   }
   ctx->depth--;
 }
 
-static void enc_value(lua_State *L, struct enc_ctx *ctx, int idx, cJSON *parent,
-                      const char *key)
+static void enc_value(lua_State *L, struct enc_ctx *ctx, int idx)
 {
   switch (lua_type(L, idx)) {
   case LUA_TNIL:
-    enc_link(L, ctx, parent, key, cJSON_CreateNull());
+    ENC_LITERAL(L, ctx, "null");
     break;
   case LUA_TBOOLEAN:
-    enc_link(L, ctx, parent, key, cJSON_CreateBool(lua_toboolean(L, idx)));
+    if (lua_toboolean(L, idx))
+      ENC_LITERAL(L, ctx, "true");
+    else
+      ENC_LITERAL(L, ctx, "false");
     break;
   case LUA_TNUMBER:
-    enc_number(L, ctx, idx, parent, key);
+    enc_number(L, ctx, idx);
     break;
   case LUA_TSTRING:
-    enc_string(L, ctx, idx, parent, key);
+    enc_string(L, ctx, idx);
     break;
   case LUA_TTABLE:
-    enc_table(L, ctx, idx, parent, key);
+    enc_table(L, ctx, idx);
     break;
   case LUA_TLIGHTUSERDATA:
     if (is_null(L, idx)) {
-      enc_link(L, ctx, parent, key, cJSON_CreateNull());
+      ENC_LITERAL(L, ctx, "null");
       break;
     }
     enc_fail(L, ctx, "cannot encode a light userdata");
@@ -629,42 +645,39 @@ static void enc_value(lua_State *L, struct enc_ctx *ctx, int idx, cJSON *parent,
   }
 }
 
-/* Protected body: [ctx, value] -> builds ctx->root and ctx->text, and pushes
- * the text when ctx->push_text. */
+/* Protected body: [ctx, value] -> the text appended to ctx->out, and pushed
+ * as a string when push_text (here, so that a memory error pushing it is
+ * caught like any other and the caller still frees the buffer). */
 static int enc_main(lua_State *L)
 {
   struct enc_ctx *ctx = lua_touserdata(L, 1);
   json_lua_push_array_mt(L);
   ctx->array_mt_idx = lua_gettop(L);
-  enc_value(L, ctx, 2, NULL, NULL);
-  ctx->text = cJSON_PrintUnformatted(ctx->root);
-  if (!ctx->text)
-    enc_nomem(L, ctx);
+  enc_value(L, ctx, 2);
   if (!ctx->push_text)
     return 0;
-  lua_pushstring(L, ctx->text);
+  lua_pushlstring(L, ctx->out->data + ctx->start, ctx->out->len - ctx->start);
   return 1;
 }
 
-/* Run enc_main on the value at 'idx'. Returns the lua_pcall status; on error
- * the message (a string) is on the stack, else the text when push_text. The
- * tree is always freed here; ctx->text is the caller's to free. */
-static int enc_run(lua_State *L, int idx, struct enc_ctx *ctx)
+/* Run enc_main on the value at 'idx', appending to 'out'. Returns the
+ * lua_pcall status; on error the message (a string) is on the stack and
+ * 'out' is as the caller gave it (what was appended is cut off). */
+static int enc_run(lua_State *L, int idx, struct enc_ctx *ctx, struct buf *out)
 {
   idx = lua_absindex(L, idx);
-  ctx->root = NULL;
-  ctx->text = NULL;
+  ctx->out = out;
+  ctx->start = out->len;
   ctx->depth = 0;
   luaL_checkstack(L, 3, "JSON encode");
   lua_pushcfunction(L, enc_main);
   lua_pushlightuserdata(L, ctx);
   lua_pushvalue(L, idx);
   int status = lua_pcall(L, 2, ctx->push_text ? 1 : 0, 0);
-  cJSON_Delete(ctx->root);
-  ctx->root = NULL;
   if (status != LUA_OK) {
-    cJSON_free(ctx->text);
-    ctx->text = NULL;
+    out->len = ctx->start;
+    if (out->data != NULL)
+      out->data[ctx->start] = '\0';
     if (lua_type(L, -1) != LUA_TSTRING) {
       lua_pop(L, 1); /* not ours: a memory error object, say */
       lua_pushfstring(L, "%s: not enough memory", ctx->what);
@@ -682,15 +695,8 @@ void json_lua_encode(lua_State *L, int idx, struct buf *out,
   struct enc_ctx ctx;
   ctx.what = what;
   ctx.push_text = 0;
-  if (enc_run(L, idx, &ctx) != LUA_OK)
+  if (enc_run(L, idx, &ctx, out) != LUA_OK)
     lrt_error_raise(L, error_type, "%s", lua_tostring(L, -1));
-  int rc = buf_append(out, ctx.text, strlen(ctx.text));
-  cJSON_free(ctx.text);
-  if (rc == BUF_ETOOBIG)
-    lrt_error_raise(L, error_type, "%s: value too large (over %I bytes)", what,
-                    (lua_Integer)out->max);
-  if (rc != BUF_OK)
-    lrt_error_raise(L, error_type, "%s: not enough memory", what);
 }
 
 /* ==== The json module ==== */
@@ -699,17 +705,14 @@ static int json_encode(lua_State *L)
 {
   luaL_checkany(L, 1);
   struct enc_ctx ctx;
+  struct buf text;
   ctx.what = "json.encode";
   ctx.push_text = 1;
-  int status = enc_run(L, 1, &ctx);
-  if (status == LUA_OK) {
-    size_t len = strlen(ctx.text);
-    cJSON_free(ctx.text);
-    if (len > JSON_LUA_MODULE_MAX_TEXT)
-      return luaL_error(L, "json.encode: value too large (over %I bytes)",
-                        (lua_Integer)JSON_LUA_MODULE_MAX_TEXT);
+  buf_init(&text, JSON_LUA_MODULE_MAX_TEXT);
+  int status = enc_run(L, 1, &ctx, &text);
+  buf_free(&text);
+  if (status == LUA_OK)
     return 1;
-  }
   luaL_where(L, 1);
   lua_insert(L, -2);
   lua_concat(L, 2);
