@@ -43,8 +43,9 @@ struct runtime_api {
   struct buf next_req; /* the whole GET /next request, built once */
   struct buf req;      /* a POST's head, and its body when small */
   int pipelining;      /* invocation POSTs carry the next GET /next */
-  /* The connection (http_conn_id) a pipelined GET /next went out on and
-   * whose answer is unread; 0 when none. */
+  /* The connection (http_conn_id) a pipelined GET /next went out on, 0 when
+   * none: its answer is there to read while that connection is open (a
+   * connection the POST's answer closed took the GET with it). */
   unsigned long next_in_flight;
   struct buf answer; /* the start of a POST's answer body, for last_error */
   char last_error[RUNTIME_API_ERROR_SIZE];
@@ -225,6 +226,14 @@ static void set_http_error(struct runtime_api *api, const char *what,
 
 /* ==== Requests ==== */
 
+/* Whether a GET /next pipelined with the last POST has an answer to read:
+ * it went out on the connection that is still open. */
+static int next_pending(const struct runtime_api *api)
+{
+  return api->next_in_flight != 0 &&
+         api->next_in_flight == http_conn_id(api->conn);
+}
+
 /* An http_conn status as a runtime_api one. */
 static int from_conn(int rc)
 {
@@ -246,8 +255,7 @@ int runtime_api_next(struct runtime_api *api, struct runtime_invocation *inv,
   static const char what[] = "GET next";
   struct http_head h;
   int rc = HTTP_CONN_ETRANSPORT;
-  int pipelined = api->next_in_flight != 0 &&
-                  api->next_in_flight == http_conn_id(api->conn);
+  int pipelined = next_pending(api);
   api->next_in_flight = 0;
   runtime_invocation_reset(inv);
   if (http_status != NULL)
@@ -350,8 +358,7 @@ static int post(struct runtime_api *api, const char *what,
   /* The answer to a pipelined GET still unread would be taken for this
    * POST's: start over on a fresh connection (runtime_loop never does
    * this; it reads every /next). */
-  if (api->next_in_flight != 0 &&
-      api->next_in_flight == http_conn_id(api->conn))
+  if (next_pending(api))
     http_conn_close(api->conn);
   api->next_in_flight = 0;
   int rc = http_conn_request(api->conn, what, r->data, r->len,
@@ -368,9 +375,6 @@ static int post(struct runtime_api *api, const char *what,
                            0);
   if (rc != HTTP_CONN_OK)
     return from_conn(rc);
-  /* A connection the answer closed took the pipelined GET with it. */
-  if (api->next_in_flight != http_conn_id(api->conn))
-    api->next_in_flight = 0;
   if (h.status < 200 || h.status > 299) {
     set_http_error(api, what, h.status);
     return RUNTIME_API_EHTTP;
