@@ -437,7 +437,13 @@ out:;
 int http_conn_new(struct http_conn **out, const char *host, char *err,
                   size_t err_size)
 {
+  static int curl_ready; /* curl_global_init: once, before any handle */
   *out = NULL;
+  if (!curl_ready) {
+    if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
+      return -1;
+    curl_ready = 1;
+  }
   struct http_conn *c = calloc(1, sizeof *c);
   if (c == NULL)
     return -1;

@@ -16,8 +16,6 @@
 #include <string.h>
 #include <strings.h>
 
-#include <curl/curl.h>
-
 #include "http_conn.h"
 
 /* Header values other than the request id (ARN, trace id, client context,
@@ -66,8 +64,7 @@ void runtime_invocation_init(struct runtime_invocation *inv)
   inv->request_id_valid = 0;
 }
 
-/* Forget the headers but keep the body: used when curl reports a second
- * status line (an interim answer) within one request. */
+/* Forget the headers; the body is left to the caller. */
 static void invocation_reset_headers(struct runtime_invocation *inv)
 {
   buf_reset(&inv->function_arn);
@@ -102,8 +99,8 @@ void runtime_invocation_free(struct runtime_invocation *inv)
  * escaping there are accepted: RFC 3986 unreserved (letters, digits, - . _ ~)
  * plus ':' (a pchar). Lambda sends UUIDs and the emulators UUIDs or
  * hex strings; anything else is a broken or hostile peer. An id made only of
- * dots is refused too, since curl would fold "." and ".." out of the path and
- * post the answer somewhere else. */
+ * dots is refused too, since a server folds "." and ".." segments out of a
+ * path (RFC 3986 5.2.4) and the answer would go somewhere else. */
 static int request_id_is_safe(const char *id, size_t len)
 {
   if (len == 0 || len > RUNTIME_API_MAX_ID)
@@ -450,7 +447,6 @@ static int endpoint_is_valid(const char *ep, size_t len)
 
 int runtime_api_new(struct runtime_api **out, const char *endpoint)
 {
-  static int curl_ready;
   struct runtime_api *api = NULL;
   *out = NULL;
   if (endpoint == NULL)
@@ -462,11 +458,6 @@ int runtime_api_new(struct runtime_api **out, const char *endpoint)
     len--;
   if (!endpoint_is_valid(endpoint, len))
     return -1;
-  if (!curl_ready) {
-    if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
-      return -1;
-    curl_ready = 1;
-  }
   api = calloc(1, sizeof *api);
   if (api == NULL)
     goto fail;

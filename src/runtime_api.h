@@ -1,12 +1,12 @@
-/* runtime_api: the Lambda Runtime API client, over a libcurl connection.
+/* runtime_api: the Lambda Runtime API client, over one http_conn.
  *
  * GET /next (no timeout), POST response, error and init error, exactly as
  * docs/architecture.md and the Runtime API contract say: one keep-alive
  * connection opened by libcurl (proxies ignored, TCP_NODELAY, 1 s connect
- * timeout), HTTP/1.1 framed by this client (http_wire), response headers
+ * timeout) with HTTP/1.1 framed by http_conn and http_wire, response headers
  * matched case-insensitively. It reports what happened; the policy (retry,
- * carry on, exit) is runtime_loop's. Knows HTTP and curl; nothing of Lua or
- * Kafka. */
+ * carry on, exit) is runtime_loop's. Knows the Runtime API's requests and
+ * headers; nothing of curl, Lua or Kafka. */
 #ifndef LRT_RUNTIME_API_H
 #define LRT_RUNTIME_API_H
 
@@ -36,7 +36,7 @@ struct runtime_invocation {
 
 enum runtime_api_status {
   RUNTIME_API_OK = 0,
-  RUNTIME_API_ETRANSPORT = -1, /* curl failed: refused, reset, timeout */
+  RUNTIME_API_ETRANSPORT = -1, /* refused, reset, timeout, malformed answer */
   RUNTIME_API_EHTTP = -2,      /* the API answered an unexpected status */
   RUNTIME_API_ETOOBIG = -3,    /* event body over RUNTIME_API_MAX_EVENT */
   RUNTIME_API_ENOMEM = -4,
