@@ -81,8 +81,8 @@ static void each_token(const char *v, size_t n,
 struct head_state {
   int has_length;
   unsigned long long length;
-  int chunked;    /* "chunked" was the last transfer coding */
-  int bad_coding; /* a coding we cannot undo (gzip, ...) */
+  int chunked;    /* a transfer coding other than identity was seen */
+  int bad_coding; /* not just "chunked": a coding we cannot undo, or two */
   int conn_close; /* Connection: close */
   int conn_keep;  /* Connection: keep-alive (matters for HTTP/1.0) */
   int bad;        /* a malformed Content-Length */
