@@ -9,10 +9,12 @@
  *   push   event_kafka_push of one parsed tree (src/event_kafka.c)
  *   full   parse + push + delete: the reference path, taken for events the
  *          scanner declines
- * As in lua_host, the collector is stopped while an event is pushed; each
- * iteration then drops the table and runs a full collection, so the MB/s
- * include freeing what the decoder built (the host also collects after a big
- * event). A push runs in lua_pcall, the tree owned here and freed after.
+ * As in lua_host, the Lua state allocates through the runtime's own
+ * allocator (src/heap.c, when the tree has it), the collector is stopped
+ * while an event is pushed, and each iteration then drops the table and runs
+ * a full collection, so the MB/s include freeing what the decoder built (the
+ * host also collects after a big event). A push runs in lua_pcall, the tree
+ * owned here and freed after.
  *
  * Built by bench/run.sh from the repo's own src/ files with -O2: it measures
  * the code the runtime ships. The scan phase is compiled in when
@@ -27,6 +29,13 @@
 #include <time.h>
 
 #include "event_kafka.h"
+#if __has_include("heap.h")
+#include "heap.h"
+#define BENCH_HAVE_HEAP 1
+static struct heap bench_heap; /* the Lua state's, as in lua_host */
+#else
+#define BENCH_HAVE_HEAP 0
+#endif
 
 #if defined(__has_include)
 #if __has_include("kafka_scan.h")
@@ -234,7 +243,12 @@ int main(int argc, char **argv)
     fprintf(stderr, "decoder_bench: cannot read %s\n", argv[1]);
     return 2;
   }
+#if BENCH_HAVE_HEAP
+  heap_init(&bench_heap, 0); /* no cap: the bench measures, it does not limit */
+  L = lua_newstate(heap_lua_alloc, &bench_heap);
+#else
   L = luaL_newstate();
+#endif
   if (L == NULL)
     goto out;
   luaL_openlibs(L);
@@ -260,6 +274,9 @@ int main(int argc, char **argv)
 out:
   if (L != NULL)
     lua_close(L);
+#if BENCH_HAVE_HEAP
+  heap_destroy(&bench_heap);
+#endif
   free(in.data);
 #if BENCH_HAVE_SCAN
   buf_free(&bench_scratch);

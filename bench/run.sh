@@ -113,6 +113,7 @@ say "building the decoder microbenchmark and the load server"
 # The decoder's own sources; the one-pass scanner when the tree has it.
 decoder_src=("$repo/src/event_kafka.c" "$repo/src/base64.c" "$repo/src/lrt_error.c")
 [ -f "$repo/src/kafka_scan.c" ] && decoder_src+=("$repo/src/kafka_scan.c" "$repo/src/buf.c")
+[ -f "$repo/src/heap.c" ] && decoder_src+=("$repo/src/heap.c")
 # shellcheck disable=SC2086,SC2046  # word splitting of the flag lists is intended
 if ! gcc $cflags -I"$repo/src" "$here/decoder_bench.c" "${decoder_src[@]}" \
     $(pkg-config --cflags --libs lua5.4 libcjson) -o "$tools/decoder_bench" \
