@@ -17,13 +17,10 @@ Observed policies the tests pin down (runtime_loop.c):
   any POST or on /next ends the process with a non-zero code.
 """
 
-import json
 import os
 import re
 import shutil
 import signal
-import socket
-import subprocess
 import sys
 import tempfile
 import textwrap
@@ -32,12 +29,8 @@ import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from mock_runtime_api import MockRuntimeAPI, NEXT_PATH  # noqa: E402
+from bootstrap_process import BOOTSTRAP, Runtime, free_port  # noqa: E402
 
-SOURCE_DIR = os.environ.get(
-    "LRT_SOURCE_DIR",
-    os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
-BOOTSTRAP = os.environ.get("LRT_BOOTSTRAP") or os.path.join(
-    SOURCE_DIR, "build", "bootstrap")
 SANITIZE = os.environ.get("LRT_SANITIZE") == "1"
 # Upper bounds for waits only; the waits return as soon as they can.
 WAIT = 60.0 if SANITIZE else 20.0
@@ -56,62 +49,6 @@ end)
 """
 
 ERROR_TYPE_HEADER = "Lambda-Runtime-Function-Error-Type"
-
-
-def free_port():
-    """A port nothing listens on: bound, noted and closed again."""
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
-
-
-class Runtime:
-    """One bootstrap process, its output captured in files."""
-
-    def __init__(self, tmp, env):
-        self.out_path = os.path.join(tmp, "stdout-%d.txt" % id(self))
-        self.err_path = os.path.join(tmp, "stderr-%d.txt" % id(self))
-        self._out = open(self.out_path, "wb")
-        self._err = open(self.err_path, "wb")
-        self.proc = subprocess.Popen([BOOTSTRAP], env=env, stdin=subprocess.DEVNULL,
-                                     stdout=self._out, stderr=self._err)
-        self.pid = self.proc.pid
-
-    def stdout(self):
-        with open(self.out_path, "rb") as f:
-            return f.read().decode("utf-8", "replace")
-
-    def stderr(self):
-        with open(self.err_path, "rb") as f:
-            return f.read().decode("utf-8", "replace")
-
-    def logs(self):
-        return "\n--- runtime stderr ---\n%s\n--- runtime stdout ---\n%s" % (
-            self.stderr()[-4000:], self.stdout()[-2000:])
-
-    def wait(self, timeout=WAIT):
-        """The exit code, or None if it is still running after 'timeout'."""
-        try:
-            return self.proc.wait(timeout)
-        except subprocess.TimeoutExpired:
-            return None
-
-    def running(self):
-        return self.proc.poll() is None
-
-    def signal(self, sig):
-        self.proc.send_signal(sig)
-
-    def close(self):
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            if self.wait(10) is None:
-                self.proc.kill()
-                self.proc.wait(10)
-        self._out.close()
-        self._err.close()
 
 
 class RuntimeLoopTest(unittest.TestCase):
@@ -167,7 +104,7 @@ class RuntimeLoopTest(unittest.TestCase):
         })
         if env:
             e.update(env)
-        rt = Runtime(self.tmp, e)
+        rt = Runtime(self.tmp, e, wait=WAIT)
         self.runtimes.append(rt)
         return rt
 

@@ -9,7 +9,6 @@ have generous bounds and return as soon as the awaited thing happens.
 import json
 import os
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
@@ -21,11 +20,8 @@ SOURCE_DIR = os.environ.get("LRT_SOURCE_DIR",
                             os.path.dirname(os.path.dirname(HERE)))
 sys.path.insert(0, os.path.join(SOURCE_DIR, "tests", "integration"))
 from mock_runtime_api import MockRuntimeAPI, NEXT_PATH  # noqa: E402,F401
-
-BOOTSTRAP = os.environ.get("LRT_BOOTSTRAP") or os.path.join(
-    SOURCE_DIR, "build", "bootstrap")
-SANITIZE = os.environ.get("LRT_SANITIZE") == "1"
-WAIT = 90.0 if SANITIZE else 30.0
+from bootstrap_process import (  # noqa: E402,F401
+    BOOTSTRAP, SANITIZE, WAIT, Runtime, free_port)
 RESPONSE_LIMIT = 6291556
 ERROR_TYPE_HEADER = "Lambda-Runtime-Function-Error-Type"
 
@@ -41,52 +37,6 @@ def clean_env(extra=None):
     if extra:
         e.update(extra)
     return e
-
-
-class Runtime:
-    """One bootstrap process in Runtime API mode, output captured in files."""
-
-    def __init__(self, tmp, env, args=(), cwd=None):
-        n = len(os.listdir(tmp))
-        self.out_path = os.path.join(tmp, "stdout-%d.txt" % n)
-        self.err_path = os.path.join(tmp, "stderr-%d.txt" % n)
-        self._out = open(self.out_path, "wb")
-        self._err = open(self.err_path, "wb")
-        self.proc = subprocess.Popen([BOOTSTRAP, *args], env=env, cwd=cwd,
-                                     stdin=subprocess.DEVNULL,
-                                     stdout=self._out, stderr=self._err)
-
-    def _read(self, path):
-        with open(path, "rb") as f:
-            return f.read().decode("utf-8", "replace")
-
-    def stdout(self):
-        return self._read(self.out_path)
-
-    def stderr(self):
-        return self._read(self.err_path)
-
-    def logs(self):
-        return "\n--- runtime stderr ---\n%s\n--- runtime stdout ---\n%s" % (
-            self.stderr()[-4000:], self.stdout()[-2000:])
-
-    def wait(self, timeout=WAIT):
-        try:
-            return self.proc.wait(timeout)
-        except subprocess.TimeoutExpired:
-            return None
-
-    def running(self):
-        return self.proc.poll() is None
-
-    def close(self):
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            if self.wait(10) is None:
-                self.proc.kill()
-                self.proc.wait(10)
-        self._out.close()
-        self._err.close()
 
 
 class RuntimeTestCase(unittest.TestCase):

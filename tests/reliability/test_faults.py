@@ -26,13 +26,13 @@ import json
 import os
 import re
 import signal
-import socket
 import sys
 import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from rtutil import NEXT_PATH, WAIT, MockRuntimeAPI, RuntimeTestCase, main  # noqa: E402,E501
+from rtutil import (  # noqa: E402
+    NEXT_PATH, WAIT, MockRuntimeAPI, RuntimeTestCase, free_port, main)
 
 COUNTER = r"""
 local router = require "router"
@@ -44,14 +44,6 @@ router.custom(function(event, context)
   return { n = n, echo = event, id = context.aws_request_id }
 end)
 """
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
 
 
 class FaultsTest(RuntimeTestCase):
