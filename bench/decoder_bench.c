@@ -98,13 +98,23 @@ static int bench_push(lua_State *L)
   return 1;
 }
 
+/* Pop the event on top, returning its record count, and collect it, so
+ * each iteration also pays for freeing what it built. */
+static long drop_event(lua_State *L)
+{
+  lua_getfield(L, -1, "records");
+  long n = (long)luaL_len(L, -1);
+  lua_pop(L, 2); /* records, event */
+  lua_gc(L, LUA_GCCOLLECT);
+  return n;
+}
+
 #if BENCH_HAVE_SCAN
 static struct buf bench_scratch;
 
 /* The scan path as lua_host takes it; returns the record count or -1. */
 static long bench_scan(lua_State *L, const char *text, size_t len)
 {
-  long n;
   int r;
 
   lua_gc(L, LUA_GCSTOP);
@@ -114,11 +124,7 @@ static long bench_scan(lua_State *L, const char *text, size_t len)
     fprintf(stderr, "decoder_bench: kafka_scan declined the event\n");
     return -1;
   }
-  lua_getfield(L, -1, "records");
-  n = (long)luaL_len(L, -1);
-  lua_pop(L, 2); /* records, event */
-  lua_gc(L, LUA_GCCOLLECT);
-  return n;
+  return drop_event(L);
 }
 #endif
 
@@ -126,8 +132,6 @@ static long bench_scan(lua_State *L, const char *text, size_t len)
  * -1 after printing the error. Leaves the stack as it found it. */
 static long bench_decode(lua_State *L, const cJSON *root)
 {
-  long n;
-
   lua_pushcfunction(L, bench_push);
   lua_pushlightuserdata(L, (void *)(size_t)root);
   if (lua_pcall(L, 1, 1, 0) != LUA_OK) {
@@ -138,11 +142,7 @@ static long bench_decode(lua_State *L, const cJSON *root)
     lua_settop(L, 0);
     return -1;
   }
-  lua_getfield(L, -1, "records");
-  n = (long)luaL_len(L, -1);
-  lua_pop(L, 2); /* records, event */
-  lua_gc(L, LUA_GCCOLLECT);
-  return n;
+  return drop_event(L);
 }
 
 struct bench_phase {
