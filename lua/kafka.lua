@@ -18,11 +18,10 @@
 -- @module kafka
 
 local json = require "json"
-local log = require "log"
 
 local error, getmetatable, ipairs, pcall, tostring, type =
   error, getmetatable, ipairs, pcall, tostring, type
-local format, lower = string.format, string.lower
+local lower = string.lower
 
 local M = { _VERSION = "1.0" }
 
@@ -116,16 +115,20 @@ end
 --- Call `fn(record, context)` for every record, each in a protected call,
 -- and build the partial batch response Lambda expects from a Kafka event
 -- source mapping with `FunctionResponseTypes: ["ReportBatchItemFailures"]`.
--- One record's error never stops the others; each failure is logged (at
--- ERROR, with topic, partition, offset and the error) and reported by the
--- records map key it was delivered under and its offset.
+-- This is `router.process` for Kafka events (docs/events.md): one record's
+-- error never stops the others (unless `opts.ordered`, which stops its
+-- topic-partition); a record with `decode_error` fails without running;
+-- each failure is logged (at ERROR, with topic, partition, offset and the
+-- error) and reported by the records map key it was delivered under and its
+-- offset. `fn` always gets the invocation's context.
 -- @tparam table event the Kafka event
 -- @tparam function fn called as `fn(record, context)`
--- @param[opt] context passed through to `fn` (the handler's context)
+-- @tparam[opt] table opts `{ ordered = bool }`; a context table (the old
+--   third argument) is still accepted
 -- @treturn table `{ batchItemFailures = { { itemIdentifier = { partition =
 --   "<topic>-<partition>", offset = n } }, ... } }`, the list encoding as
 --   a JSON array (`[]` when every record succeeded)
-function M.process(event, fn, context)
+function M.process(event, fn, opts)
   check_table(event, 1, "process", "event")
   if type(fn) ~= "function" then
     local mt = getmetatable(fn)
@@ -134,29 +137,7 @@ function M.process(event, fn, context)
         :format(type(fn)), 2)
     end
   end
-  local failures = {}
-  for _, record in ipairs(event.records) do
-    local ok, err = pcall(fn, record, context)
-    if not ok then
-      local message = error_text(err)
-      -- In the text too: plain-text log lines do not show the fields.
-      log.error(format("Kafka record failed (topic %s, partition %s, offset %s): %s",
-        tostring(record.topic), tostring(record.partition),
-        tostring(record.offset), message), {
-        topic = record.topic,
-        partition = record.partition,
-        offset = record.offset,
-        topic_partition = record.topic_partition,
-      })
-      failures[#failures + 1] = {
-        itemIdentifier = {
-          partition = record.topic_partition,
-          offset = record.offset,
-        },
-      }
-    end
-  end
-  return { batchItemFailures = json.array(failures) }
+  return require("router").process(event, fn, opts)
 end
 
 return M

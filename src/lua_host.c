@@ -32,6 +32,7 @@
 #include "deadline.h"
 #include "error_body.h"
 #include "event_kafka.h"
+#include "event_source.h"
 #include "heap.h"
 #include "json_lua.h"
 #include "kafka_scan.h"
@@ -585,17 +586,22 @@ struct invoke_args {
   struct lua_host_result *res;
 };
 
-/* Push the event as the handler will see it; returns nonzero for Kafka.
+/* Push the event as the handler will see it; returns the route kind that
+ * takes it and sets *detected to the source it came from (they differ when
+ * the source has no route and router.custom gets it as plain JSON).
  * Kafka events take kafka_scan's one-pass reader; whatever it declines
  * (other events, unusual or malformed Kafka events) is parsed by cJSON into
- * the host's arena and decoded by event_kafka or json_lua, which word the
- * errors. Stack effect: [-0, +1, e]. */
-static int push_event(lua_State *L, struct invoke_args *a, int catch_all)
+ * the host's arena, detected by event_source and decoded by event_kafka,
+ * event_source or json_lua, which word the errors.
+ * Stack effect: [-0, +1, e]. */
+static enum router_kind push_event(lua_State *L, struct invoke_args *a,
+                                   int catch_all, enum router_kind *detected)
 {
   struct lua_host *h = a->host;
+  *detected = ROUTER_KAFKA;
   if (!catch_all &&
       kafka_scan_push(L, a->event, a->len, &h->scratch) == KAFKA_SCAN_PUSHED)
-    return 1;
+    return ROUTER_KAFKA;
   size_t at = 0;
   const char *why = NULL;
   arena_hooks_install(&h->arena);
@@ -605,12 +611,17 @@ static int push_event(lua_State *L, struct invoke_args *a, int catch_all)
     return lrt_error_raise(L, "Runtime.InvalidEvent",
                            "event is not valid JSON: %s at byte %I of %I", why,
                            (lua_Integer)at, (lua_Integer)a->len);
-  int kafka = event_kafka_is_kafka(tree);
-  if (kafka && !catch_all)
+  enum router_kind kind = event_source_detect(tree);
+  *detected = kind;
+  if (kind != ROUTER_KAFKA && !router_has_route(L, kind))
+    kind = ROUTER_CUSTOM;
+  if (catch_all || kind == ROUTER_CUSTOM)
+    json_lua_push_typed(L, tree, "Runtime.InvalidEvent");
+  else if (kind == ROUTER_KAFKA)
     event_kafka_push(L, tree);
   else
-    json_lua_push_typed(L, tree, "Runtime.InvalidEvent");
-  return kafka;
+    event_source_push(L, tree, kind, a->event, a->len);
+  return kind;
 }
 
 /* Restart the collector after a big event was decoded with it paused, due
@@ -654,18 +665,20 @@ static int invoke_protected(lua_State *L)
    * Small events are left alone: their decoding makes little to collect. */
   if (a->gc_paused)
     lua_gc(L, LUA_GCSTOP);
-  int kafka = push_event(L, a, router_has_catch_all(L));
+  enum router_kind detected;
+  enum router_kind kind = push_event(L, a, router_has_catch_all(L), &detected);
   if (a->gc_paused)
     restart_collector_after_decode(L, &a->host->heap);
-  router_push_handler(L, kafka ? ROUTER_KAFKA : ROUTER_CUSTOM);
+  router_push_handler(L, kind);
   if (lua_isnil(L, -1))
     return lrt_error_raise(
         L, "Runtime.NoHandler",
         "no handler found for event type '%s': register one with "
         "require(\"router\").%s(fn)",
-        kafka ? "kafka" : "custom", kafka ? "kafka" : "custom");
+        router_kind_name(detected), router_kind_name(detected));
   lua_insert(L, -2); /* stack: handler event */
   lua_context_push(L, a->ctx);
+  router_set_context(L, -1);
   lua_call(L, 2, 1);
   json_lua_encode(L, -1, &a->res->body, "Runtime.InvalidResponse", "response");
   if (a->res->body.len > LUA_HOST_MAX_RESPONSE)

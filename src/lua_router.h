@@ -1,16 +1,31 @@
 /* lua_router: the `router` module handlers register with, and route lookup.
  *
- * router.kafka(fn) and router.custom(fn) store fn in a registry table keyed by
+ * router.kafka(fn), router.custom(fn) and the other sources' routes
+ * (router.sqs, .sns, .s3, .dynamodb, .kinesis, .eventbridge; see
+ * event_source.h) store fn in a registry table keyed by
  * the address of a file static. Registration is legal only while the handler
  * module loads (init); a second registration for the same kind, or one made
  * during an invocation, raises. A handler may be a function or any value with
- * a __call metamethod. Knows only Lua. */
+ * a __call metamethod. router.apigateway(path, method, fn) adds a route to
+ * the API dispatcher written in Lua (lua/router_http.lua), and
+ * router.process(event, fn [, opts]) is lua/router_batch.lua's partial-batch
+ * loop, given the invocation's context. Knows only Lua. */
 #ifndef LRT_LUA_ROUTER_H
 #define LRT_LUA_ROUTER_H
 
 #include <lua.h>
 
-enum router_kind { ROUTER_KAFKA = 0, ROUTER_CUSTOM = 1 };
+enum router_kind {
+  ROUTER_KAFKA = 0,
+  ROUTER_CUSTOM = 1,
+  ROUTER_SQS,
+  ROUTER_SNS,
+  ROUTER_S3,
+  ROUTER_DYNAMODB,
+  ROUTER_KINESIS,
+  ROUTER_EVENTBRIDGE,
+  ROUTER_APIGATEWAY /* the API routes' dispatcher (lua/router_http.lua) */
+};
 
 /* The `router` module. Stack effect: [-0, +1, m]. */
 int luaopen_router(lua_State *L);
@@ -32,5 +47,18 @@ void router_push_handler(lua_State *L, enum router_kind kind);
 /* Nonzero when the catch-all (module.function) handler is in use: it gets the
  * event as plain decoded JSON, whatever its kind. Stack effect: [-0,+0,-]. */
 int router_has_catch_all(lua_State *L);
+
+/* Nonzero when a route for 'kind' is registered (the catch-all aside): an
+ * event of a kind with no route goes to router.custom as plain JSON.
+ * Stack effect: [-0, +0, -]. */
+int router_has_route(lua_State *L, enum router_kind kind);
+
+/* The route's name as the router module spells it ("sqs", "apigateway").
+ * Never raises. */
+const char *router_kind_name(enum router_kind kind);
+
+/* Remember the invocation's context table at 'idx' for router.process, which
+ * hands it to every fn. Stack effect: [-0, +0, m]. */
+void router_set_context(lua_State *L, int idx);
 
 #endif

@@ -1,0 +1,215 @@
+/* dynamodb_value: typed attribute values -> Lua. See dynamodb_value.h.
+ *
+ * Numbers are checked against DynamoDB's grammar here rather than with
+ * lua_stringtonumber, which would also take hex, "inf" and surrounding
+ * spaces: a number DynamoDB could not have sent is a decode_error, not a
+ * guess. Integer literals are parsed with strtoll, whose ERANGE tells the
+ * ones past 64 bits (those become doubles via strtod). */
+#include "dynamodb_value.h"
+
+#include <errno.h>
+#include <lauxlib.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "json_lua.h"
+
+int dynamodb_value_number(const char *text, int *is_int, long long *i,
+                          double *d)
+{
+  const char *p = text;
+  int integral = 1;
+  if (*p == '-')
+    p++;
+  if (*p < '0' || *p > '9')
+    return 0;
+  while (*p >= '0' && *p <= '9')
+    p++;
+  if (*p == '.') {
+    integral = 0;
+    p++;
+    if (*p < '0' || *p > '9')
+      return 0;
+    while (*p >= '0' && *p <= '9')
+      p++;
+  }
+  if (*p == 'e' || *p == 'E') {
+    integral = 0;
+    p++;
+    if (*p == '+' || *p == '-')
+      p++;
+    if (*p < '0' || *p > '9')
+      return 0;
+    while (*p >= '0' && *p <= '9')
+      p++;
+  }
+  if (*p != '\0')
+    return 0;
+  if (integral) {
+    errno = 0;
+    long long v = strtoll(text, NULL, 10);
+    if (errno == 0) {
+      *is_int = 1;
+      *i = v;
+      return 1;
+    }
+  }
+  *is_int = 0;
+  *d = strtod(text, NULL);
+  return 1;
+}
+
+/* Push the number 'item' (a JSON string) holds, or nil with a decode_error.
+ * [-0, +1, v] */
+static int dynamodb_push_number(struct event_fields *f, const cJSON *item,
+                                const char *path)
+{
+  int is_int = 0;
+  long long i = 0;
+  double d = 0;
+  if (!cJSON_IsString(item))
+    event_fields_fail_type(f, path, "a string (N)", item);
+  if (!dynamodb_value_number(item->valuestring, &is_int, &i, &d)) {
+    lua_pushnil(f->L);
+    event_fields_decode_error(f, path, "N is not a number");
+    return 0;
+  }
+  if (is_int)
+    lua_pushinteger(f->L, (lua_Integer)i);
+  else
+    lua_pushnumber(f->L, (lua_Number)d);
+  return 1;
+}
+
+/* Push the bytes 'item' (a base64 JSON string) holds, or nil. [-0, +1, v] */
+static int dynamodb_push_bytes(struct event_fields *f, const cJSON *item,
+                               const char *path)
+{
+  if (!cJSON_IsString(item))
+    event_fields_fail_type(f, path, "a string (base64)", item);
+  if (event_fields_push_base64(f, item->valuestring, strlen(item->valuestring),
+                               path))
+    return 1;
+  lua_pushnil(f->L);
+  return 0;
+}
+
+static void dynamodb_mark_empty(lua_State *L, int n)
+{
+  if (n > 0)
+    return;
+  json_lua_push_array_mt(L);
+  lua_setmetatable(L, -2);
+}
+
+/* Push a set (SS, NS, BS) or list (L); 'tag' is the member's name. Any bad
+ * element makes the whole value nil, since a sequence with a hole would
+ * silently shift the rest. [-0, +1, v] */
+static int dynamodb_push_seq(struct event_fields *f, const cJSON *arr, char tag,
+                             const char *path, int depth)
+{
+  lua_State *L = f->L;
+  if (!cJSON_IsArray(arr))
+    event_fields_fail_type(f, path, "an array", arr);
+  int n = cJSON_GetArraySize(arr);
+  int ok = 1;
+  lua_createtable(L, n, 0);
+  int k = 0;
+  for (const cJSON *e = arr->child; e != NULL; e = e->next) {
+    int good;
+    if (tag == 'S') {
+      if (!cJSON_IsString(e))
+        event_fields_fail_type(f, path, "an array of strings (SS)", e);
+      lua_pushstring(L, e->valuestring);
+      good = 1;
+    } else if (tag == 'N') {
+      good = dynamodb_push_number(f, e, path);
+    } else if (tag == 'B') {
+      good = dynamodb_push_bytes(f, e, path);
+    } else {
+      good = dynamodb_value_push(f, e, path, depth + 1);
+    }
+    ok &= good;
+    lua_rawseti(L, -2, ++k);
+  }
+  if (!ok) {
+    lua_pop(L, 1); /* the partial sequence */
+    lua_pushnil(L);
+    return 0;
+  }
+  dynamodb_mark_empty(L, n);
+  return 1;
+}
+
+int dynamodb_value_push(struct event_fields *f, const cJSON *av,
+                        const char *path, int depth)
+{
+  lua_State *L = f->L;
+  if (depth > DYNAMODB_VALUE_MAX_DEPTH)
+    event_fields_fail(f, path, "nesting deeper than 64 levels");
+  luaL_checkstack(L, 8, "DynamoDB nesting");
+  if (!cJSON_IsObject(av))
+    event_fields_fail_type(f, path, "an attribute value object", av);
+  const cJSON *m = av->child;
+  if (m == NULL || m->next != NULL)
+    event_fields_fail(f, path, "an attribute value must have exactly one type");
+  const char *t = m->string;
+  if (strcmp(t, "S") == 0) {
+    if (!cJSON_IsString(m))
+      event_fields_fail_type(f, path, "a string (S)", m);
+    lua_pushstring(L, m->valuestring);
+    return 1;
+  }
+  if (strcmp(t, "N") == 0)
+    return dynamodb_push_number(f, m, path);
+  if (strcmp(t, "B") == 0)
+    return dynamodb_push_bytes(f, m, path);
+  if (strcmp(t, "BOOL") == 0) {
+    if (!cJSON_IsBool(m))
+      event_fields_fail_type(f, path, "a boolean (BOOL)", m);
+    lua_pushboolean(L, cJSON_IsTrue(m));
+    return 1;
+  }
+  if (strcmp(t, "NULL") == 0) {
+    if (!cJSON_IsBool(m))
+      event_fields_fail_type(f, path, "a boolean (NULL)", m);
+    json_lua_push_null(L);
+    return 1;
+  }
+  if (strcmp(t, "M") == 0) {
+    if (!cJSON_IsObject(m))
+      event_fields_fail_type(f, path, "an object (M)", m);
+    dynamodb_value_push_map(f, m, path, depth + 1);
+    return 1;
+  }
+  if (strcmp(t, "L") == 0)
+    return dynamodb_push_seq(f, m, 'L', path, depth);
+  if (strcmp(t, "SS") == 0)
+    return dynamodb_push_seq(f, m, 'S', path, depth);
+  if (strcmp(t, "NS") == 0)
+    return dynamodb_push_seq(f, m, 'N', path, depth);
+  if (strcmp(t, "BS") == 0)
+    return dynamodb_push_seq(f, m, 'B', path, depth);
+  lua_pushfstring(L, "unknown attribute type \"%s\"", t);
+  event_fields_fail(f, path, lua_tostring(L, -1));
+  return 0;
+}
+
+void dynamodb_value_push_map(struct event_fields *f, const cJSON *map,
+                             const char *what, int depth)
+{
+  lua_State *L = f->L;
+  if (depth > DYNAMODB_VALUE_MAX_DEPTH)
+    event_fields_fail(f, what, "nesting deeper than 64 levels");
+  luaL_checkstack(L, 8, "DynamoDB nesting");
+  lua_createtable(L, 0, cJSON_GetArraySize(map));
+  int t = lua_gettop(L);
+  for (const cJSON *m = map->child; m != NULL; m = m->next) {
+    /* The path of a member, for messages: "<what>.<name>". */
+    lua_pushfstring(L, "%s.%s", what, m->string);
+    const char *path = lua_tostring(L, -1);
+    dynamodb_value_push(f, m, path, depth);
+    lua_setfield(L, t, m->string);
+    lua_pop(L, 1); /* path */
+  }
+}

@@ -1,0 +1,212 @@
+/* event_apigateway: an API Gateway request -> the event table (see
+ * event_http.h), for REST (v1) and HTTP API / Function URL (v2) payloads.
+ *
+ * Both payloads become one shape: method, path (as delivered: v1 path, v2
+ * rawPath), route_path (the path routes match: v2's rawPath without a
+ * leading "/<stage>" when the stage is not $default), stage, query (name ->
+ * value as delivered), query_all (name -> list: v1's
+ * multiValueQueryStringParameters, v2's rawQueryString split and
+ * form-decoded), headers with lower-case names (the first spelling wins
+ * when two differ only in case), cookies (v2), body (base64-decoded when
+ * isBase64Encoded; a body that is not base64 is nil with a decode_error),
+ * request_context as delivered. path_params are filled by the route that
+ * matches (lua/router_http.lua). */
+#include <ctype.h>
+#include <lauxlib.h>
+#include <string.h>
+
+#include "event_http.h"
+#include "json_lua.h"
+
+/* Push name -> string for the object member 'name' (nil/absent: {}), names
+ * lower-cased when 'lower'. [-0, +1, v] */
+static void apigw_push_map(struct event_fields *f, const cJSON *root,
+                           const char *name, int lower)
+{
+  lua_State *L = f->L;
+  const cJSON *obj = event_fields_object(f, root, name, 0);
+  lua_createtable(L, 0, obj != NULL ? cJSON_GetArraySize(obj) : 0);
+  for (const cJSON *m = obj != NULL ? obj->child : NULL; m != NULL;
+       m = m->next) {
+    if (!cJSON_IsString(m))
+      event_fields_fail_type(f, name, "an object of strings", m);
+    if (lower) {
+      luaL_Buffer b;
+      size_t n = strlen(m->string);
+      char *p = luaL_buffinitsize(L, &b, n + 1);
+      for (size_t i = 0; i < n; i++)
+        p[i] = (char)tolower((unsigned char)m->string[i]);
+      luaL_pushresultsize(&b, n);
+    } else {
+      lua_pushstring(L, m->string);
+    }
+    lua_pushvalue(L, -1);
+    if (lua_rawget(L, -3) != LUA_TNIL) {
+      lua_pop(L, 2); /* first spelling wins */
+      continue;
+    }
+    lua_pop(L, 1); /* nil */
+    lua_pushstring(L, m->valuestring);
+    lua_rawset(L, -3);
+  }
+}
+
+/* Push query_all from v1's multiValueQueryStringParameters. [-0, +1, v] */
+static void apigw_push_multi(struct event_fields *f, const cJSON *obj)
+{
+  lua_State *L = f->L;
+  lua_createtable(L, 0, cJSON_GetArraySize(obj));
+  for (const cJSON *m = obj->child; m != NULL; m = m->next) {
+    if (!cJSON_IsArray(m))
+      event_fields_fail_type(f, "multiValueQueryStringParameters",
+                             "an object of arrays", m);
+    lua_createtable(L, cJSON_GetArraySize(m), 0);
+    int k = 0;
+    for (const cJSON *v = m->child; v != NULL; v = v->next) {
+      if (!cJSON_IsString(v))
+        event_fields_fail_type(f, "multiValueQueryStringParameters",
+                               "an object of arrays of strings", v);
+      lua_pushstring(L, v->valuestring);
+      lua_rawseti(L, -2, ++k);
+    }
+    lua_setfield(L, -2, m->string);
+  }
+}
+
+/* Push query_all from a raw query string ("a=1&a=2&b"): names and values
+ * form-decoded, in order; a pair with a bad escape is skipped with a
+ * decode_error. [-0, +1, m] */
+static void apigw_push_raw_query(struct event_fields *f, const char *q)
+{
+  lua_State *L = f->L;
+  lua_newtable(L);
+  int t = lua_gettop(L);
+  while (*q != '\0') {
+    const char *end = strchr(q, '&');
+    size_t len = end != NULL ? (size_t)(end - q) : strlen(q);
+    const char *eq = memchr(q, '=', len);
+    size_t nlen = eq != NULL ? (size_t)(eq - q) : len;
+    if (len > 0 && event_fields_push_url(f, q, nlen, 1, "rawQueryString")) {
+      int ok = eq != NULL ? event_fields_push_url(f, eq + 1, len - nlen - 1, 1,
+                                                  "rawQueryString")
+                          : (lua_pushliteral(L, ""), 1);
+      if (!ok) {
+        lua_pop(L, 1); /* name */
+      } else {
+        lua_pushvalue(L, -2); /* stack: name value name */
+        if (lua_rawget(L, t) == LUA_TNIL) {
+          lua_pop(L, 1); /* nil */
+          lua_newtable(L);
+          lua_pushvalue(L, -3);
+          lua_pushvalue(L, -2);
+          lua_rawset(L, t); /* stack: name value list */
+        }
+        lua_insert(L, -2); /* stack: name list value */
+        lua_rawseti(L, -2, (lua_Integer)lua_rawlen(L, -2) + 1);
+        lua_pop(L, 2); /* list, name */
+      }
+    }
+    if (end == NULL)
+      break;
+    q = end + 1;
+  }
+}
+
+/* Push query_all derived from query (one value each). [-0, +1, m] */
+static void apigw_push_single_lists(lua_State *L, int query)
+{
+  lua_newtable(L);
+  lua_pushnil(L);
+  while (lua_next(L, query) != 0) {
+    lua_createtable(L, 1, 0);
+    lua_insert(L, -2);
+    lua_rawseti(L, -2, 1); /* stack: all name list */
+    lua_pushvalue(L, -2);
+    lua_insert(L, -2);
+    lua_rawset(L, -4); /* stack: all name */
+  }
+}
+
+void event_apigateway_fill(struct event_fields *f, const cJSON *root, int t,
+                           int v2)
+{
+  lua_State *L = f->L;
+  const cJSON *ctx = event_fields_object(f, root, "requestContext", 1);
+  const char *stage = event_fields_string(f, ctx, "stage", 0);
+  const char *path;
+  lua_pushstring(L, v2 ? "2.0" : "1.0");
+  lua_setfield(L, t, "version");
+  if (v2) {
+    const cJSON *http = event_fields_object(f, ctx, "http", 1);
+    event_fields_set_string(f, t, "method", http, "method", 1);
+    path = event_fields_string(f, root, "rawPath", 1);
+  } else {
+    event_fields_set_string(f, t, "method", root, "httpMethod", 1);
+    path = event_fields_string(f, root, "path", 1);
+  }
+  lua_pushstring(L, path);
+  lua_setfield(L, t, "path");
+  size_t skip = 0;
+  if (v2 && stage != NULL && strcmp(stage, "$default") != 0) {
+    size_t n = strlen(stage);
+    if (path[0] == '/' && strncmp(path + 1, stage, n) == 0 &&
+        (path[n + 1] == '/' || path[n + 1] == '\0'))
+      skip = n + 1;
+  }
+  lua_pushstring(L, path[skip] != '\0' ? path + skip : "/");
+  lua_setfield(L, t, "route_path");
+  if (stage != NULL) {
+    lua_pushstring(L, stage);
+    lua_setfield(L, t, "stage");
+  }
+  apigw_push_map(f, root, "queryStringParameters", 0);
+  int query = lua_gettop(L);
+  const cJSON *multi =
+      v2 ? NULL
+         : event_fields_object(f, root, "multiValueQueryStringParameters", 0);
+  const char *raw_q =
+      v2 ? event_fields_string(f, root, "rawQueryString", 0) : NULL;
+  if (multi != NULL)
+    apigw_push_multi(f, multi);
+  else if (raw_q != NULL && raw_q[0] != '\0')
+    apigw_push_raw_query(f, raw_q);
+  else
+    apigw_push_single_lists(L, query);
+  lua_setfield(L, t, "query_all");
+  lua_setfield(L, t, "query");
+  apigw_push_map(f, root, "headers", 1);
+  lua_setfield(L, t, "headers");
+  if (v2) {
+    const cJSON *cookies = event_fields_opt(root, "cookies");
+    if (cookies != NULL && !cJSON_IsArray(cookies))
+      event_fields_fail_type(f, "cookies", "an array", cookies);
+    lua_createtable(L, cookies != NULL ? cJSON_GetArraySize(cookies) : 0, 0);
+    int k = 0;
+    for (const cJSON *c = cookies != NULL ? cookies->child : NULL; c != NULL;
+         c = c->next) {
+      if (!cJSON_IsString(c))
+        event_fields_fail_type(f, "cookies", "an array of strings", c);
+      lua_pushstring(L, c->valuestring);
+      lua_rawseti(L, -2, ++k);
+    }
+    if (k == 0) {
+      json_lua_push_array_mt(L);
+      lua_setmetatable(L, -2);
+    }
+    lua_setfield(L, t, "cookies");
+  }
+  const cJSON *b64 = event_fields_opt(root, "isBase64Encoded");
+  if (b64 != NULL && !cJSON_IsBool(b64))
+    event_fields_fail_type(f, "isBase64Encoded", "a boolean", b64);
+  const char *body = event_fields_string(f, root, "body", 0);
+  if (body != NULL && cJSON_IsTrue(b64)) {
+    if (event_fields_push_base64(f, body, strlen(body), "body"))
+      lua_setfield(L, t, "body");
+  } else if (body != NULL) {
+    lua_pushstring(L, body);
+    lua_setfield(L, t, "body");
+  }
+  lua_newtable(L);
+  lua_setfield(L, t, "path_params");
+  event_fields_set_json(f, t, "request_context", root, "requestContext");
+}

@@ -1,0 +1,41 @@
+/* event_eventbridge: an EventBridge (CloudWatch Events) event -> the event
+ * table (see event_http.h). detail is the JSON object as plain Lua values
+ * (null is json.null); resources an array of strings. */
+#include <lauxlib.h>
+
+#include "event_http.h"
+#include "json_lua.h"
+
+void event_eventbridge_fill(struct event_fields *f, const cJSON *root, int t)
+{
+  lua_State *L = f->L;
+  event_fields_set_string(f, t, "source", root, "source", 1);
+  event_fields_set_string(f, t, "detail_type", root, "detail-type", 1);
+  event_fields_set_string(f, t, "id", root, "id", 0);
+  event_fields_set_string(f, t, "time", root, "time", 0);
+  event_fields_set_string(f, t, "region", root, "region", 0);
+  event_fields_set_string(f, t, "account", root, "account", 0);
+  event_fields_set_string(f, t, "version", root, "version", 0);
+  const cJSON *detail = cJSON_GetObjectItemCaseSensitive(root, "detail");
+  if (detail != NULL) {
+    json_lua_push_typed(L, detail, f->error_type);
+    lua_setfield(L, t, "detail");
+  }
+  const cJSON *res = event_fields_opt(root, "resources");
+  if (res != NULL && !cJSON_IsArray(res))
+    event_fields_fail_type(f, "resources", "an array", res);
+  lua_createtable(L, res != NULL ? cJSON_GetArraySize(res) : 0, 0);
+  int k = 0;
+  for (const cJSON *r = res != NULL ? res->child : NULL; r != NULL;
+       r = r->next) {
+    if (!cJSON_IsString(r))
+      event_fields_fail_type(f, "resources", "an array of strings", r);
+    lua_pushstring(L, r->valuestring);
+    lua_rawseti(L, -2, ++k);
+  }
+  if (k == 0) {
+    json_lua_push_array_mt(L);
+    lua_setmetatable(L, -2);
+  }
+  lua_setfield(L, t, "resources");
+}

@@ -1,0 +1,80 @@
+/* event_fields: the helpers every non-Kafka event decoder shares.
+ *
+ * The decoders (event_sqs, event_sns, event_s3, event_dynamodb,
+ * event_kinesis, event_eventbridge, event_apigateway) read a cJSON tree the
+ * host owns and push Lua values only, so a raise at any point leaks nothing.
+ * This file holds the rules written once: how a wrong-shaped field becomes
+ * an invocation error naming the record and the field, how a bad value
+ * inside a record becomes record.decode_error instead, and how strings and
+ * base64 bytes reach Lua. Knows cJSON and Lua; nothing of HTTP. */
+#ifndef LRT_EVENT_FIELDS_H
+#define LRT_EVENT_FIELDS_H
+
+#include <cjson/cJSON.h>
+#include <lua.h>
+#include <stddef.h>
+
+/* Lua stack slots a decoder may use at its deepest point, DynamoDB's
+ * nesting aside (it checks per level). */
+#define EVENT_FIELDS_STACK_NEED 24
+
+/* Where a decoder is, for messages. */
+struct event_fields {
+  lua_State *L;
+  const char *source;     /* "SQS", "DynamoDB"... as messages name it */
+  const char *error_type; /* e.g. "SQS.InvalidEvent" */
+  int record;             /* 1-based record index; 0 outside records */
+  int record_idx;         /* absolute index of the record table, 0 if none */
+};
+
+/* Raise error_type with '<source> event: record #<n>: <field>: <what>'.
+ * Event bytes reach the message only as %s arguments. [-0, +0, v] */
+void event_fields_fail(struct event_fields *f, const char *field,
+                       const char *what);
+
+/* Raise "must be <want> (got <the JSON type of got>)" for 'field'.
+ * [-0, +0, v] */
+void event_fields_fail_type(struct event_fields *f, const char *field,
+                            const char *want, const cJSON *got);
+
+/* Member 'name' of 'obj', NULL when absent or JSON null. Never raises. */
+const cJSON *event_fields_opt(const cJSON *obj, const char *name);
+
+/* Member 'name' of 'obj', which must be an object (or, when 'required' is 0,
+ * absent/null: NULL). [-0, +0, v] */
+const cJSON *event_fields_object(struct event_fields *f, const cJSON *obj,
+                                 const char *name, int required);
+
+/* The string member 'name' of 'obj': NULL when absent or null and not
+ * 'required'; otherwise it must be a string. [-0, +0, v] */
+const char *event_fields_string(struct event_fields *f, const cJSON *obj,
+                                const char *name, int required);
+
+/* t[key] = the string member 'name' of 'obj' (left nil when absent or null
+ * and not 'required'). 't' is an absolute index. [-0, +0, v] */
+void event_fields_set_string(struct event_fields *f, int t, const char *key,
+                             const cJSON *obj, const char *name, int required);
+
+/* t[key] = the JSON value of member 'name' as json_lua decodes it (nil when
+ * absent). [-0, +0, e] */
+void event_fields_set_json(struct event_fields *f, int t, const char *key,
+                           const cJSON *obj, const char *name);
+
+/* Note a bad value for the record at f->record_idx: appends "<field>: <why>"
+ * to record.decode_error ("; " between several). [-0, +0, m] */
+void event_fields_decode_error(struct event_fields *f, const char *field,
+                               const char *why);
+
+/* Push the bytes the padded base64 at 'text' holds and return 1; on
+ * bad base64 push nothing, note a decode_error for 'field' (the position
+ * only, never the bytes) and return 0. [-0, +(0|1), m] */
+int event_fields_push_base64(struct event_fields *f, const char *text,
+                             size_t len, const char *field);
+
+/* Push 'text' URL-decoded ('+' a space when 'plus_is_space') and return 1;
+ * on a bad % escape push nothing, note a decode_error for 'field' and return
+ * 0. [-0, +(0|1), m] */
+int event_fields_push_url(struct event_fields *f, const char *text, size_t len,
+                          int plus_is_space, const char *field);
+
+#endif
