@@ -2,8 +2,8 @@
 # Build the libFuzzer targets (clang, -DLRT_FUZZ=ON) and run each for a
 # bounded time with a corpus seeded from the Kafka fixtures.
 #   scripts/fuzz.sh [SECONDS] [TARGET...]
-# SECONDS per target (default 60); targets default to all three (fuzz_kafka,
-# fuzz_json, fuzz_base64), run one after another with -jobs=1 under nice.
+# SECONDS per target (default 60); targets default to all five (fuzz_kafka,
+# fuzz_json, fuzz_base64, fuzz_events, fuzz_dynamodb), run one after another with -jobs=1 under nice.
 # Environment: FUZZ_BUILD_DIR (default build-fuzz), FUZZ_WORK (corpora,
 # crashes and logs; default $FUZZ_BUILD_DIR/fuzz-work).
 # A crash does not stop the run: its input is kept in
@@ -16,7 +16,7 @@ root=$PWD
 secs=${1:-60}
 shift || true
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(fuzz_kafka fuzz_json fuzz_base64)
+[ ${#targets[@]} -gt 0 ] || targets=(fuzz_kafka fuzz_json fuzz_base64 fuzz_events fuzz_dynamodb)
 build=${FUZZ_BUILD_DIR:-$root/build-fuzz}
 work=${FUZZ_WORK:-$build/fuzz-work}
 
@@ -35,6 +35,7 @@ seed() {
   local dir=$1
   mkdir -p "$dir"
   for f in tests/fixtures/kafka/*.json tests/fixtures/kafka-synthetic/*.json \
+      tests/fixtures/events/*.json \
       /work/shared/fixtures/kafka/*.json tests/fuzz/regressions/*; do
     [ -f "$f" ] || continue
     cp -n "$f" "$dir/seed-$(sha1sum "$f" | cut -c1-16)" 2>/dev/null || true

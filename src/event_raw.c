@@ -1,40 +1,43 @@
 /* event_raw: lazy .raw. See event_raw.h.
  *
- * The metatable's __index is a closure over the event text (upvalue 1), the
- * records in delivery order (2) and, once built, the map table -> raw value
- * (3). A table with the metatable that is not in the map is the event
- * itself. Handlers that never read .raw pay one string copy of the event
- * and one setmetatable per record. */
+ * The metatable's __index is a closure over the tree (upvalue 1, a light
+ * userdata), the records in delivery order (2), the map table -> raw value
+ * once built (3) and the event's generation (4). The registry slot at
+ * &EVENT_RAW_KEY holds the generation whose tree is alive, 0 when none. A
+ * table with the metatable that is not in the map is the event itself. */
 #include "event_raw.h"
 
 #include <lauxlib.h>
+#include <stdint.h>
 #include <string.h>
 
 #include "json_lua.h"
 
+static const char EVENT_RAW_KEY = 'w';
+
 /* __index(t, k): raw, or nil for any other missing key. [-2, +1, e] */
 static int event_raw_index(lua_State *L)
 {
-  const char *k = lua_tostring(L, 2);
-  if (lua_type(L, 2) != LUA_TSTRING || strcmp(k, "raw") != 0) {
-    lua_pushnil(L);
-    return 1;
-  }
+  if (lua_type(L, 2) != LUA_TSTRING || strcmp(lua_tostring(L, 2), "raw") != 0)
+    return 0;
   if (lua_type(L, lua_upvalueindex(3)) != LUA_TTABLE) {
-    luaL_requiref(L, "json", luaopen_json, 0);
-    lua_getfield(L, -1, "decode");
-    lua_pushvalue(L, lua_upvalueindex(1));
-    lua_call(L, 1, 1);
-    int root = lua_gettop(L); /* stack: t k json root */
+    lua_rawgetp(L, LUA_REGISTRYINDEX, &EVENT_RAW_KEY);
+    if (lua_tointeger(L, -1) != lua_tointeger(L, lua_upvalueindex(4)))
+      return luaL_error(L, ".raw is only available during the invocation "
+                           "that delivered the event");
+    lua_pop(L, 1); /* generation */
+    const cJSON *root = lua_touserdata(L, lua_upvalueindex(1));
+    json_lua_push(L, root);
+    int rt = lua_gettop(L);
     lua_newtable(L);
     int map = lua_gettop(L);
     lua_pushboolean(L, 1); /* the event's own key: never a record */
-    lua_pushvalue(L, root);
+    lua_pushvalue(L, rt);
     lua_rawset(L, map);
-    if (lua_type(L, root) == LUA_TTABLE &&
-        lua_getfield(L, root, "Records") == LUA_TTABLE) {
+    if (lua_type(L, rt) == LUA_TTABLE &&
+        lua_getfield(L, rt, "Records") == LUA_TTABLE) {
       int records = lua_gettop(L);
-      lua_Integer n = luaL_len(L, lua_upvalueindex(2));
+      lua_Integer n = (lua_Integer)lua_rawlen(L, lua_upvalueindex(2));
       for (lua_Integer i = 1; i <= n; i++) {
         lua_rawgeti(L, lua_upvalueindex(2), i);
         lua_rawgeti(L, records, i);
@@ -53,14 +56,23 @@ static int event_raw_index(lua_State *L)
   return 1;
 }
 
-void event_raw_begin(lua_State *L, const char *text, size_t len, int n)
+void event_raw_begin(lua_State *L, const cJSON *root, int n)
 {
+  lua_rawgetp(L, LUA_REGISTRYINDEX, &EVENT_RAW_KEY);
+  static lua_Integer last; /* only ever compared within one state's slot */
+  lua_Integer gen = lua_tointeger(L, -1);
+  gen = (gen > last ? gen : last) + 1;
+  last = gen;
+  lua_pop(L, 1); /* old generation */
+  lua_pushinteger(L, gen);
+  lua_rawsetp(L, LUA_REGISTRYINDEX, &EVENT_RAW_KEY);
   lua_createtable(L, 0, 1); /* stack: mt */
   lua_createtable(L, n, 0); /* stack: mt order */
-  lua_pushlstring(L, text, len);
+  lua_pushlightuserdata(L, (void *)(uintptr_t)root);
   lua_pushvalue(L, -2);
   lua_pushboolean(L, 0); /* the map, built on first use */
-  lua_pushcclosure(L, event_raw_index, 3);
+  lua_pushinteger(L, gen);
+  lua_pushcclosure(L, event_raw_index, 4);
   lua_setfield(L, -3, "__index"); /* stack: mt order */
 }
 
@@ -71,4 +83,15 @@ void event_raw_add_record(lua_State *L, int mt, int order, int rec,
   lua_rawseti(L, order, n);
   lua_pushvalue(L, mt);
   lua_setmetatable(L, rec);
+}
+
+void event_raw_end(lua_State *L)
+{
+  /* Overwriting an existing key never allocates; with no key yet there is
+   * no tree to protect. */
+  if (lua_rawgetp(L, LUA_REGISTRYINDEX, &EVENT_RAW_KEY) == LUA_TNUMBER) {
+    lua_pushinteger(L, 0);
+    lua_rawsetp(L, LUA_REGISTRYINDEX, &EVENT_RAW_KEY);
+  }
+  lua_pop(L, 1); /* generation or nil */
 }

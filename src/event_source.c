@@ -128,8 +128,7 @@ static void event_source_records(struct event_fields *f,
   lua_setfield(L, ev, "records");
 }
 
-void event_source_push(lua_State *L, const cJSON *root, enum router_kind kind,
-                       const char *text, size_t len)
+void event_source_push(lua_State *L, const cJSON *root, enum router_kind kind)
 {
   const struct event_source_info *info = event_source_info(kind);
   luaL_checkstack(L, EVENT_FIELDS_STACK_NEED, "event decoding");
@@ -137,7 +136,7 @@ void event_source_push(lua_State *L, const cJSON *root, enum router_kind kind,
   lua_createtable(L, 0, info->fields);
   int ev = lua_gettop(L);
   const cJSON *records = cJSON_GetObjectItemCaseSensitive(root, "Records");
-  event_raw_begin(L, text, len, info->record ? cJSON_GetArraySize(records) : 0);
+  event_raw_begin(L, root, info->record ? cJSON_GetArraySize(records) : 0);
   int mt = ev + 1;
   int order = ev + 2;
   if (info->record != NULL) {

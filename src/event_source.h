@@ -22,10 +22,9 @@
 enum router_kind event_source_detect(const cJSON *root);
 
 /* Push the event table for 'root', detected as 'kind' (not Kafka or
- * custom), whose JSON text is 'text' (kept for the lazy .raw). A malformed
- * event raises {type = "<Source>.InvalidEvent"} naming the record and the
- * field. [-0, +1, e] */
-void event_source_push(lua_State *L, const cJSON *root, enum router_kind kind,
-                       const char *text, size_t len);
+ * custom). The tree must stay alive until event_raw_end() (the lazy .raw
+ * reads it). A malformed event raises {type = "<Source>.InvalidEvent"}
+ * naming the record and the field. [-0, +1, e] */
+void event_source_push(lua_State *L, const cJSON *root, enum router_kind kind);
 
 #endif

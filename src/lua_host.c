@@ -32,6 +32,7 @@
 #include "deadline.h"
 #include "error_body.h"
 #include "event_kafka.h"
+#include "event_raw.h"
 #include "event_source.h"
 #include "heap.h"
 #include "json_lua.h"
@@ -620,7 +621,7 @@ static enum router_kind push_event(lua_State *L, struct invoke_args *a,
   else if (kind == ROUTER_KAFKA)
     event_kafka_push(L, tree);
   else
-    event_source_push(L, tree, kind, a->event, a->len);
+    event_source_push(L, tree, kind);
   return kind;
 }
 
@@ -714,6 +715,7 @@ int lua_host_invoke(struct lua_host *h, const char *event, size_t len,
   }
   if (h->cfg.deadline_guard)
     deadline_disarm(h->L);
+  event_raw_end(h->L);    /* .raw reads the tree: not after this */
   arena_reset(&h->arena); /* a tree, if any, is gone: never cJSON_Delete */
   if (status != LUA_OK)
     error_from_status(h, status, "Lua.RuntimeError", res);

@@ -409,6 +409,37 @@ class SyntheticTest(unittest.TestCase):
 
 
 class LoopTest(unittest.TestCase):
+    def run_loop(self, bodies, handler):
+        from mock_runtime_api import MockRuntimeAPI
+        with MockRuntimeAPI() as api:
+            ids = [api.push_event(b) for b in bodies]
+            env = dict(os.environ)
+            env.update({"AWS_LAMBDA_RUNTIME_API": api.endpoint,
+                        "_HANDLER": handler, "LAMBDA_TASK_ROOT": HANDLERS})
+            proc = subprocess.Popen([BOOT], env=env, stdout=subprocess.PIPE,
+                                    stderr=subprocess.PIPE)
+            try:
+                api.wait_for_posts(len(bodies), timeout=TIMEOUT)
+            finally:
+                proc.terminate()
+                try:
+                    proc.communicate(timeout=10)
+                except subprocess.TimeoutExpired:
+                    proc.kill()
+                    proc.communicate()
+            posts = {p.request_id: p for p in api.get_posts()}
+        return [posts[i] for i in ids]
+
+    def test_raw_after_its_invocation_is_an_error(self):
+        first, second = self.run_loop(
+            [json.dumps({"Records": [sqs_rec(1)]}).encode(),
+             json.dumps({"Records": [sqs_rec(2)]}).encode()], "stash")
+        self.assertEqual(first.json(), {"first": "m1"})
+        got = second.json()
+        self.assertEqual(got["ok"], False)
+        self.assertIn("only available during the invocation", got["err"])
+        self.assertEqual(got["now"], "m2")
+
     def test_bad_event_then_good_event_in_runtime_loop(self):
         from mock_runtime_api import MockRuntimeAPI
         good = json.dumps({"Records": [kin_rec(1)]}).encode()

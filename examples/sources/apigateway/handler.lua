@@ -1,3 +1,4 @@
+-- file: examples/sources/apigateway/handler.lua
 -- API Gateway (REST, HTTP API or a Function URL): routes by path and method.
 local router = require "router"
 

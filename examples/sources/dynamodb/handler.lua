@@ -1,3 +1,4 @@
+-- file: examples/sources/dynamodb/handler.lua
 -- DynamoDB Streams: images are plain Lua values (N numbers, M tables...);
 -- router.process stops at the first failure (ordered: one shard).
 local router = require "router"

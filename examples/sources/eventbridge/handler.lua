@@ -1,3 +1,4 @@
+-- file: examples/sources/eventbridge/handler.lua
 -- EventBridge: route on detail_type; detail is a plain table.
 local router = require "router"
 

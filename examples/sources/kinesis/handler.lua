@@ -1,3 +1,4 @@
+-- file: examples/sources/kinesis/handler.lua
 -- Kinesis: data is the decoded bytes; here each record is a JSON reading.
 local router = require "router"
 local json = require "json"

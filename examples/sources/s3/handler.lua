@@ -1,3 +1,4 @@
+-- file: examples/sources/s3/handler.lua
 -- S3: keys arrive URL-decoded ("my photo.jpg", not "my+photo.jpg").
 local router = require "router"
 

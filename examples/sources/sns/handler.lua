@@ -1,3 +1,4 @@
+-- file: examples/sources/sns/handler.lua
 -- SNS: the message text and its attributes (Binary ones already decoded).
 local router = require "router"
 

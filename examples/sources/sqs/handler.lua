@@ -1,3 +1,4 @@
+-- file: examples/sources/sqs/handler.lua
 -- SQS: each message body is an order in JSON; a bad one fails alone and
 -- Lambda redelivers only it (ReportBatchItemFailures on the mapping).
 local router = require "router"

@@ -1,0 +1,177 @@
+/* source_bench: decode throughput and CPU per invocation for the event
+ * sources (docs/performance.md, "Every event source").
+ *
+ * For each event file, two phases, each repeated for about SECONDS of
+ * process CPU time:
+ *   decode  the event JSON -> Lua tables exactly as lua_host does it: a
+ *           Kafka event through kafka_scan_push straight from the text,
+ *           any other through json_lua_parse into an arena, then
+ *           event_source_detect and event_source_push; the collector
+ *           stopped while decoding, then the table dropped and a full
+ *           collection run, so the MB/s (10^6 bytes of event JSON per CPU
+ *           second) include freeing what was built;
+ *   invoke  lua_host_invoke with handlers/work.lua, then lua_host_collect:
+ *           the runtime's whole invocation but the HTTP (decode, handler,
+ *           response encoding, garbage), in CPU ms per invocation.
+ * Built by bench/sources/run.sh from the repo's src/ with -O2. */
+#include <cjson/cJSON.h>
+#include <lauxlib.h>
+#include <lua.h>
+#include <lualib.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "arena.h"
+#include "buf.h"
+#include "event_source.h"
+#include "heap.h"
+#include "json_lua.h"
+#include "kafka_scan.h"
+#include "lua_host.h"
+
+static double cpu_now(void)
+{
+  struct timespec ts;
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+  return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static char *read_file(const char *path, size_t *len)
+{
+  FILE *f = fopen(path, "rb");
+  if (!f)
+    return NULL;
+  fseek(f, 0, SEEK_END);
+  long n = ftell(f);
+  fseek(f, 0, SEEK_SET);
+  char *p = malloc((size_t)n + 1);
+  if (p && fread(p, 1, (size_t)n, f) != (size_t)n) {
+    free(p);
+    p = NULL;
+  }
+  fclose(f);
+  if (p) {
+    p[n] = '\0';
+    *len = (size_t)n;
+  }
+  return p;
+}
+
+struct decode_args {
+  const char *text;
+  size_t len;
+  struct arena *arena;
+  struct buf *scratch;
+};
+
+static int decode_protected(lua_State *L)
+{
+  struct decode_args *a = lua_touserdata(L, 1);
+  lua_pop(L, 1);
+  if (kafka_scan_push(L, a->text, a->len, a->scratch) == KAFKA_SCAN_PUSHED)
+    return 1;
+  size_t at = 0;
+  const char *why = NULL;
+  arena_hooks_install(a->arena);
+  cJSON *tree = json_lua_parse(a->text, a->len, &at, &why);
+  arena_hooks_remove();
+  if (!tree)
+    return luaL_error(L, "not JSON: %s", why);
+  enum router_kind kind = event_source_detect(tree);
+  if (kind == ROUTER_CUSTOM || kind == ROUTER_KAFKA)
+    return luaL_error(L, "not a source event");
+  event_source_push(L, tree, kind);
+  return 1;
+}
+
+static void bench_decode(const char *name, const char *text, size_t len,
+                         double seconds)
+{
+  struct heap heap;
+  heap_init(&heap, 0);
+  lua_State *L = lua_newstate(heap_lua_alloc, &heap);
+  luaL_openlibs(L);
+  struct arena arena;
+  arena_init(&arena);
+  struct buf scratch;
+  buf_init(&scratch, (size_t)64 << 20);
+  struct decode_args a = {text, len, &arena, &scratch};
+  long n = 0;
+  double t0 = cpu_now();
+  do {
+    lua_gc(L, LUA_GCSTOP);
+    lua_pushcfunction(L, decode_protected);
+    lua_pushlightuserdata(L, &a);
+    if (lua_pcall(L, 1, 1, 0) != LUA_OK) {
+      fprintf(stderr, "%s: %s\n", name, lua_tostring(L, -1));
+      exit(1);
+    }
+    lua_pop(L, 1);
+    arena_reset(&arena);
+    lua_gc(L, LUA_GCRESTART);
+    lua_gc(L, LUA_GCCOLLECT);
+    n++;
+  } while (cpu_now() - t0 < seconds);
+  double t = cpu_now() - t0;
+  printf("decode  %-14s %7.2f MB  %6.1f MB/s  (%ld runs)\n", name, len / 1e6,
+         (double)len * (double)n / 1e6 / t, n);
+  buf_free(&scratch);
+  arena_free(&arena);
+  lua_close(L);
+  heap_destroy(&heap);
+}
+
+static void bench_invoke(const char *name, const char *text, size_t len,
+                         double seconds, const char *root, const char *lua)
+{
+  struct lua_host_config cfg = {root, lua, "work", 0, 0, 0};
+  struct lua_host_result res;
+  lua_host_result_init(&res);
+  struct lua_host *h = NULL;
+  if (lua_host_new(&h, &cfg, &res) != 0) {
+    fprintf(stderr, "init: %.*s\n", (int)res.body.len, res.body.data);
+    exit(1);
+  }
+  struct lua_host_context ctx = {"bench", 0, NULL, NULL, NULL, NULL};
+  long n = 0;
+  double t0 = cpu_now();
+  do {
+    lua_host_invoke(h, text, len, &ctx, &res);
+    if (res.is_error) {
+      fprintf(stderr, "%s: %.*s\n", name, (int)res.body.len, res.body.data);
+      exit(1);
+    }
+    lua_host_collect(h);
+    n++;
+  } while (cpu_now() - t0 < seconds);
+  double t = cpu_now() - t0;
+  printf("invoke  %-14s %7.2f ms/invocation  %s  (%ld runs)\n", name,
+         t * 1000 / (double)n, buf_cstr(&res.body), n);
+  lua_host_result_free(&res);
+  lua_host_destroy(h);
+}
+
+int main(int argc, char **argv)
+{
+  if (argc < 5) {
+    fprintf(stderr, "usage: source_bench SECONDS HANDLER_ROOT LUA_DIR FILE...\n");
+    return 2;
+  }
+  double seconds = atof(argv[1]);
+  for (int i = 4; i < argc; i++) {
+    size_t len = 0;
+    char *text = read_file(argv[i], &len);
+    if (!text) {
+      perror(argv[i]);
+      return 1;
+    }
+    const char *name = strrchr(argv[i], '/');
+    name = name ? name + 1 : argv[i];
+    bench_decode(name, text, len, seconds);
+    bench_invoke(name, text, len, seconds, argv[2], argv[3]);
+    free(text);
+  }
+  return 0;
+}
