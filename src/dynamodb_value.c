@@ -59,19 +59,62 @@ int dynamodb_value_number(const char *text, int *is_int, long long *i,
   return 1;
 }
 
+/* Push "a.b.c" for 'path'. [-0, +1, m] */
+static void dynamodb_push_path(lua_State *L, const struct dynamodb_path *p)
+{
+  const char *names[DYNAMODB_VALUE_MAX_DEPTH + 4];
+  int n = 0;
+  for (; p != NULL && n < (int)(sizeof names / sizeof names[0]); p = p->up)
+    names[n++] = p->name;
+  luaL_Buffer b;
+  luaL_buffinit(L, &b);
+  for (int i = n - 1; i >= 0; i--) {
+    luaL_addstring(&b, names[i]);
+    if (i > 0)
+      luaL_addchar(&b, '.');
+  }
+  luaL_pushresult(&b);
+}
+
+/* Raise for the value at 'path'. [-0, +0, v] */
+static void dynamodb_fail(struct event_fields *f,
+                          const struct dynamodb_path *path, const char *what)
+{
+  dynamodb_push_path(f->L, path);
+  event_fields_fail(f, lua_tostring(f->L, -1), what);
+}
+
+static void dynamodb_fail_type(struct event_fields *f,
+                               const struct dynamodb_path *path,
+                               const char *want, const cJSON *got)
+{
+  dynamodb_push_path(f->L, path);
+  event_fields_fail_type(f, lua_tostring(f->L, -1), want, got);
+}
+
+/* Note a decode_error for the value at 'path'. [-0, +0, m] */
+static void dynamodb_decode_error(struct event_fields *f,
+                                  const struct dynamodb_path *path,
+                                  const char *why)
+{
+  dynamodb_push_path(f->L, path);
+  event_fields_decode_error(f, lua_tostring(f->L, -1), why);
+  lua_pop(f->L, 1); /* path */
+}
+
 /* Push the number 'item' (a JSON string) holds, or nil with a decode_error.
  * [-0, +1, v] */
 static int dynamodb_push_number(struct event_fields *f, const cJSON *item,
-                                const char *path)
+                                const struct dynamodb_path *path)
 {
   int is_int = 0;
   long long i = 0;
   double d = 0;
   if (!cJSON_IsString(item))
-    event_fields_fail_type(f, path, "a string (N)", item);
+    dynamodb_fail_type(f, path, "a string (N)", item);
   if (!dynamodb_value_number(item->valuestring, &is_int, &i, &d)) {
+    dynamodb_decode_error(f, path, "N is not a number");
     lua_pushnil(f->L);
-    event_fields_decode_error(f, path, "N is not a number");
     return 0;
   }
   if (is_int)
@@ -83,13 +126,17 @@ static int dynamodb_push_number(struct event_fields *f, const cJSON *item,
 
 /* Push the bytes 'item' (a base64 JSON string) holds, or nil. [-0, +1, v] */
 static int dynamodb_push_bytes(struct event_fields *f, const cJSON *item,
-                               const char *path)
+                               const struct dynamodb_path *path)
 {
   if (!cJSON_IsString(item))
-    event_fields_fail_type(f, path, "a string (base64)", item);
-  if (event_fields_push_base64(f, item->valuestring, strlen(item->valuestring),
-                               path))
+    dynamodb_fail_type(f, path, "a string (base64)", item);
+  size_t len = strlen(item->valuestring);
+  size_t bad = 0;
+  if (event_fields_decode_base64(f, item->valuestring, len, &bad))
     return 1;
+  event_fields_push_base64_why(f->L, bad, len);
+  dynamodb_decode_error(f, path, lua_tostring(f->L, -1));
+  lua_pop(f->L, 1); /* message */
   lua_pushnil(f->L);
   return 0;
 }
@@ -106,11 +153,11 @@ static void dynamodb_mark_empty(lua_State *L, int n)
  * element makes the whole value nil, since a sequence with a hole would
  * silently shift the rest. [-0, +1, v] */
 static int dynamodb_push_seq(struct event_fields *f, const cJSON *arr, char tag,
-                             const char *path, int depth)
+                             const struct dynamodb_path *path, int depth)
 {
   lua_State *L = f->L;
   if (!cJSON_IsArray(arr))
-    event_fields_fail_type(f, path, "an array", arr);
+    dynamodb_fail_type(f, path, "an array", arr);
   int n = cJSON_GetArraySize(arr);
   int ok = 1;
   lua_createtable(L, n, 0);
@@ -119,7 +166,7 @@ static int dynamodb_push_seq(struct event_fields *f, const cJSON *arr, char tag,
     int good;
     if (tag == 'S') {
       if (!cJSON_IsString(e))
-        event_fields_fail_type(f, path, "an array of strings (SS)", e);
+        dynamodb_fail_type(f, path, "an array of strings (SS)", e);
       lua_pushstring(L, e->valuestring);
       good = 1;
     } else if (tag == 'N') {
@@ -142,21 +189,21 @@ static int dynamodb_push_seq(struct event_fields *f, const cJSON *arr, char tag,
 }
 
 int dynamodb_value_push(struct event_fields *f, const cJSON *av,
-                        const char *path, int depth)
+                        const struct dynamodb_path *path, int depth)
 {
   lua_State *L = f->L;
   if (depth > DYNAMODB_VALUE_MAX_DEPTH)
-    event_fields_fail(f, path, "nesting deeper than 64 levels");
+    dynamodb_fail(f, path, "nesting deeper than 64 levels");
   luaL_checkstack(L, 8, "DynamoDB nesting");
   if (!cJSON_IsObject(av))
-    event_fields_fail_type(f, path, "an attribute value object", av);
+    dynamodb_fail_type(f, path, "an attribute value object", av);
   const cJSON *m = av->child;
   if (m == NULL || m->next != NULL)
-    event_fields_fail(f, path, "an attribute value must have exactly one type");
+    dynamodb_fail(f, path, "an attribute value must have exactly one type");
   const char *t = m->string;
   if (strcmp(t, "S") == 0) {
     if (!cJSON_IsString(m))
-      event_fields_fail_type(f, path, "a string (S)", m);
+      dynamodb_fail_type(f, path, "a string (S)", m);
     lua_pushstring(L, m->valuestring);
     return 1;
   }
@@ -166,19 +213,19 @@ int dynamodb_value_push(struct event_fields *f, const cJSON *av,
     return dynamodb_push_bytes(f, m, path);
   if (strcmp(t, "BOOL") == 0) {
     if (!cJSON_IsBool(m))
-      event_fields_fail_type(f, path, "a boolean (BOOL)", m);
+      dynamodb_fail_type(f, path, "a boolean (BOOL)", m);
     lua_pushboolean(L, cJSON_IsTrue(m));
     return 1;
   }
   if (strcmp(t, "NULL") == 0) {
     if (!cJSON_IsBool(m))
-      event_fields_fail_type(f, path, "a boolean (NULL)", m);
+      dynamodb_fail_type(f, path, "a boolean (NULL)", m);
     json_lua_push_null(L);
     return 1;
   }
   if (strcmp(t, "M") == 0) {
     if (!cJSON_IsObject(m))
-      event_fields_fail_type(f, path, "an object (M)", m);
+      dynamodb_fail_type(f, path, "an object (M)", m);
     dynamodb_value_push_map(f, m, path, depth + 1);
     return 1;
   }
@@ -191,25 +238,22 @@ int dynamodb_value_push(struct event_fields *f, const cJSON *av,
   if (strcmp(t, "BS") == 0)
     return dynamodb_push_seq(f, m, 'B', path, depth);
   lua_pushfstring(L, "unknown attribute type \"%s\"", t);
-  event_fields_fail(f, path, lua_tostring(L, -1));
+  dynamodb_fail(f, path, lua_tostring(L, -1));
   return 0;
 }
 
 void dynamodb_value_push_map(struct event_fields *f, const cJSON *map,
-                             const char *what, int depth)
+                             const struct dynamodb_path *path, int depth)
 {
   lua_State *L = f->L;
   if (depth > DYNAMODB_VALUE_MAX_DEPTH)
-    event_fields_fail(f, what, "nesting deeper than 64 levels");
+    dynamodb_fail(f, path, "nesting deeper than 64 levels");
   luaL_checkstack(L, 8, "DynamoDB nesting");
   lua_createtable(L, 0, cJSON_GetArraySize(map));
   int t = lua_gettop(L);
   for (const cJSON *m = map->child; m != NULL; m = m->next) {
-    /* The path of a member, for messages: "<what>.<name>". */
-    lua_pushfstring(L, "%s.%s", what, m->string);
-    const char *path = lua_tostring(L, -1);
-    dynamodb_value_push(f, m, path, depth);
+    struct dynamodb_path here = {path, m->string};
+    dynamodb_value_push(f, m, &here, depth);
     lua_setfield(L, t, m->string);
-    lua_pop(L, 1); /* path */
   }
 }

@@ -17,20 +17,27 @@
 /* Deepest M / L nesting converted (DynamoDB's own limit is 32). */
 #define DYNAMODB_VALUE_MAX_DEPTH 64
 
-/* Push the Lua value for the attribute value 'av'; 'path' names it in
- * messages (e.g. "new_image.price"). A bad value inside (an N that is not a
- * number, B that is not base64) pushes nil, notes a decode_error and returns
- * 0; returns 1 otherwise. A wrong shape (not an object with exactly one
- * known type member, a member of the wrong JSON type, nesting past
- * DYNAMODB_VALUE_MAX_DEPTH) raises. [-0, +1, v] */
+/* Where a value is, for messages: "new_image.address.city". Built on the C
+ * stack as the converter descends and only formatted when a message needs
+ * it, so a clean image costs no path strings. */
+struct dynamodb_path {
+  const struct dynamodb_path *up; /* NULL at the top */
+  const char *name;
+};
+
+/* Push the Lua value for the attribute value 'av' at 'path'. A bad value
+ * inside (an N that is not a number, B that is not base64) pushes nil, notes
+ * a decode_error and returns 0; returns 1 otherwise. A wrong shape (not an
+ * object with exactly one known type member, a member of the wrong JSON
+ * type, nesting past DYNAMODB_VALUE_MAX_DEPTH) raises. [-0, +1, v] */
 int dynamodb_value_push(struct event_fields *f, const cJSON *av,
-                        const char *path, int depth);
+                        const struct dynamodb_path *path, int depth);
 
 /* Push a table name -> Lua value for the attribute map 'map' (an object of
- * attribute values), e.g. a record's Keys or NewImage; 'what' names it in
- * messages. [-0, +1, v] */
+ * attribute values), e.g. a record's Keys or NewImage, at 'path'.
+ * [-0, +1, v] */
 void dynamodb_value_push_map(struct event_fields *f, const cJSON *map,
-                             const char *what, int depth);
+                             const struct dynamodb_path *path, int depth);
 
 /* Convert DynamoDB number text: 1 with *is_int and *i or *d set, or 0 when
  * 'text' is not a decimal number (optional '-', digits, optional fraction,

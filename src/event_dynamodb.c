@@ -12,7 +12,8 @@ static void dynamodb_set_image(struct event_fields *f, int t, const cJSON *d,
   const cJSON *img = event_fields_object(f, d, name, 0);
   if (img == NULL)
     return;
-  dynamodb_value_push_map(f, img, key, 1);
+  struct dynamodb_path path = {NULL, key};
+  dynamodb_value_push_map(f, img, &path, 1);
   lua_setfield(f->L, t, key);
 }
 

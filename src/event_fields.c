@@ -117,33 +117,47 @@ void event_fields_decode_error(struct event_fields *f, const char *field,
   lua_pop(L, 1); /* the old value */
 }
 
-int event_fields_push_base64(struct event_fields *f, const char *text,
-                             size_t len, const char *field)
+int event_fields_decode_base64(struct event_fields *f, const char *text,
+                               size_t len, size_t *bad)
 {
   lua_State *L = f->L;
   luaL_Buffer b;
   size_t out_len = 0;
-  size_t bad = 0;
   if (len % 4 != 0) {
-    lua_pushfstring(L, "not base64 (%I characters, not a multiple of 4)",
-                    (lua_Integer)len);
-    event_fields_decode_error(f, field, lua_tostring(L, -1));
-    lua_pop(L, 1); /* the message */
+    *bad = len;
     return 0;
   }
   unsigned char *out =
       (unsigned char *)luaL_buffinitsize(L, &b, base64_decoded_max(len) + 1);
-  if (base64_decode(text, len, out, &out_len, &bad) != 0) {
+  if (base64_decode(text, len, out, &out_len, bad) != 0) {
     luaL_pushresultsize(&b, 0);
     lua_pop(L, 1); /* the empty result */
-    lua_pushfstring(L, "not base64 (bad character at position %I of %I)",
-                    (lua_Integer)bad, (lua_Integer)len);
-    event_fields_decode_error(f, field, lua_tostring(L, -1));
-    lua_pop(L, 1); /* the message */
     return 0;
   }
   luaL_pushresultsize(&b, out_len);
   return 1;
+}
+
+void event_fields_push_base64_why(lua_State *L, size_t bad, size_t len)
+{
+  if (bad == len)
+    lua_pushfstring(L, "not base64 (%I characters, not a multiple of 4)",
+                    (lua_Integer)len);
+  else
+    lua_pushfstring(L, "not base64 (bad character at position %I of %I)",
+                    (lua_Integer)bad, (lua_Integer)len);
+}
+
+int event_fields_push_base64(struct event_fields *f, const char *text,
+                             size_t len, const char *field)
+{
+  size_t bad = 0;
+  if (event_fields_decode_base64(f, text, len, &bad))
+    return 1;
+  event_fields_push_base64_why(f->L, bad, len);
+  event_fields_decode_error(f, field, lua_tostring(f->L, -1));
+  lua_pop(f->L, 1); /* the message */
+  return 0;
 }
 
 int event_fields_push_url(struct event_fields *f, const char *text, size_t len,

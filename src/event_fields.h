@@ -71,6 +71,15 @@ void event_fields_decode_error(struct event_fields *f, const char *field,
 int event_fields_push_base64(struct event_fields *f, const char *text,
                              size_t len, const char *field);
 
+/* As event_fields_push_base64 without the decode_error: on bad base64
+ * returns 0 with *bad at the offending position (== len when the length is
+ * not a multiple of 4). [-0, +(0|1), m] */
+int event_fields_decode_base64(struct event_fields *f, const char *text,
+                               size_t len, size_t *bad);
+
+/* Push the decode_error text for bad base64 (see above). [-0, +1, m] */
+void event_fields_push_base64_why(lua_State *L, size_t bad, size_t len);
+
 /* Push 'text' URL-decoded ('+' a space when 'plus_is_space') and return 1;
  * on a bad % escape push nothing, note a decode_error for 'field' and return
  * 0. [-0, +(0|1), m] */

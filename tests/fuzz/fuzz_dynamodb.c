@@ -27,12 +27,13 @@ static int push_protected(lua_State *L)
   lua_newtable(L); /* the record, for decode_error */
   struct event_fields f = {L, "DynamoDB", "DynamoDB.InvalidEvent", 1,
                            lua_gettop(L)};
+  struct dynamodb_path path = {NULL, "new_image"};
   if (cJSON_IsObject(root) &&
       !(root->child && !root->child->next && root->child->string &&
         root->child->string[0] >= 'A' && root->child->string[0] <= 'Z'))
-    dynamodb_value_push_map(&f, root, "new_image", 1);
+    dynamodb_value_push_map(&f, root, &path, 1);
   else
-    dynamodb_value_push(&f, root, "new_image", 1);
+    dynamodb_value_push(&f, root, &path, 1);
   return 2; /* record, value */
 }
 
