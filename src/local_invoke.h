@@ -3,8 +3,10 @@
  *
  * Reads the event (a file or '-' for stdin; a UTF-8 byte order mark is
  * skipped), builds the host, invokes it with a synthetic context and prints
- * the response (exit 0) or the error object (exit 1) as the last line of
- * stdout; usage and init errors go to stderr with exit 2. With --watch it
+ * the response (exit 0) or the error object (exit 1) as the one line of
+ * stdout: everything else the run writes to stdout (print, log, io.write,
+ * metrics) goes to stderr. Usage and init errors go to stderr with exit 2.
+ * With --watch it
  * runs again whenever a script under the root (or the event file) changes,
  * until interrupted. Knows lua_host; nothing of HTTP. */
 #ifndef LRT_LOCAL_INVOKE_H
