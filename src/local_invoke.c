@@ -52,7 +52,7 @@ static int read_event(const char *path, struct buf *out)
 
 /* A random v4 UUID, like Lambda's request ids, so handlers that parse or
  * key on the id behave as they will in Lambda. */
-static void make_request_id(char out[37])
+void local_invoke_request_id(char out[37])
 {
   unsigned char b[16];
   FILE *f = fopen("/dev/urandom", "rb");
@@ -107,7 +107,7 @@ static int run_once(const char *event_path, const struct lua_host_config *cfg,
     return 2;
   }
   char request_id[37];
-  make_request_id(request_id);
+  local_invoke_request_id(request_id);
   char arn[256];
   snprintf(arn, sizeof(arn), "arn:aws:lambda:%s:000000000000:function:%s",
            getenv("AWS_REGION") ? getenv("AWS_REGION") : "us-east-1",
@@ -137,21 +137,39 @@ static int run_once(const char *event_path, const struct lua_host_config *cfg,
  * as with `sam local invoke`. Rather than teach every writer (print, log,
  * io.write, io.stdout, EMF records, a child process of os.execute, a C
  * module) another stream, file descriptor 1 itself is pointed at stderr for
- * the run and the response is written to a copy of the original stdout.
- * Returns that stream, or stdout (with a warning) when the descriptors
- * cannot be rearranged. */
-static FILE *response_stream_open(void)
+ * the run and the response is written to a copy of the original stdout. */
+int local_invoke_divert_stdout(void)
 {
   fflush(stdout);
   int fd = dup(STDOUT_FILENO);
-  FILE *f = NULL;
-  if (fd >= 0 && dup2(STDERR_FILENO, STDOUT_FILENO) >= 0)
-    f = fdopen(fd, "w");
+  if (fd < 0)
+    return -1;
+  if (dup2(STDERR_FILENO, STDOUT_FILENO) < 0) {
+    close(fd);
+    return -1;
+  }
+  return fd;
+}
+
+void local_invoke_restore_stdout(int fd)
+{
+  if (fd < 0)
+    return;
+  fflush(stdout);
+  dup2(fd, STDOUT_FILENO);
+  close(fd);
+}
+
+/* The response's stream: the original stdout, or stdout itself (with a
+ * warning) when the descriptors cannot be rearranged. */
+static FILE *response_stream_open(void)
+{
+  int fd = local_invoke_divert_stdout();
+  FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
   if (!f) {
+    local_invoke_restore_stdout(fd);
     log_write(LOG_WARN, "cannot separate the response from the handler's "
                         "output: both go to stdout");
-    if (fd >= 0 && dup2(fd, STDOUT_FILENO) >= 0)
-      close(fd);
     return stdout;
   }
   return f;

@@ -12,6 +12,7 @@
 
 #include "local_invoke.h"
 #include "log.h"
+#include "lua_exec.h"
 #include "lua_host.h"
 #include "runtime_loop.h"
 
@@ -34,6 +35,11 @@ static void usage(FILE *out)
         "  --root DIR      task root holding the scripts (default: "
         "$LAMBDA_TASK_ROOT, else .)\n"
         "  --watch         re-run whenever a script under the root changes\n"
+        "\n"
+        "       bootstrap --exec FILE [ARG...]   run a Lua script as `lua "
+        "FILE ARG...` does,\n"
+        "                                      with the runtime's modules "
+        "(e.g. /usr/bin/busted)\n"
         "  --help, --version\n",
         out);
 }
@@ -87,6 +93,20 @@ int main(int argc, char **argv)
   const char *event = NULL, *handler = NULL, *root = NULL;
   const char *positional = NULL;
   int watch = 0;
+  if (argc > 1 && strcmp(argv[1], "--exec") == 0) {
+    /* Everything after FILE is the script's, as with `lua FILE ARG...`. */
+    if (argc < 3) {
+      fprintf(stderr, "bootstrap: --exec needs a Lua script (FILE, or - "
+                      "for stdin)\n");
+      usage(stderr);
+      return 2;
+    }
+    log_init_from_env();
+    char *exec_lua_dir = runtime_lua_dir(argv[0]);
+    int exec_code = exec_run(argc, argv, 2, exec_lua_dir);
+    free(exec_lua_dir);
+    return exec_code;
+  }
   for (int i = 1; i < argc; i++) {
     const char *a = argv[i];
     int has_value = i + 1 < argc;
