@@ -207,7 +207,9 @@ class ExecLikeLua(unittest.TestCase):
             local log = require "log"
             local router = require "router"
             local lambda = require "lambda"
+            local metrics = require "metrics"
             assert(type(kafka.by_topic) == "function")
+            assert(type(metrics.add) == "function")
             assert(type(router.custom) == "function")
             assert(type(lambda.invoke) == "function")
             assert(type(log.info) == "function")
