@@ -281,6 +281,19 @@ class MetricsLocally(unittest.TestCase):
         self.assertEqual(rec["BytesReceived"], size)
         self.assertIn({"Name": "BytesReceived", "Unit": "Bytes"},
                       rec["_aws"]["CloudWatchMetrics"][0]["Metrics"])
+        # docs/metrics.md shows this record: the same but for the time and
+        # the request id (and member order, which JSON leaves open)
+        with open(os.path.join(SOURCE_DIR, "docs", "metrics.md")) as f:
+            doc = f.read()
+        shown = json.loads(doc.split("```json\n", 1)[1].split("```", 1)[0])
+        emf.validate(json.dumps(shown))
+        for r in (shown, rec):
+            r["_aws"]["Timestamp"] = 0
+            r["requestId"] = "id"
+        self.assertEqual(shown, rec)
+        self.assertIn("```lua\n" + open(os.path.join(
+            SOURCE_DIR, "examples", "kafka", "metrics", "handler.lua")).read()
+            + "```", doc)
 
 
 if __name__ == "__main__":
