@@ -62,11 +62,20 @@ local function check_name(what, name)
   end
 end
 
--- A name is one member of the record: a metric, a dimension or a property.
+local function service()
+  local s = getenv("POWERTOOLS_SERVICE_NAME")
+  if s and s ~= "" then return s:sub(1, MAX_DIMENSION_VALUE) end
+  return nil
+end
+
+-- A name is one member of the record: a metric, a dimension or a property
+-- (POWERTOOLS_SERVICE_NAME makes "service" a dimension).
 local function check_free(what, name, mine)
   local taken = (mine ~= "metric" and metrics[name] and "a metric")
     or (mine ~= "dimension" and dimensions[name] and "a dimension")
     or (mine ~= "property" and properties[name] ~= nil and "a property")
+    or (mine ~= "dimension" and name == "service" and service()
+        and "the service dimension (POWERTOOLS_SERVICE_NAME)")
   if taken then
     error(("metrics.%s: %q is already %s of this invocation"):format(what, name, taken), 3)
   end
@@ -95,12 +104,6 @@ function M.add(name, value, unit)
     error(("metrics.add: %q was added as %s, now as %s"):format(name, m.unit, unit), 2)
   end
   m.values[#m.values + 1] = value
-end
-
-local function service()
-  local s = getenv("POWERTOOLS_SERVICE_NAME")
-  if s and s ~= "" then return s:sub(1, MAX_DIMENSION_VALUE) end
-  return nil
 end
 
 --- Set a dimension of every metric of this invocation.

@@ -138,13 +138,13 @@ static int run_once(const char *event_path, const struct lua_host_config *cfg,
  * io.write, io.stdout, EMF records, a child process of os.execute, a C
  * module) another stream, file descriptor 1 itself is pointed at stderr for
  * the run and the response is written to a copy of the original stdout. */
-int local_invoke_divert_stdout(void)
+int local_invoke_divert_stdout(int to_fd)
 {
   fflush(stdout);
   int fd = dup(STDOUT_FILENO);
   if (fd < 0)
     return -1;
-  if (dup2(STDERR_FILENO, STDOUT_FILENO) < 0) {
+  if (dup2(to_fd, STDOUT_FILENO) < 0) {
     close(fd);
     return -1;
   }
@@ -164,7 +164,7 @@ void local_invoke_restore_stdout(int fd)
  * warning) when the descriptors cannot be rearranged. */
 static FILE *response_stream_open(void)
 {
-  int fd = local_invoke_divert_stdout();
+  int fd = local_invoke_divert_stdout(STDERR_FILENO);
   FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
   if (!f) {
     local_invoke_restore_stdout(fd);

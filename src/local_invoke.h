@@ -18,12 +18,13 @@
  * lambda.invoke, lua_lambda.c). */
 void local_invoke_request_id(char out[37]);
 
-/* Point file descriptor 1 at stderr, so that whatever a handler writes to
- * stdout (print, log, io.write, a child process) goes to stderr. Returns a
- * descriptor of the original stdout (for the response), or -1 when it could
- * not be done (then nothing changed). local_invoke_restore_stdout() undoes
- * it and closes that descriptor; -1 is ignored. Both flush stdout first. */
-int local_invoke_divert_stdout(void);
+/* Point file descriptor 1 at 'to_fd' (stderr for local invoke), so that
+ * whatever a handler writes to stdout (print, log, io.write, a child process)
+ * goes there. Returns a descriptor of the original stdout (for the
+ * response), or -1 when it could not be done (then nothing changed).
+ * local_invoke_restore_stdout() undoes it and closes that descriptor; -1 is
+ * ignored. Both flush stdout first. */
+int local_invoke_divert_stdout(int to_fd);
 void local_invoke_restore_stdout(int fd);
 
 /* Returns the process exit code. */

@@ -10,10 +10,13 @@
  * anything can raise again. */
 #include "lua_lambda.h"
 
+#include <cjson/cJSON.h>
 #include <lauxlib.h>
 #include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "clock.h"
 #include "json_lua.h"
@@ -23,6 +26,7 @@
 #include "runtime_loop.h"
 
 #define LAMBDA_RESULT_MT "lrt.InvokeResult"
+#define LAMBDA_CAPTURE_MT "lrt.InvokeCapture"
 /* Local invoke's deadline: far enough for a debugger, still finite. */
 #define LAMBDA_TIMEOUT_MS (300LL * 1000)
 
@@ -37,7 +41,8 @@ enum {
   SLOT_SAVED,  /* name -> value | false: the environment before it */
   SLOT_CTX,    /* context strings kept alive: request id, arn, identity... */
   SLOT_RESULT, /* the result userdata */
-  SLOT_LOGID   /* the log request id to restore, or nil */
+  SLOT_LOGID,  /* the log request id to restore, or nil */
+  SLOT_CAPTURE /* the capture userdata: the handler's stdout, in a file */
 };
 
 static const struct {
@@ -59,6 +64,21 @@ static const struct {
     {"AWS_LAMBDA_LOG_GROUP_NAME", "/aws/lambda/local-function"},
     {"AWS_LAMBDA_LOG_STREAM_NAME", "local"},
 };
+
+/* The handler's stdout goes to a temporary file for the call, owned by a
+ * userdata so that a raise while it is read cannot leak it. */
+struct capture {
+  FILE *f;
+};
+
+static int capture_gc(lua_State *L)
+{
+  struct capture *c = luaL_checkudata(L, 1, LAMBDA_CAPTURE_MT);
+  if (c->f)
+    fclose(c->f);
+  c->f = NULL;
+  return 0;
+}
 
 static int result_gc(lua_State *L)
 {
@@ -185,6 +205,67 @@ static void apply_env(lua_State *L, int from)
   }
 }
 
+/* Push the captured text, in full, as a string; echo it on stderr.
+ * Stack effect: [-0, +1, m]. */
+static void push_captured(lua_State *L, struct capture *cap)
+{
+  luaL_Buffer b;
+  luaL_buffinit(L, &b);
+  if (cap->f && fflush(cap->f) == 0 && fseek(cap->f, 0, SEEK_SET) == 0) {
+    size_t n;
+    do {
+      char *p = luaL_prepbuffer(&b);
+      n = fread(p, 1, LUAL_BUFFERSIZE, cap->f);
+      luaL_addsize(&b, n);
+    } while (n == LUAL_BUFFERSIZE);
+  }
+  luaL_pushresult(&b);
+  size_t len;
+  const char *text = lua_tolstring(L, -1, &len);
+  fwrite(text, 1, len, stderr);
+  fflush(stderr);
+}
+
+/* The third result: { stdout = text, metrics = { record, ... } }, the EMF
+ * records (lines of the text that are JSON objects with an _aws member)
+ * decoded. Stack effect: [-0, +1, e]. */
+static void push_output(lua_State *L, struct capture *cap)
+{
+  lua_createtable(L, 0, 2);
+  push_captured(L, cap);
+  lua_pushvalue(L, -1);
+  lua_setfield(L, -3, "stdout"); /* stack: output text */
+  lua_newtable(L);               /* stack: output text metrics */
+  size_t len;
+  const char *text = lua_tolstring(L, -2, &len);
+  const char *end = text + len;
+  lua_Integer n = 0;
+  for (const char *line = text; line < end;) {
+    const char *nl = memchr(line, '\n', (size_t)(end - line));
+    size_t line_len = nl ? (size_t)(nl - line) : (size_t)(end - line);
+    if (line_len && line[0] == '{') {
+      /* Only a valid JSON object with _aws is a record; a probe parse
+       * (freed at once) keeps the decode below from raising on a line the
+       * handler wrote itself. */
+      size_t at = 0;
+      const char *why = NULL;
+      cJSON *probe = json_lua_parse(line, line_len, &at, &why);
+      int is_record = cJSON_IsObject(probe) &&
+                      cJSON_GetObjectItemCaseSensitive(probe, "_aws");
+      cJSON_Delete(probe);
+      if (is_record) {
+        lua_pushlstring(L, line, line_len);
+        json_call(L, "decode", -1);
+        lua_rawseti(L, -3, ++n);
+        lua_pop(L, 1); /* the line */
+      }
+    }
+    line += line_len + 1;
+  }
+  lua_setfield(L, -3, "metrics");
+  lua_pop(L, 1); /* text */
+}
+
 static int lambda_invoke(lua_State *L)
 {
   const char *handler = luaL_checkstring(L, ARG_HANDLER);
@@ -273,6 +354,14 @@ static int lambda_invoke(lua_State *L)
     lua_pushstring(L, log_id); /* SLOT_LOGID */
   else
     lua_pushnil(L);
+  struct capture *cap = lua_newuserdatauv(L, sizeof(*cap), 0);
+  cap->f = NULL;
+  if (luaL_newmetatable(L, LAMBDA_CAPTURE_MT)) {
+    lua_pushcfunction(L, capture_gc);
+    lua_setfield(L, -2, "__gc");
+  }
+  lua_setmetatable(L, -2); /* SLOT_CAPTURE */
+  cap->f = tmpfile();
 
   /* From here to the restore, nothing raises. The ARN needs the function
    * name of the call's environment, so it is built after applying it. */
@@ -298,9 +387,10 @@ static int lambda_invoke(lua_State *L)
   struct lua_host *host = NULL;
   size_t body_len = 0;
   const char *body = lua_tolstring(L, SLOT_BODY, &body_len);
-  /* The handler's output goes to stderr, as in local invoke: stdout stays
-   * the test runner's (busted's report). */
-  int stdout_fd = local_invoke_divert_stdout();
+  /* The handler's stdout (print, log, metrics) is captured, then shown on
+   * stderr: stdout stays the test runner's (busted's report). */
+  int stdout_fd =
+      local_invoke_divert_stdout(cap->f ? fileno(cap->f) : STDERR_FILENO);
   if (lua_host_new(&host, &cfg, res) == 0) {
     log_set_request_id(ctx.request_id);
     lua_host_invoke(host, body, body_len, &ctx, res);
@@ -317,7 +407,8 @@ static int lambda_invoke(lua_State *L)
     lua_pushliteral(L, "null");
   json_call(L, "decode", -1);
   lua_remove(L, -2); /* the JSON text */
-  return 2;
+  push_output(L, cap);
+  return 3;
 }
 
 static const luaL_Reg lambda_funcs[] = {{"invoke", lambda_invoke},

@@ -9,6 +9,10 @@
  * Returns true, response (the response JSON decoded with the json module) or
  * false, error (the error object {errorMessage, errorType, stackTrace}); an
  * init error (missing module, syntax error, no route) is such an error too.
+ * A third value, output, holds what the call wrote to stdout: output.stdout
+ * (the text: print and log records, io.write) and output.metrics (the EMF
+ * records of the metrics module, decoded). That text is also copied to
+ * stderr, so a test run shows it while stdout stays the runner's.
  *
  *   event         a JSON text, or a table encoded with json.encode first
  *   opts.root     the task root (default "."): the handler is resolved

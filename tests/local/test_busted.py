@@ -131,8 +131,8 @@ class FailingSpecs(unittest.TestCase):
         self.write("spec/ok_spec.lua", """\
             local lambda = require "lambda"
             it("doubles", function()
-              assert.are.same({ true, { doubled = 6 } },
-                { lambda.invoke("handler", '{"n": 3}', { root = "app" }) })
+              local ok, r = lambda.invoke("handler", '{"n": 3}', { root = "app" })
+              assert.are.same({ true, { doubled = 6 } }, { ok, r })
             end)
             """)
         r = run(["--exec", BUSTED, "spec"], cwd=self.dir)

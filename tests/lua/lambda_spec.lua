@@ -42,6 +42,18 @@ local HANDLERS = {
     local router = require "router"
     router.custom(function() return { f = print } end)
   ]],
+  chatty = [[
+    local router = require "router"
+    local metrics = require "metrics"
+    router.custom(function(event)
+      print("printed", event.n)
+      io.write('{"_aws": not json\n')
+      metrics.add("Seen", event.n)
+      metrics.add("Seen", 2 * event.n)
+      metrics.dimension("kind", "test")
+      return "done"
+    end)
+  ]],
   state = [[
     local router = require "router"
     local n = 0
@@ -78,8 +90,10 @@ describe("lambda.invoke", function()
   end)
 
   it("gives each call a fresh state", function()
-    assert.are.same({ true, 1 }, { lambda.invoke("state", "{}", { root = root }) })
-    assert.are.same({ true, 1 }, { lambda.invoke("state", "{}", { root = root }) })
+    for _ = 1, 2 do
+      local ok, n = lambda.invoke("state", "{}", { root = root })
+      assert.are.same({ true, 1 }, { ok, n })
+    end
   end)
 
   it("fills the context as local invoke does, with overrides", function()
@@ -152,6 +166,29 @@ describe("lambda.invoke", function()
     local ok, r = lambda.invoke("returns_nil", "{}", { root = root })
     assert.is_true(ok)
     assert.is_true(r == nil or r == json.null)
+  end)
+
+  it("returns what the handler wrote and its metrics records", function()
+    local ok, r, output = lambda.invoke("chatty", { n = 3 }, { root = root,
+      env = { POWERTOOLS_METRICS_NAMESPACE = "Spec" } })
+    assert.is_true(ok)
+    assert.are.equal("done", r)
+    assert.matches("INFO\tprinted\t3\n", output.stdout)
+    assert.matches('{"_aws": not json\n', output.stdout, 1, true)
+    assert.are.equal(1, #output.metrics)
+    local rec = output.metrics[1]
+    assert.are.same({ 3, 6 }, rec.Seen)
+    assert.are.equal("test", rec.kind)
+    assert.are.same({
+      Namespace = "Spec",
+      Dimensions = { { "kind" } },
+      Metrics = { { Name = "Seen", Unit = "Count" } },
+    }, rec._aws.CloudWatchMetrics[1])
+    assert.is_true(math.type(rec._aws.Timestamp) == "integer")
+    -- nothing added: no record
+    local ok2, _, output2 = lambda.invoke("echo", "{}", { root = root })
+    assert.is_true(ok2)
+    assert.are.same({}, output2.metrics)
   end)
 
   it("raises on misuse", function()

@@ -63,6 +63,18 @@ describe("kafka examples", function()
     assert.are.equal("amount must be positive, got -5", response.failed[2].error)
   end)
 
+  it("metrics counts processed and failed records and bytes", function()
+    local ok, response, output = invoke("metrics")
+    assert.is_true(ok)
+    assert.are.equal(2, #response.batchItemFailures)
+    -- the third value: what the handler wrote, and its EMF records decoded
+    local record = output.metrics[1]
+    assert.are.equal(3, record.RecordsProcessed)
+    assert.are.equal(2, record.RecordsFailed)
+    assert.are.equal("orders", record.topic)
+    assert.are.same({ { "topic" } }, record._aws.CloudWatchMetrics[1].Dimensions)
+  end)
+
   it("a malformed event is an invocation error, not a crash", function()
     local ok, err = invoke("minimal", '{"eventSource": "aws:kafka", "records": [')
     assert.is_false(ok)
