@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "log.h"
 
@@ -51,7 +52,7 @@ static int read_event(const char *path, struct buf *out)
 
 /* A random v4 UUID, like Lambda's request ids, so handlers that parse or
  * key on the id behave as they will in Lambda. */
-static void make_request_id(char out[37])
+void local_invoke_request_id(char out[37])
 {
   unsigned char b[16];
   FILE *f = fopen("/dev/urandom", "rb");
@@ -86,7 +87,8 @@ static void default_env(const char *name, const char *value)
 
 /* Run once. Returns the exit code of the contract: 0, 1 or 2. */
 static int run_once(const char *event_path, const struct lua_host_config *cfg,
-                    struct buf *event, struct lua_host_result *res)
+                    struct buf *event, struct lua_host_result *res,
+                    FILE *response)
 {
   if (read_event(event_path, event) != 0)
     return 2;
@@ -105,7 +107,7 @@ static int run_once(const char *event_path, const struct lua_host_config *cfg,
     return 2;
   }
   char request_id[37];
-  make_request_id(request_id);
+  local_invoke_request_id(request_id);
   char arn[256];
   snprintf(arn, sizeof(arn), "arn:aws:lambda:%s:000000000000:function:%s",
            getenv("AWS_REGION") ? getenv("AWS_REGION") : "us-east-1",
@@ -122,11 +124,61 @@ static int run_once(const char *event_path, const struct lua_host_config *cfg,
   /* The answer goes out before the state is closed: closing runs the
    * handler's finalizers, which may misbehave. */
   fflush(stdout);
-  fwrite(res->body.data ? res->body.data : "", 1, res->body.len, stdout);
-  fputc('\n', stdout);
-  fflush(stdout);
+  fwrite(res->body.data ? res->body.data : "", 1, res->body.len, response);
+  fputc('\n', response);
+  fflush(response);
   lua_host_destroy(host);
   return res->is_error ? 1 : 0;
+}
+
+/* ==== stdout for the response alone ==== */
+
+/* `bootstrap --event e.json | jq .` must work whatever the handler writes,
+ * as with `sam local invoke`. Rather than teach every writer (print, log,
+ * io.write, io.stdout, EMF records, a child process of os.execute, a C
+ * module) another stream, file descriptor 1 itself is pointed at stderr for
+ * the run and the response is written to a copy of the original stdout. */
+int local_invoke_divert_stdout(int to_fd)
+{
+  fflush(stdout);
+  int fd = dup(STDOUT_FILENO);
+  if (fd < 0)
+    return -1;
+  if (dup2(to_fd, STDOUT_FILENO) < 0) {
+    close(fd);
+    return -1;
+  }
+  return fd;
+}
+
+void local_invoke_restore_stdout(int fd)
+{
+  if (fd < 0)
+    return;
+  fflush(stdout);
+  dup2(fd, STDOUT_FILENO);
+  close(fd);
+}
+
+/* The response's stream: the original stdout, or stdout itself (with a
+ * warning) when the descriptors cannot be rearranged. */
+static FILE *response_stream_open(void)
+{
+  int fd = local_invoke_divert_stdout(STDERR_FILENO);
+  FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
+  if (!f) {
+    local_invoke_restore_stdout(fd);
+    log_write(LOG_WARN, "cannot separate the response from the handler's "
+                        "output: both go to stdout");
+    return stdout;
+  }
+  return f;
+}
+
+static void response_stream_close(FILE *f)
+{
+  if (f != stdout)
+    fclose(f);
 }
 
 /* ==== --watch ==== */
@@ -193,16 +245,17 @@ int local_invoke_run(const char *event_path, const struct lua_host_config *cfg,
   struct lua_host_result res;
   buf_init(&event, LOCAL_MAX_EVENT);
   lua_host_result_init(&res);
+  FILE *response = response_stream_open();
   int code;
   if (watch && strcmp(event_path, "-") == 0) {
     log_write(LOG_ERROR, "--watch needs an event file, not stdin");
     code = 2;
   } else if (!watch) {
-    code = run_once(event_path, cfg, &event, &res);
+    code = run_once(event_path, cfg, &event, &res, response);
   } else {
     for (;;) {
       unsigned long long seen = watch_fingerprint(cfg->task_root, event_path);
-      code = run_once(event_path, cfg, &event, &res);
+      code = run_once(event_path, cfg, &event, &res, response);
       log_write(LOG_INFO, "--watch: exit %d; waiting for a change under %s",
                 code, cfg->task_root);
       while (watch_fingerprint(cfg->task_root, event_path) == seen) {
@@ -211,6 +264,7 @@ int local_invoke_run(const char *event_path, const struct lua_host_config *cfg,
       }
     }
   }
+  response_stream_close(response);
   lua_host_result_free(&res);
   buf_free(&event);
   return code;

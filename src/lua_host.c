@@ -41,6 +41,7 @@
 #include "lrt_error.h"
 #include "lua_context.h"
 #include "lua_log.h"
+#include "lua_metrics.h"
 #include "lua_router.h"
 #include "utf8.h"
 
@@ -691,6 +692,23 @@ static int invoke_protected(lua_State *L)
   return 0;
 }
 
+/* The invocation's metrics (lua_metrics.h), after an error too. Run while
+ * the deadline guard is still armed: the flush is Lua code a handler can
+ * reach. A failure is logged; the invocation's answer stands. */
+static void flush_metrics(struct lua_host *h)
+{
+  int status = host_pcall(h->L, metrics_flush, NULL);
+  if (status == LUA_OK)
+    return;
+  static const char msg[] = "metrics: the invocation's records were not "
+                            "written";
+  struct lua_host_result err;
+  lua_host_result_init(&err);
+  error_from_status(h, status, "Runtime.MetricsError", &err);
+  log_emit(stderr, LOG_ERROR, msg, sizeof(msg) - 1, buf_cstr(&err.body));
+  lua_host_result_free(&err);
+}
+
 int lua_host_invoke(struct lua_host *h, const char *event, size_t len,
                     const struct lua_host_context *ctx,
                     struct lua_host_result *res)
@@ -709,6 +727,7 @@ int lua_host_invoke(struct lua_host *h, const char *event, size_t len,
   struct invoke_args args = {
       h, len >= HOST_GC_PAUSE_MIN_EVENT, event, len, &local, res};
   int status = host_pcall(h->L, invoke_protected, &args);
+  flush_metrics(h); /* above the error, if any: it stays on top */
   if (args.gc_paused) {
     lua_gc(h->L, LUA_GCRESTART); /* decoding may have raised */
     h->collect_pending = 1;      /* its garbage goes after the answer */

@@ -12,6 +12,7 @@
 
 #include "local_invoke.h"
 #include "log.h"
+#include "lua_exec.h"
 #include "lua_host.h"
 #include "runtime_loop.h"
 
@@ -19,8 +20,10 @@
 
 static void usage(FILE *out)
 {
-  fputs("usage: bootstrap                      run the Lambda loop "
-        "(AWS_LAMBDA_RUNTIME_API must be set)\n"
+  fputs("usage: bootstrap [HANDLER]            run the Lambda loop "
+        "(AWS_LAMBDA_RUNTIME_API must be set;\n"
+        "                                      HANDLER when _HANDLER is "
+        "not set)\n"
         "       bootstrap --event FILE [--handler NAME] [--root DIR] "
         "[--watch]\n"
         "                                      one local invocation; FILE "
@@ -32,6 +35,11 @@ static void usage(FILE *out)
         "  --root DIR      task root holding the scripts (default: "
         "$LAMBDA_TASK_ROOT, else .)\n"
         "  --watch         re-run whenever a script under the root changes\n"
+        "\n"
+        "       bootstrap --exec FILE [ARG...]   run a Lua script as `lua "
+        "FILE ARG...` does,\n"
+        "                                      with the runtime's modules "
+        "(e.g. /usr/bin/busted)\n"
         "  --help, --version\n",
         out);
 }
@@ -61,14 +69,50 @@ static char *runtime_lua_dir(const char *argv0)
   return dir;
 }
 
+/* The Lambda loop's handler: --handler, else _HANDLER, else the first
+ * argument (`bootstrap handler`, the RIE's and container images' command
+ * form), else "handler". _HANDLER is what Lambda sets, so it wins over the
+ * argument, which is then logged as ignored. */
+static const char *loop_handler(const char *flag, const char *positional)
+{
+  const char *env = getenv("_HANDLER");
+  if (flag)
+    return flag;
+  if (env && *env) {
+    if (positional)
+      log_write(LOG_WARN,
+                "handler argument '%s' ignored: _HANDLER is set to '%s'",
+                positional, env);
+    return env;
+  }
+  return positional ? positional : "handler";
+}
+
 int main(int argc, char **argv)
 {
   const char *event = NULL, *handler = NULL, *root = NULL;
+  const char *positional = NULL;
   int watch = 0;
+  if (argc > 1 && strcmp(argv[1], "--exec") == 0) {
+    /* Everything after FILE is the script's, as with `lua FILE ARG...`. */
+    if (argc < 3) {
+      fprintf(stderr, "bootstrap: --exec needs a Lua script (FILE, or - "
+                      "for stdin)\n");
+      usage(stderr);
+      return 2;
+    }
+    log_init_from_env();
+    char *exec_lua_dir = runtime_lua_dir(argv[0]);
+    int exec_code = exec_run(argc, argv, 2, exec_lua_dir);
+    free(exec_lua_dir);
+    return exec_code;
+  }
   for (int i = 1; i < argc; i++) {
     const char *a = argv[i];
     int has_value = i + 1 < argc;
-    if (strcmp(a, "--event") == 0 && has_value) {
+    if (i == 1 && a[0] != '-' && *a) {
+      positional = a; /* the handler, for the Lambda loop only */
+    } else if (strcmp(a, "--event") == 0 && has_value) {
       event = argv[++i];
     } else if (strcmp(a, "--handler") == 0 && has_value) {
       handler = argv[++i];
@@ -93,12 +137,24 @@ int main(int argc, char **argv)
     fprintf(stderr, "bootstrap: --watch needs --event FILE\n");
     return 2;
   }
+  if (positional && event) {
+    fprintf(stderr,
+            "bootstrap: unknown argument '%s' (a local invocation "
+            "takes the handler as --handler NAME)\n",
+            positional);
+    usage(stderr);
+    return 2;
+  }
 
   log_init_from_env();
-  if (!handler)
-    handler = getenv("_HANDLER");
-  if (!handler || !*handler)
-    handler = "handler";
+  if (event) {
+    if (!handler)
+      handler = getenv("_HANDLER");
+    if (!handler || !*handler)
+      handler = "handler";
+  } else {
+    handler = loop_handler(handler, positional);
+  }
   if (!root)
     root = getenv("LAMBDA_TASK_ROOT");
   if (!root || !*root)

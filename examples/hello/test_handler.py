@@ -1,6 +1,8 @@
 # file: examples/hello/test_handler.py
 # Runs the hello handler against the fixture events, through the real
-# runtime (no AWS, no network). Run: python3 examples/hello/test_handler.py
+# runtime (no AWS, no network), from Python: the way to test a handler from
+# a CI that drives other languages' tests. Lua tests are in spec/ (busted).
+# Run: python3 examples/hello/test_handler.py
 import json
 import os
 import subprocess
@@ -11,13 +13,13 @@ BOOTSTRAP = os.environ.get("BOOTSTRAP", "build/bootstrap")
 
 
 def invoke(event_file, handler="handler"):
-    """Run one event; returns (exit code, last stdout line as JSON)."""
+    """Run one event; returns (exit code, the response or error as JSON).
+    stdout holds the answer alone; the handler's output is on stderr."""
     proc = subprocess.run(
         [BOOTSTRAP, "--event", os.path.join(HERE, "events", event_file),
          "--root", os.path.join(HERE, "app"), "--handler", handler],
         capture_output=True, text=True, timeout=30)
-    lines = proc.stdout.splitlines()
-    return proc.returncode, json.loads(lines[-1]) if lines else None
+    return proc.returncode, json.loads(proc.stdout) if proc.stdout else None
 
 
 class HelloTest(unittest.TestCase):

@@ -63,21 +63,25 @@ class DocBlocks(unittest.TestCase):
                     # 0 (response) or 1 (a documented handler error), never
                     # a usage/init error or a crash.
                     self.assertIn(r.returncode, (0, 1), r.stderr.decode())
-                    json.loads(r.stdout.decode().strip().splitlines()[-1])
+                    # stdout is the response alone: `| jq .` works.
+                    json.loads(r.stdout.decode())
         self.assertGreater(ran, 0)
 
 
 class HandlerExamples(unittest.TestCase):
     def last_json(self, r):
-        return json.loads(r.stdout.decode().strip().splitlines()[-1])
+        # stdout is the response (or error object) alone
+        return json.loads(r.stdout.decode())
 
     def test_custom_example(self):
         r = run(["--event", "examples/handlers/custom/event.json",
                  "--root", "examples/handlers/custom", "--handler", "handler"])
         self.assertEqual(r.returncode, 0, r.stderr)
         lines = r.stdout.decode().strip().splitlines()
-        # print is an INFO record: timestamp, request id, level, text.
-        self.assertRegex(lines[0], r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z\t"
+        self.assertEqual(len(lines), 1, lines)
+        # print is an INFO record (on stderr): timestamp, request id, level,
+        # text.
+        self.assertRegex(r.stderr.decode().splitlines()[0], r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z\t"
                                    r"([0-9a-f-]{36})\tINFO\trequest \1 for world$")
         body = json.loads(lines[-1])
         self.assertEqual(body, {"greeting": "hello world", "invocations": 1,

@@ -210,9 +210,14 @@ class Result:
         self.rc = proc.returncode
         self.stdout = proc.stdout.decode("utf-8", "replace")
         self.stderr = proc.stderr.decode("utf-8", "replace")
+        # stdout is the response alone; what the handler printed is on
+        # stderr, with the runtime's own lines.
         self.lines = self.stdout.splitlines()
+        if len(self.lines) > 1:
+            raise AssertionError("more than the response on stdout: %r"
+                                 % self.lines)
         self.last = self.lines[-1] if self.lines else ""
-        self.printed = [printed_text(l) for l in self.lines[:-1]]
+        self.printed = [printed_text(l) for l in self.stderr.splitlines()]
 
     def json(self):
         return json.loads(self.last)

@@ -36,11 +36,15 @@ class Run:
         self.lines = proc.stdout.split(b"\n")
         if self.lines and self.lines[-1] == b"":
             self.lines.pop()
+        if len(self.lines) > 1:
+            raise AssertionError("more than the response on stdout: %r"
+                                 % self.lines)
         self.response = json.loads(self.lines[-1]) if self.lines else None
-        # print() writes INFO records: keep the text handlers printed.
+        # print() writes INFO records, on stderr in local invoke: keep the
+        # text handlers printed.
         self.printed = [printed_text(l.decode("utf-8", "surrogateescape"))
                         .encode("utf-8", "surrogateescape")
-                        for l in self.lines[:-1]]
+                        for l in proc.stderr.split(b"\n") if l]
 
 
 def run_example(name, event=None, env=None):

@@ -52,7 +52,8 @@ def clean_env(**extra):
 
 
 def invoke(root=EXAMPLE_DIR, event=EXAMPLE_EVENT, handler="handler", **env):
-    """Run one local invocation; returns (code, stdout lines, stderr lines)."""
+    """Run one local invocation; returns (code, stdout lines, stderr lines).
+    stdout is the response alone; the handler's lines are on stderr."""
     proc = subprocess.run(
         [BOOTSTRAP, "--event", event, "--root", root, "--handler", handler],
         env=clean_env(**env), capture_output=True, timeout=TIMEOUT)
@@ -63,6 +64,9 @@ def invoke(root=EXAMPLE_DIR, event=EXAMPLE_EVENT, handler="handler", **env):
         out.pop()
     if err and err[-1] == "":
         err.pop()
+    if len(out) > 1:
+        raise AssertionError("local invoke wrote more than the response on "
+                             "stdout: %r" % out)
     return proc.returncode, out, err
 
 
@@ -89,9 +93,7 @@ class LoggingCase(unittest.TestCase):
         self.assertEqual(code, 0, (out, err))
         response = json.loads(out[-1])
         self.assertEqual(response, {"order_id": "o-1001", "accepted": 2})
-        records = self.parse_json_lines(out[:-1], "stdout")
-        self.parse_json_lines(err, "stderr")
-        return records
+        return self.parse_json_lines(err, "stderr")
 
 
 class TestJsonFormat(LoggingCase):
@@ -129,7 +131,7 @@ class TestJsonFormat(LoggingCase):
         code, out, err = invoke(AWS_LAMBDA_LOG_FORMAT="json",
                                 AWS_LAMBDA_LOG_LEVEL="debug")
         self.assertEqual(code, 0, (out, err))
-        records = self.parse_json_lines(out[:-1], "stdout")
+        records = self.parse_json_lines(err, "stderr")
         self.assertEqual([r["level"] for r in records],
                          ["DEBUG", "INFO", "INFO", "WARN", "ERROR"])
         self.assertEqual(records[0]["message"], "order received")
@@ -151,7 +153,7 @@ class TestTextFormat(LoggingCase):
         self.assertEqual(code, 0, (out, err))
         self.assertEqual(json.loads(out[-1]),
                          {"order_id": "o-1001", "accepted": 2})
-        lines = out[:-1]
+        lines = err
         # Every line is a record, print() included (an INFO record).
         logged = [TEXT_RE.match(l) for l in lines]
         self.assertTrue(all(logged), lines)
@@ -172,17 +174,17 @@ class TestTextFormat(LoggingCase):
     def test_text_level_filter(self):
         code, out, err = invoke(AWS_LAMBDA_LOG_LEVEL="error")
         self.assertEqual(code, 0, (out, err))
-        logged = [l for l in out[:-1] if TEXT_RE.match(l)]
-        self.assertEqual(len(logged), 1, out)
+        logged = [l for l in err if TEXT_RE.match(l)]
+        self.assertEqual(len(logged), 1, err)
         self.assertIn("\tERROR\titem out of stock", logged[0])
         # print is an INFO record: the level drops it too.
-        self.assertFalse(any("plain print" in l for l in out), out)
+        self.assertFalse(any("plain print" in l for l in err), err)
 
     def test_text_debug_level(self):
         code, out, err = invoke(AWS_LAMBDA_LOG_LEVEL="DEBUG")
         self.assertEqual(code, 0, (out, err))
         self.assertTrue(any("\tDEBUG\torder received {\"items\":3}" in l
-                            for l in out), out)
+                            for l in err), err)
 
 
 class TestHandlerFields(LoggingCase):
@@ -223,15 +225,15 @@ class TestHandlerFields(LoggingCase):
         code, out, err = invoke(root=self.root, event=self.event,
                                 AWS_LAMBDA_LOG_FORMAT="JSON")
         self.assertEqual(code, 0, (out, err))
-        recs = self.parse_json_lines(out[:-1], "stdout")
-        self.assertEqual(len(recs), 4, out)
+        recs = self.parse_json_lines(err, "stderr")
+        self.assertEqual(len(recs), 4, err)
         first = recs[0]
         self.assertEqual(first["message"], "obj")
         self.assertEqual(first["level"], "INFO")
         self.assertEqual(first["field_level"], "mine")
         self.assertEqual(first["big"], 9223372036854775807)
-        self.assertIn('"big":9223372036854775807', out[0])
-        self.assertIn('"ratio":1.0', out[0])
+        self.assertIn('"big":9223372036854775807', err[0])
+        self.assertIn('"ratio":1.0', err[0])
         self.assertEqual(first["list"], [1, "two", None])
         self.assertEqual(first["empty"], [])
         self.assertEqual(first["text"], 'tab\tquote"nl\n')

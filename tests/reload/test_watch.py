@@ -72,8 +72,11 @@ class WatchTest(unittest.TestCase):
         self.start()
         self.assertEqual(self.next_result(),
                          {"version": "v1", "greeting": "hello, Ada"})
-        # print() output of the run came before its result.
-        self.assertTrue(any("handling Ada" in l for l in self.child.out_lines))
+        # print() output of the run went to stderr; stdout holds results
+        # alone, one line per run.
+        # (read by another thread than stdout: waited for, not peeked at)
+        self.child.wait_line("err", lambda l: "handling Ada" in l)
+        self.assertFalse(any("handling Ada" in l for l in self.child.out_lines))
 
         self.write("app.lua", HANDLER.format(version="v2"))
         self.assertEqual(self.next_result()["version"], "v2")
