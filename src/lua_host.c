@@ -34,6 +34,7 @@
 #include "event_kafka.h"
 #include "heap.h"
 #include "json_lua.h"
+#include "json_tree.h"
 #include "kafka_scan.h"
 #include "log.h"
 #include "lrt_error.h"
@@ -482,6 +483,11 @@ void lua_host_result_free(struct lua_host_result *r)
 
 static void result_clear(struct lua_host_result *r)
 {
+  /* A body the size of a response is kept for the next one; a bigger one
+   * (an oversized response that was refused) is not carried as RSS into
+   * an invocation that may need the whole budget. */
+  if (r->body.cap > LUA_HOST_MAX_RESPONSE + 4096)
+    buf_free(&r->body);
   buf_reset(&r->body);
   r->error_type[0] = '\0';
   r->is_error = 0;
@@ -508,6 +514,7 @@ static int host_build(struct lua_host **out, const struct lua_host_config *cfg,
   h->cfg.runtime_lua_dir = h->runtime_lua_dir;
   h->cfg.handler = h->handler;
   heap_init(&h->heap, cfg->memory_limit);
+  arena_set_budget(&h->arena, &h->heap);
   if (!h->task_root || !h->handler)
     goto oom;
   h->L = lua_newstate(heap_lua_alloc, &h->heap);
@@ -562,8 +569,8 @@ void lua_host_destroy(struct lua_host *h)
     if (h->cfg.deadline_guard)
       deadline_watchdog_disarm();
   }
+  arena_free(&h->arena); /* uncharged from the heap's budget */
   heap_destroy(&h->heap);
-  arena_free(&h->arena);
   buf_free(&h->scratch);
   for (size_t i = 0; i < h->nscripts; i++)
     free(h->scripts[i].path);
@@ -598,9 +605,13 @@ static int push_event(lua_State *L, struct invoke_args *a, int catch_all)
     return 1;
   size_t at = 0;
   const char *why = NULL;
-  arena_hooks_install(&h->arena);
-  cJSON *tree = json_lua_parse(a->event, a->len, &at, &why);
-  arena_hooks_remove();
+  cJSON *tree = json_tree_parse(&h->arena, a->event, a->len, &at, &why);
+  if (!tree && h->arena.failed)
+    return lrt_error_raise(L, "Runtime.OutOfMemory",
+                           "the event (%I bytes) does not fit in the memory "
+                           "left to the function (limit %I MB)",
+                           (lua_Integer)a->len,
+                           (lua_Integer)(h->heap.limit >> 20));
   if (!tree)
     return lrt_error_raise(L, "Runtime.InvalidEvent",
                            "event is not valid JSON: %s at byte %I of %I", why,
