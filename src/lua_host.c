@@ -702,7 +702,7 @@ int lua_host_invoke(struct lua_host *h, const char *event, size_t len,
   if (!local.deadline_ms)
     local.deadline_ms = clock_now_ms() + HOST_DEFAULT_TIMEOUT_MS;
   if (h->cfg.deadline_guard)
-    deadline_arm(h->L, local.deadline_ms);
+    deadline_arm(h->L, local.deadline_ms, local.request_id);
   struct invoke_args args = {
       h, len >= HOST_GC_PAUSE_MIN_EVENT, event, len, &local, res};
   int status = host_pcall(h->L, invoke_protected, &args);
