@@ -10,8 +10,10 @@ for kind in "$@"; do
     build) ;;
     # python3: the mock Runtime API and the suites that drive the binary;
     # clang-format: the format check; zip/unzip/busybox-static: packaging
-    # and the empty-root (chroot) tests; curl: the local-development doc.
-    test) want+=(python3 clang-format zip unzip busybox-static file curl) ;;
+    # and the empty-root (chroot) tests; curl: the local-development doc;
+    # locales: the de_DE source the locale test compiles with localedef.
+    test) want+=(python3 clang-format zip unzip busybox-static file curl
+                 locales) ;;
     package) want+=(zip unzip binutils file) ;;
     fuzz) want+=(clang libclang-rt-14-dev) ;;
     *) echo "deps.sh: unknown kind '$kind'" >&2; exit 2 ;;

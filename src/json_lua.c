@@ -34,6 +34,7 @@
 
 #include "arena.h"
 #include "heap.h"
+#include "json_text.h"
 #include "json_tree.h"
 #include "lrt_error.h"
 #include "utf8.h"
@@ -386,22 +387,6 @@ static void enc_string(lua_State *L, struct enc_ctx *ctx, int idx)
   enc_string_bytes(L, ctx, s, n);
 }
 
-/* The shortest %.Ng (N = 14..17) that reads back as exactly d, with ".0"
- * appended when it would otherwise read as an integer. */
-static void format_float(double d, char *out, size_t size)
-{
-  for (int prec = 14; prec <= 17; prec++) {
-    snprintf(out, size, "%.*g", prec, d);
-    if (strtod(out, NULL) == d)
-      break;
-  }
-  if (strspn(out, "-0123456789") == strlen(out)) {
-    size_t len = strlen(out);
-    if (len + 3 <= size)
-      memcpy(out + len, ".0", 3);
-  }
-}
-
 static void enc_number(lua_State *L, struct enc_ctx *ctx, int idx)
 {
   char text[64];
@@ -415,7 +400,7 @@ static void enc_number(lua_State *L, struct enc_ctx *ctx, int idx)
     if (isinf(d))
       enc_fail(L, ctx,
                d > 0 ? "cannot encode infinity" : "cannot encode -infinity");
-    format_float(d, text, sizeof text);
+    json_text_format_float(d, text, sizeof text);
   }
   /* Never through a double: integers above 2^53 stay exact. */
   enc_put(L, ctx, text, strlen(text));
@@ -440,7 +425,7 @@ static const char *enc_key(lua_State *L, struct enc_ctx *ctx, int kidx)
       double d = (double)lua_tonumber(L, kidx);
       if (isnan(d) || isinf(d))
         enc_fail(L, ctx, "cannot encode a NaN or infinite key");
-      format_float(d, text, sizeof text);
+      json_text_format_float(d, text, sizeof text);
     }
     lua_pushstring(L, text);
     break;

@@ -3,6 +3,7 @@
 #include "json_text.h"
 
 #include <locale.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -200,4 +201,36 @@ int json_text_number(const char *p, size_t len, double *out)
   text[len] = '\0';
   *out = strtod_l(text, NULL, loc);
   return 0;
+}
+
+/* Append ".0" when the text would read back as an integer. */
+static void mark_float(char *out, size_t size)
+{
+  size_t len = strlen(out);
+  if (strspn(out, "-0123456789") == len && len + 3 <= size)
+    memcpy(out + len, ".0", 3);
+}
+
+void json_text_format_float(double d, char *out, size_t size)
+{
+  locale_t loc = c_locale();
+  locale_t old = loc ? uselocale(loc) : (locale_t)0;
+  for (int prec = 14; prec <= 17; prec++) {
+    snprintf(out, size, "%.*g", prec, d);
+    if (strtod(out, NULL) == d)
+      break;
+  }
+  if (old)
+    uselocale(old);
+  mark_float(out, size);
+}
+
+void json_text_format_lua(double d, char *out, size_t size)
+{
+  locale_t loc = c_locale();
+  locale_t old = loc ? uselocale(loc) : (locale_t)0;
+  snprintf(out, size, "%.14g", d);
+  if (old)
+    uselocale(old);
+  mark_float(out, size);
 }

@@ -34,4 +34,14 @@ size_t json_text_number_len(const char *p, size_t n);
  * is too long or no "C" locale object could be made. */
 int json_text_number(const char *p, size_t len, double *out);
 
+/* Floats as text in the "C" locale, whatever os.setlocale() did (a handler
+ * in de_DE must not turn 1.5 into "1,5" in a response or a log line):
+ * - json_text_format_float: the shortest %.Ng (N = 14..17) that reads back
+ *   as exactly d, with ".0" added when it would read as an integer (JSON);
+ * - json_text_format_lua: what tostring() gives in the "C" locale (%.14g,
+ *   ".0" added likewise), for log lines and print.
+ * 'out' has 'size' bytes (64 is always enough). */
+void json_text_format_float(double d, char *out, size_t size);
+void json_text_format_lua(double d, char *out, size_t size);
+
 #endif
