@@ -39,6 +39,7 @@
 #include "log.h"
 #include "lrt_error.h"
 #include "lua_context.h"
+#include "lua_guard.h"
 #include "lua_log.h"
 #include "lua_router.h"
 #include "utf8.h"
@@ -230,9 +231,10 @@ static void search_path(lua_State *L, const char *name, const char *field)
  * Stack effect: [-0, +0, m]. */
 static void track_script(lua_State *L, const char *path)
 {
-  lua_rawgetp(L, LUA_REGISTRYINDEX, &FILES_KEY);
-  lua_pushstring(L, path);
-  lua_rawseti(L, -2, (lua_Integer)luaL_len(L, -2) + 1);
+  if (lua_rawgetp(L, LUA_REGISTRYINDEX, &FILES_KEY) == LUA_TTABLE) {
+    lua_pushstring(L, path);
+    lua_rawseti(L, -2, (lua_Integer)lua_rawlen(L, -2) + 1);
+  }
   lua_pop(L, 1); /* files */
 }
 
@@ -368,6 +370,7 @@ static int init_protected(lua_State *L)
   struct lua_host *h = lua_touserdata(L, 1);
   const char *handler = h->cfg.handler;
   luaL_openlibs(L);
+  lua_guard_install(L);
   setup_package(L, &h->cfg);
   preload(L, "router", luaopen_router);
   preload(L, "json", luaopen_json);
