@@ -13,9 +13,10 @@ for kind in "$@"; do
     # and the empty-root (chroot) tests; curl: the local-development doc;
     # jq: the local invoke suite pipes the response into it;
     # lua-busted, lua-check: the handler specs (bootstrap --exec busted) and
-    # luacheck over the Lua code.
+    # luacheck over the Lua code; locales: the de_DE source the locale test
+    # compiles with localedef.
     test) want+=(python3 clang-format zip unzip busybox-static file curl
-                jq lua-busted lua-check) ;;
+                jq lua-busted lua-check locales) ;;
     package) want+=(zip unzip binutils file) ;;
     fuzz) want+=(clang libclang-rt-14-dev) ;;
     *) echo "deps.sh: unknown kind '$kind'" >&2; exit 2 ;;

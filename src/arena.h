@@ -10,7 +10,13 @@
  *
  * cJSON's hooks are global and carry no user pointer, so they point at the
  * arena only between arena_hooks_install() and arena_hooks_remove(), around
- * one parse. Knows cJSON, not Lua. */
+ * one parse.
+ *
+ * With a budget (arena_set_budget), every chunk is charged to the heap's cap
+ * (heap.h) while the arena holds it, so a tree that would take the process
+ * past the function's memory fails to allocate instead; 'failed' then tells
+ * the caller that the parse failed for memory, not for the text. Knows
+ * cJSON and the heap's budget, not Lua. */
 #ifndef LRT_ARENA_H
 #define LRT_ARENA_H
 
@@ -20,18 +26,28 @@
 #define ARENA_KEEP (8u * 1024u * 1024u)
 
 struct arena_chunk;
+struct heap;
 
 struct arena {
   struct arena_chunk *head; /* the chunk being filled, newest first */
   size_t used;              /* bytes handed out since the last reset */
+  struct heap *budget;      /* charged for every chunk held; NULL: none */
+  int failed;               /* an allocation was refused since the reset */
 };
 
 void arena_init(struct arena *a);
+
+/* Charge the arena's chunks to 'h' from now on (before the first parse). */
+void arena_set_budget(struct arena *a, struct heap *h);
 
 /* Forget every allocation (the memory is kept for reuse, up to ARENA_KEEP). */
 void arena_reset(struct arena *a);
 
 void arena_free(struct arena *a);
+
+/* 'n' bytes (16-byte aligned) valid until the next arena_reset(), or NULL
+ * (and 'failed' set) when the budget or malloc refuses. */
+void *arena_take(struct arena *a, size_t n);
 
 /* Make cJSON allocate from 'a' until arena_hooks_remove(). A tree built in
  * between is valid until the next arena_reset(); never cJSON_Delete it. */

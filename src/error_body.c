@@ -2,6 +2,7 @@
  * error_body.h. */
 #include "error_body.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -19,11 +20,16 @@ static cJSON *json_text(const char *s, size_t n)
   return item;
 }
 
-/* One stackTrace line per frame of Lua's traceback text. */
+/* One stackTrace line per frame of Lua's traceback text, within
+ * ERROR_BODY_MAX_FRAMES lines of ERROR_BODY_MAX_FRAME bytes and
+ * ERROR_BODY_MAX_TRACE bytes in all. */
 static void add_frames(cJSON *trace, const char *traceback)
 {
   const char *line = traceback;
-  while (line && *line) {
+  size_t total = 0;
+  int frames = 0;
+  while (line && *line && frames < ERROR_BODY_MAX_FRAMES &&
+         total < ERROR_BODY_MAX_TRACE) {
     const char *end = strchr(line, '\n');
     size_t n = end ? (size_t)(end - line) : strlen(line);
     const char *text = line;
@@ -31,9 +37,16 @@ static void add_frames(cJSON *trace, const char *traceback)
       text++;
       n--;
     }
+    if (n > ERROR_BODY_MAX_FRAME)
+      n = ERROR_BODY_MAX_FRAME;
+    if (n > ERROR_BODY_MAX_TRACE - total)
+      n = ERROR_BODY_MAX_TRACE - total;
     /* Lua's header line says nothing a reader of stackTrace needs. */
-    if (n && strncmp(text, "stack traceback:", n) != 0)
+    if (n && strncmp(text, "stack traceback:", n) != 0) {
       cJSON_AddItemToArray(trace, json_text(text, n));
+      total += n;
+      frames++;
+    }
     line = end ? end + 1 : NULL;
   }
   /* The bottom frames are the runtime's own entry points: noise. */
@@ -48,14 +61,23 @@ int error_body_build(struct buf *out, const char *type, const char *message,
                      size_t message_len, const char *traceback)
 {
   buf_reset(out);
-  if (message_len > ERROR_BODY_MAX_MESSAGE)
-    message_len = ERROR_BODY_MAX_MESSAGE;
+  char cut[ERROR_BODY_MAX_MESSAGE + 48];
+  if (message_len > ERROR_BODY_MAX_MESSAGE) {
+    memcpy(cut, message, ERROR_BODY_MAX_MESSAGE);
+    int n = snprintf(cut + ERROR_BODY_MAX_MESSAGE, 48, " [... %zu bytes cut]",
+                     message_len - ERROR_BODY_MAX_MESSAGE);
+    message = cut;
+    message_len = ERROR_BODY_MAX_MESSAGE + (n > 0 && n < 48 ? (size_t)n : 0);
+  }
+  size_t type_len = strlen(type);
+  if (type_len > ERROR_BODY_MAX_TYPE)
+    type_len = ERROR_BODY_MAX_TYPE;
   cJSON *root = cJSON_CreateObject();
   cJSON *trace = cJSON_CreateArray();
   if (root && trace) {
     cJSON_AddItemToObject(root, "errorMessage",
                           json_text(message, message_len));
-    cJSON_AddItemToObject(root, "errorType", json_text(type, strlen(type)));
+    cJSON_AddItemToObject(root, "errorType", json_text(type, type_len));
     add_frames(trace, traceback);
     cJSON_AddItemToObject(root, "stackTrace", trace);
     trace = NULL;

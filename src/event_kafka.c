@@ -28,6 +28,7 @@
 #include <string.h>
 
 #include "base64.h"
+#include "json_tree.h"
 #include "lrt_error.h"
 
 #define EVENT_KAFKA_ERROR "Kafka.InvalidEvent"
@@ -112,6 +113,19 @@ static void kafka_fail_type(struct kafka_ctx *c, const char *field,
 
 /* ==== Scalars ==== */
 
+/* Push a string node's bytes, whole (a \u0000 is a byte like any other).
+ * [-0, +1, m] */
+static void kafka_push_text(lua_State *L, const cJSON *item)
+{
+  lua_pushlstring(L, item->valuestring, json_tree_value_len(item));
+}
+
+/* Push a member's name, whole. [-0, +1, m] */
+static void kafka_push_name(lua_State *L, const cJSON *item)
+{
+  lua_pushlstring(L, item->string, json_tree_key_len(item));
+}
+
 /* Member 'name' of 'obj', or NULL when absent or JSON null. */
 static const cJSON *kafka_opt(const cJSON *obj, const char *name)
 {
@@ -158,7 +172,7 @@ static void kafka_set_opt_string(struct kafka_ctx *c, int t, const cJSON *obj,
     return;
   if (!cJSON_IsString(item))
     kafka_fail_type(c, name, "a string", item);
-  lua_pushstring(c->L, item->valuestring);
+  kafka_push_text(c->L, item);
   lua_setfield(c->L, t, field);
 }
 
@@ -186,7 +200,7 @@ static void kafka_push_base64(struct kafka_ctx *c, const cJSON *item,
                               const char *field)
 {
   const char *text = item->valuestring;
-  size_t len = strlen(text);
+  size_t len = json_tree_value_len(item);
   size_t out_len = 0;
   size_t bad = 0;
   unsigned char *out = kafka_scratch(c, base64_decoded_max(len));
@@ -328,16 +342,16 @@ static void kafka_set_headers(struct kafka_ctx *c, int t, const cJSON *rec)
         const cJSON *k = cJSON_GetObjectItemCaseSensitive(entry, "key");
         const cJSON *v = cJSON_GetObjectItemCaseSensitive(entry, "value");
         if (cJSON_IsString(v))
-          lua_pushstring(L, v->valuestring); /* as is, not base64 */
+          kafka_push_text(L, v); /* as is, not base64 */
         else
           kafka_push_header_value(c, v, e, k->valuestring);
-        lua_pushstring(L, k->valuestring);
+        kafka_push_text(L, k);
         kafka_append_header(L, h, ++n);
         continue;
       }
       cJSON_ArrayForEach(m, entry) {
         kafka_push_header_value(c, m, e, m->string);
-        lua_pushstring(L, m->string);
+        kafka_push_name(L, m);
         kafka_append_header(L, h, ++n);
       }
     }
@@ -365,14 +379,14 @@ static void kafka_set_schema(struct kafka_ctx *c, int t, const cJSON *rec,
       lua_pushfstring(L, "%s.dataFormat", name);
       kafka_fail_type(c, lua_tostring(L, -1), "a string", fmt);
     }
-    lua_pushstring(L, fmt->valuestring);
+    kafka_push_text(L, fmt);
     lua_setfield(L, m, "data_format");
   }
   if (id != NULL) {
     /* Text in every sample; a bare number is kept as its integer. */
     lua_Integer v = 0;
     if (cJSON_IsString(id)) {
-      lua_pushstring(L, id->valuestring);
+      kafka_push_text(L, id);
     } else if (cJSON_IsNumber(id) && kafka_is_integer(id->valuedouble, &v)) {
       lua_pushinteger(L, v);
     } else {
@@ -409,7 +423,7 @@ static void kafka_push_record(struct kafka_ctx *c, const cJSON *rec,
   item = kafka_opt(rec, "topic");
   if (!cJSON_IsString(item))
     kafka_fail_type(c, "topic", "a string", item);
-  lua_pushstring(L, item->valuestring);
+  kafka_push_text(L, item);
   lua_setfield(L, t, "topic");
 
   v = kafka_integer(c, kafka_opt(rec, "partition"), "partition");
@@ -467,7 +481,7 @@ static void kafka_set_records(struct kafka_ctx *c, int ev, const cJSON *records)
   cJSON_ArrayForEach(part, records) {
     const cJSON *rec;
     int index = 0;
-    lua_pushstring(L, part->string); /* stack: ... records map_key */
+    kafka_push_name(L, part); /* stack: ... records map_key */
     int key_idx = lua_gettop(L);
     c->where.map_key = part->string;
     cJSON_ArrayForEach(rec, part) {
@@ -492,9 +506,11 @@ int event_kafka_is_kafka(const cJSON *root)
   src = cJSON_GetObjectItemCaseSensitive(root, "eventSource");
   if (!cJSON_IsString(src))
     return 0;
-  return strcmp(src->valuestring, "aws:kafka") == 0 ||
-         strcmp(src->valuestring, "SelfManagedKafka") == 0 ||
-         strcmp(src->valuestring, "aws:SelfManagedKafka") == 0;
+  /* Compared with their lengths: the bytes after a \u0000 count too. */
+  size_t n = json_tree_value_len(src);
+  return (n == 9 && strcmp(src->valuestring, "aws:kafka") == 0) ||
+         (n == 16 && strcmp(src->valuestring, "SelfManagedKafka") == 0) ||
+         (n == 20 && strcmp(src->valuestring, "aws:SelfManagedKafka") == 0);
 }
 
 void event_kafka_push(lua_State *L, const cJSON *root)
@@ -520,10 +536,11 @@ void event_kafka_push(lua_State *L, const cJSON *root)
   src = cJSON_GetObjectItemCaseSensitive(root, "eventSource");
   if (!cJSON_IsString(src))
     kafka_fail_type(&c, "eventSource", "a string", src);
-  if (strcmp(src->valuestring, "aws:SelfManagedKafka") == 0)
+  if (json_tree_value_len(src) == 20 &&
+      strcmp(src->valuestring, "aws:SelfManagedKafka") == 0)
     lua_pushliteral(L, "SelfManagedKafka");
   else
-    lua_pushstring(L, src->valuestring);
+    kafka_push_text(L, src);
   lua_setfield(L, ev, "event_source");
 
   kafka_set_opt_string(&c, ev, root, "eventSourceArn", "event_source_arn");

@@ -1,6 +1,7 @@
 /* heap: capped Lua allocator with size-class free lists. See heap.h. */
 #include "heap.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -20,6 +21,27 @@ void heap_init(struct heap *h, size_t limit)
 {
   memset(h, 0, sizeof(*h));
   h->limit = limit;
+}
+
+size_t heap_room(const struct heap *h)
+{
+  if (!h->limit)
+    return SIZE_MAX;
+  size_t held = h->used + h->charged;
+  return held < h->limit ? h->limit - held : 0;
+}
+
+int heap_charge(struct heap *h, size_t n)
+{
+  if (n > heap_room(h))
+    return -1;
+  h->charged += n;
+  return 0;
+}
+
+void heap_uncharge(struct heap *h, size_t n)
+{
+  h->charged -= n < h->charged ? n : h->charged;
 }
 
 void heap_destroy(struct heap *h)
@@ -80,7 +102,7 @@ void *heap_lua_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
     h->used -= old;
     return NULL;
   }
-  if (h->limit && nsize > old && h->used + (nsize - old) > h->limit)
+  if (h->limit && nsize > old && nsize - old > heap_room(h))
     return NULL; /* Lua runs an emergency collection and retries */
 
   void *p;

@@ -12,8 +12,9 @@
  * - Strings are written by our own escaper, in cJSON's style: NUL becomes
  *   \u0000, other control characters \uXXXX (or \n, \t, ...), and each
  *   byte that does not start a valid UTF-8 sequence becomes U+FFFD, so the
- *   text is always valid JSON. A key with a NUL byte is an error (as when
- *   keys went through cJSON); invalid UTF-8 in a key is replaced too.
+ *   text is always valid JSON. Keys are escaped the same way (a NUL byte
+ *   in a key too: json_tree keeps it on the way back); invalid UTF-8 in a
+ *   key is replaced too.
  * - Integers are written as their exact decimal text; floats in the shortest
  *   of %.14g..%.17g that reads back exactly, with ".0" added when that text
  *   would read as an integer (1.0 -> 1.0, -0.0 -> -0.0).
@@ -31,6 +32,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "arena.h"
+#include "heap.h"
+#include "json_text.h"
+#include "json_tree.h"
 #include "lrt_error.h"
 #include "utf8.h"
 
@@ -119,7 +124,8 @@ static void push_container(lua_State *L, const cJSON *item, int depth,
   } else {
     lua_createtable(L, 0, n);
     cJSON_ArrayForEach(child, item) {
-      lua_pushstring(L, child->string ? child->string : "");
+      lua_pushlstring(L, child->string ? child->string : "",
+                      json_tree_key_len(child));
       push_value(L, child, depth + 1, etype);
       lua_rawset(L, -3); /* later duplicates win */
     }
@@ -143,7 +149,8 @@ static void push_value(lua_State *L, const cJSON *item, int depth,
     push_number(L, item->valuedouble);
     break;
   case cJSON_String:
-    lua_pushstring(L, item->valuestring ? item->valuestring : "");
+    lua_pushlstring(L, item->valuestring ? item->valuestring : "",
+                    json_tree_value_len(item));
     break;
   case cJSON_Array:
   case cJSON_Object:
@@ -167,60 +174,6 @@ void json_lua_push(lua_State *L, const cJSON *item)
   json_lua_push_typed(L, item, "Runtime.InvalidJSON");
 }
 
-/* ==== Parsing ==== */
-
-/* The bracket depth at byte 'at' (strings skipped): cJSON reports passing
- * its own nesting limit as a plain parse failure, this tells them apart. */
-static size_t depth_at(const char *text, size_t at)
-{
-  size_t depth = 0;
-  int in_string = 0;
-  for (size_t i = 0; i < at; i++) {
-    char c = text[i];
-    if (in_string) {
-      if (c == '\\')
-        i++;
-      else if (c == '"')
-        in_string = 0;
-    } else if (c == '"') {
-      in_string = 1;
-    } else if (c == '[' || c == '{') {
-      depth++;
-    } else if ((c == ']' || c == '}') && depth) {
-      depth--;
-    }
-  }
-  return depth;
-}
-
-cJSON *json_lua_parse(const char *text, size_t len, size_t *at,
-                      const char **why)
-{
-  const char *end = NULL;
-  cJSON *tree = cJSON_ParseWithLengthOpts(text, len, &end, 0);
-  size_t pos =
-      end && end >= text && end <= text + len ? (size_t)(end - text) : len;
-  if (!tree) {
-    *at = pos;
-    *why = depth_at(text, pos) >= CJSON_NESTING_LIMIT
-               ? "nesting deeper than " LRT_STR(JSON_LUA_MAX_DEPTH) " levels"
-               : "syntax error";
-    return NULL;
-  }
-  /* cJSON stops after the first value: anything but whitespace after it
-   * (a NUL included) is an error. */
-  while (pos < len && (text[pos] == ' ' || text[pos] == '\t' ||
-                       text[pos] == '\n' || text[pos] == '\r'))
-    pos++;
-  if (pos < len) {
-    cJSON_Delete(tree); /* with the same hooks that built it */
-    *at = pos;
-    *why = "trailing characters after the value";
-    return NULL;
-  }
-  return tree;
-}
-
 /* ==== Encoding ==== */
 
 /* One step of the path from the root to the value being encoded. */
@@ -232,11 +185,13 @@ struct enc_frame {
 
 struct enc_ctx {
   const char *what;
-  struct buf *out;  /* the text so far; owned by the caller */
-  size_t start;     /* where in 'out' this value's text begins */
-  int push_text;    /* json.encode: push the text as a Lua string too */
-  int array_mt_idx; /* absolute index of the json.array metatable */
-  int depth;        /* frames in use */
+  struct buf *out;   /* the text so far; owned by the caller */
+  size_t start;      /* where in 'out' this value's text begins */
+  int push_text;     /* json.encode: push the text as a Lua string too */
+  int array_mt_idx;  /* absolute index of the json.array metatable */
+  int depth;         /* frames in use */
+  size_t own_max;    /* out->max as the caller set it */
+  int out_of_memory; /* the text passed the memory budget (or malloc) */
   struct enc_frame frames[JSON_LUA_MAX_DEPTH + 1];
 };
 
@@ -303,13 +258,24 @@ static void enc_fail(lua_State *L, struct enc_ctx *ctx, const char *problem)
 
 static void enc_nomem(lua_State *L, struct enc_ctx *ctx)
 {
+  ctx->out_of_memory = 1;
   lua_pushfstring(L, "%s: not enough memory", ctx->what);
   lua_error(L);
 }
 
-/* Raise the error for a refused append (BUF_ETOOBIG or BUF_ENOMEM). */
+/* Raise the error for a refused append (BUF_ETOOBIG or BUF_ENOMEM). Past
+ * the caller's own cap the value is too large; past the budget's (see
+ * budget_cap), the memory is gone. */
 static void enc_refused(lua_State *L, struct enc_ctx *ctx, int rc)
 {
+  if (rc == BUF_ETOOBIG && ctx->out->max < ctx->own_max) {
+    ctx->out_of_memory = 1;
+    lua_pushfstring(L,
+                    "%s: not enough memory (the text would pass the memory "
+                    "left to the function, %I bytes)",
+                    ctx->what, (lua_Integer)(ctx->out->max - ctx->start));
+    lua_error(L);
+  }
   if (rc == BUF_ETOOBIG) {
     lua_pushfstring(L, "%s: value too large (over %I bytes)", ctx->what,
                     (lua_Integer)ctx->out->max);
@@ -421,22 +387,6 @@ static void enc_string(lua_State *L, struct enc_ctx *ctx, int idx)
   enc_string_bytes(L, ctx, s, n);
 }
 
-/* The shortest %.Ng (N = 14..17) that reads back as exactly d, with ".0"
- * appended when it would otherwise read as an integer. */
-static void format_float(double d, char *out, size_t size)
-{
-  for (int prec = 14; prec <= 17; prec++) {
-    snprintf(out, size, "%.*g", prec, d);
-    if (strtod(out, NULL) == d)
-      break;
-  }
-  if (strspn(out, "-0123456789") == strlen(out)) {
-    size_t len = strlen(out);
-    if (len + 3 <= size)
-      memcpy(out + len, ".0", 3);
-  }
-}
-
 static void enc_number(lua_State *L, struct enc_ctx *ctx, int idx)
 {
   char text[64];
@@ -450,7 +400,7 @@ static void enc_number(lua_State *L, struct enc_ctx *ctx, int idx)
     if (isinf(d))
       enc_fail(L, ctx,
                d > 0 ? "cannot encode infinity" : "cannot encode -infinity");
-    format_float(d, text, sizeof text);
+    json_text_format_float(d, text, sizeof text);
   }
   /* Never through a double: integers above 2^53 stay exact. */
   enc_put(L, ctx, text, strlen(text));
@@ -475,7 +425,7 @@ static const char *enc_key(lua_State *L, struct enc_ctx *ctx, int kidx)
       double d = (double)lua_tonumber(L, kidx);
       if (isnan(d) || isinf(d))
         enc_fail(L, ctx, "cannot encode a NaN or infinite key");
-      format_float(d, text, sizeof text);
+      json_text_format_float(d, text, sizeof text);
     }
     lua_pushstring(L, text);
     break;
@@ -486,13 +436,11 @@ static const char *enc_key(lua_State *L, struct enc_ctx *ctx, int kidx)
   }
   size_t n;
   const char *k = lua_tolstring(L, -1, &n);
-  if (strlen(k) != n)
-    enc_fail(L, ctx, "cannot encode a key containing a NUL byte");
   for (size_t i = 0; i < n;) {
     size_t len = utf8_sequence_len((const unsigned char *)k + i, n - i);
     if (len == 0) {
-      /* Repaired here (as escape_string would) so the NUL check above and
-       * the text written agree on what the key is. */
+      /* Repaired here (as escape_string would) so that two keys repaired
+       * into the same text are seen as the same key. */
       luaL_Buffer b;
       luaL_buffinit(L, &b);
       for (size_t j = 0; j < n;) {
@@ -663,17 +611,42 @@ static int enc_main(lua_State *L)
 /* Run enc_main on the value at 'idx', appending to 'out'. Returns the
  * lua_pcall status; on error the message (a string) is on the stack and
  * 'out' is as the caller gave it (what was appended is cut off). */
+/* The text is malloc'd outside the Lua heap: under a capped heap (heap.h)
+ * it may take only what the budget has left, and half of that when it is
+ * to be copied into a Lua string too, so the two never pass the cap
+ * together. [-0, +0, -] */
+static struct heap *state_heap(lua_State *L);
+
+static size_t budget_cap(lua_State *L, const struct enc_ctx *ctx)
+{
+  struct heap *heap = state_heap(L);
+  if (!heap)
+    return ctx->own_max;
+  size_t room = heap_room(heap);
+  if (ctx->push_text)
+    room /= 2;
+  if (room > ctx->own_max - ctx->start)
+    return ctx->own_max;
+  return ctx->start + room;
+}
+
 static int enc_run(lua_State *L, int idx, struct enc_ctx *ctx, struct buf *out)
 {
   idx = lua_absindex(L, idx);
   ctx->out = out;
   ctx->start = out->len;
   ctx->depth = 0;
+  ctx->own_max = out->max;
+  ctx->out_of_memory = 0;
+  out->max = budget_cap(L, ctx);
   luaL_checkstack(L, 3, "JSON encode");
   lua_pushcfunction(L, enc_main);
   lua_pushlightuserdata(L, ctx);
   lua_pushvalue(L, idx);
   int status = lua_pcall(L, 2, ctx->push_text ? 1 : 0, 0);
+  out->max = ctx->own_max;
+  if (status == LUA_ERRMEM)
+    ctx->out_of_memory = 1;
   if (status != LUA_OK) {
     out->len = ctx->start;
     if (out->data != NULL)
@@ -696,7 +669,8 @@ void json_lua_encode(lua_State *L, int idx, struct buf *out,
   ctx.what = what;
   ctx.push_text = 0;
   if (enc_run(L, idx, &ctx, out) != LUA_OK)
-    lrt_error_raise(L, error_type, "%s", lua_tostring(L, -1));
+    lrt_error_raise(L, ctx.out_of_memory ? "Runtime.OutOfMemory" : error_type,
+                    "%s", lua_tostring(L, -1));
 }
 
 /* ==== The json module ==== */
@@ -713,6 +687,10 @@ static int json_encode(lua_State *L)
   buf_free(&text);
   if (status == LUA_OK)
     return 1;
+  /* Typed, so that uncaught it is reported as the memory error it is; its
+   * __tostring is the message for a handler's pcall. */
+  if (ctx.out_of_memory)
+    return lrt_error_raise(L, "Runtime.OutOfMemory", "%s", lua_tostring(L, -1));
   luaL_where(L, 1);
   lua_insert(L, -2);
   lua_concat(L, 2);
@@ -726,14 +704,34 @@ static int decode_push(lua_State *L)
   return 1;
 }
 
+/* The heap whose budget the state's allocations count against, or NULL
+ * when the state was not made with heap_lua_alloc. [-0, +0, -] */
+static struct heap *state_heap(lua_State *L)
+{
+  void *ud = NULL;
+  return lua_getallocf(L, &ud) == heap_lua_alloc ? ud : NULL;
+}
+
 static int json_decode(lua_State *L)
 {
   size_t len;
   const char *text = luaL_checklstring(L, 1, &len);
   size_t pos = 0;
   const char *why = NULL;
-  cJSON *tree = json_lua_parse(text, len, &pos, &why);
+  /* The tree lives in an arena of this call, charged to the budget, and
+   * freed before anything here can raise. */
+  struct arena arena;
+  arena_init(&arena);
+  arena_set_budget(&arena, state_heap(L));
+  cJSON *tree = json_tree_parse(&arena, text, len, &pos, &why);
   if (!tree) {
+    int oom = arena.failed;
+    arena_free(&arena);
+    if (oom)
+      return lrt_error_raise(L, "Runtime.OutOfMemory",
+                             "json.decode: not enough memory for a %I-byte "
+                             "text",
+                             (lua_Integer)len);
     lua_Integer line = 1, col = 1;
     for (size_t i = 0; i < pos; i++) {
       if (text[i] == '\n') {
@@ -753,7 +751,7 @@ static int json_decode(lua_State *L)
   lua_pushcfunction(L, decode_push);
   lua_pushlightuserdata(L, tree);
   int status = lua_pcall(L, 1, 1, 0);
-  cJSON_Delete(tree);
+  arena_free(&arena);
   if (status == LUA_OK)
     return 1;
   if (lua_type(L, -1) == LUA_TTABLE) {

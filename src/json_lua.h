@@ -1,10 +1,12 @@
 /* json_lua: JSON <-> Lua values, with cJSON, and the `json` Lua module.
  *
- * Decoding walks a cJSON tree and pushes Lua values: objects become tables,
- * arrays sequences (an empty array is marked with the json.array metatable so
- * it encodes back as []), null becomes json.null, numbers that are exactly
- * integral (and within lua_Integer) become integers, the rest floats. cJSON
- * stores every number as a double, so integers above 2^53 are not exact.
+ * Decoding walks a cJSON-shaped tree (from json_tree_parse, which keeps a
+ * string's bytes whole, NULs included) and pushes Lua values: objects become
+ * tables, arrays sequences (an empty array is marked with the json.array
+ * metatable so it encodes back as []), null becomes json.null, numbers that are
+ * exactly integral (and within lua_Integer) become integers, the rest floats.
+ * The tree stores every number as a double, so integers above 2^53 are not
+ * exact.
  *
  * Encoding turns a Lua value into JSON text through a cJSON tree: nil and
  * json.null are null, integers stay integers (printed exactly, beyond 2^53
@@ -24,14 +26,6 @@
 
 /* Deepest nesting accepted by json.decode, json.encode and responses. */
 #define JSON_LUA_MAX_DEPTH 200
-
-/* Parse 'len' bytes as exactly one JSON value (whitespace may follow it,
- * nothing else), with cJSON's current allocation hooks. Returns the tree, or
- * NULL with *at set to the byte where parsing failed and *why to a static
- * phrase naming the reason ("nesting deeper than 200 levels", "trailing
- * characters after the value", "syntax error"). Never raises. */
-cJSON *json_lua_parse(const char *text, size_t len, size_t *at,
-                      const char **why);
 
 /* As json_lua_push, raising nesting errors with 'error_type'.
  * Stack effect: [-0, +1, e]. */

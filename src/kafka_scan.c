@@ -8,10 +8,8 @@
 #include <string.h>
 
 #include "base64.h"
+#include "json_text.h"
 
-/* cJSON keeps numbers as doubles, exact up to 2^53: past that the reference
- * path rounds, so the fast path declines rather than disagree. */
-#define SCAN_INT_MAX 9007199254740992ULL
 /* Nesting of values the reader skips (fields it does not know). */
 #define SCAN_MAX_SKIP_DEPTH 32
 /* Header names remembered from one record to the next, by position. */
@@ -56,7 +54,8 @@ struct scan {
   const char *end;
   lua_State *L;
   struct buf *scratch;
-  int keys; /* stack index of scan_key_names[0] */
+  int keys;       /* stack index of scan_key_names[0] */
+  int in_scratch; /* the last str() result lives in the scratch buffer */
   struct recent topic, timestamp_type, header[SCAN_RECENT_HEADERS];
 };
 
@@ -89,33 +88,40 @@ static int eat_null(struct scan *s)
   return 0;
 }
 
-/* The raw text between quotes; escapes are not resolved, so callers either
- * check for them (str) or feed a decoder that rejects them (base64). */
-static int raw_str(struct scan *s, const char **out, size_t *len)
+/* The raw text between quotes, escapes unresolved; *escaped says whether
+ * it holds any. */
+static int raw_str(struct scan *s, const char **out, size_t *len, int *escaped)
 {
   ws(s);
   if (s->p >= s->end || *s->p != '"')
     return 0;
   const char *start = s->p + 1;
-  const char *q = memchr(start, '"', (size_t)(s->end - start));
-  if (!q)
+  size_t n = json_text_string_end(start, (size_t)(s->end - start), escaped);
+  if (n == (size_t)-1)
     return 0;
   *out = start;
-  *len = (size_t)(q - start);
-  s->p = q + 1;
+  *len = n;
+  s->p = start + n + 1;
   return 1;
 }
 
-/* A string with no escapes and no control characters. */
+/* A string's bytes, escapes resolved as cJSON resolves them except that a
+ * \u0000 is kept as a NUL byte, not the end of the string. Without escapes
+ * *out points into the event (and s->in_scratch is 0); with them, into the
+ * scratch buffer, valid until its next use (s->in_scratch is 1). */
 static int str(struct scan *s, const char **out, size_t *len)
 {
-  if (!raw_str(s, out, len))
+  int escaped;
+  s->in_scratch = 0;
+  if (!raw_str(s, out, len, &escaped))
     return 0;
-  for (size_t i = 0; i < *len; i++) {
-    unsigned char c = (unsigned char)(*out)[i];
-    if (c == '\\' || c < 0x20)
-      return 0;
-  }
+  if (!escaped)
+    return 1;
+  if (buf_reserve(s->scratch, *len + 1) != BUF_OK ||
+      json_text_unescape(*out, *len, s->scratch->data, len) != 0)
+    return 0;
+  *out = s->scratch->data;
+  s->in_scratch = 1;
   return 1;
 }
 
@@ -124,34 +130,34 @@ static int is_digit(char c)
   return c >= '0' && c <= '9';
 }
 
-/* A JSON integer: no fraction, no exponent, no leading zeros, |v| <= 2^53. */
+/* A JSON number that is integral and within lua_Integer, read as the
+ * reference path reads it: cJSON keeps numbers as doubles, so past 2^53 the
+ * value is the double nearest the text (docs/kafka.md), and 1.0 or 1e3 are
+ * integers too. Plain digits up to 2^53 are read directly; the rest through
+ * the locale-free strtod. Anything else declines, for the reference path to
+ * word the error. */
 static int integer(struct scan *s, lua_Integer *v)
 {
   ws(s);
+  size_t n = json_text_number_len(s->p, (size_t)(s->end - s->p));
+  if (n == 0)
+    return 0;
   const char *p = s->p;
-  int neg = 0;
-  if (p < s->end && *p == '-') {
-    neg = 1;
-    p++;
-  }
-  if (p >= s->end || !is_digit(*p))
-    return 0;
-  if (*p == '0' && p + 1 < s->end && is_digit(p[1]))
-    return 0;
-  unsigned long long acc = 0;
-  int digits = 0;
-  while (p < s->end && is_digit(*p)) {
-    if (++digits > 16)
+  size_t neg = *p == '-';
+  if (n - neg <= 15 && strspn(p + neg, "0123456789") == n - neg) {
+    lua_Integer acc = 0; /* 15 digits: below 2^53, exact as a double */
+    for (size_t i = neg; i < n; i++)
+      acc = acc * 10 + (p[i] - '0');
+    *v = neg ? -acc : acc;
+  } else {
+    double d;
+    /* The bounds are powers of two, exact; NaN fails both. */
+    if (json_text_number(p, n, &d) != 0 || !(d >= -9223372036854775808.0) ||
+        !(d < 9223372036854775808.0) || (double)(lua_Integer)d != d)
       return 0;
-    acc = acc * 10 + (unsigned long long)(*p - '0');
-    p++;
+    *v = (lua_Integer)d;
   }
-  if (p < s->end && (*p == '.' || *p == 'e' || *p == 'E'))
-    return 0;
-  if (acc > SCAN_INT_MAX)
-    return 0;
-  *v = neg ? -(lua_Integer)acc : (lua_Integer)acc;
-  s->p = p;
+  s->p = p + n;
   return 1;
 }
 
@@ -160,33 +166,9 @@ static int skip_value(struct scan *s, int depth);
 /* A strict JSON number (what every JSON encoder writes). */
 static int skip_number(struct scan *s)
 {
-  const char *p = s->p;
-  if (p < s->end && *p == '-')
-    p++;
-  if (p >= s->end || !is_digit(*p))
-    return 0;
-  if (*p == '0' && p + 1 < s->end && is_digit(p[1]))
-    return 0;
-  while (p < s->end && is_digit(*p))
-    p++;
-  if (p < s->end && *p == '.') {
-    p++;
-    if (p >= s->end || !is_digit(*p))
-      return 0;
-    while (p < s->end && is_digit(*p))
-      p++;
-  }
-  if (p < s->end && (*p == 'e' || *p == 'E')) {
-    p++;
-    if (p < s->end && (*p == '+' || *p == '-'))
-      p++;
-    if (p >= s->end || !is_digit(*p))
-      return 0;
-    while (p < s->end && is_digit(*p))
-      p++;
-  }
-  s->p = p;
-  return 1;
+  size_t n = json_text_number_len(s->p, (size_t)(s->end - s->p));
+  s->p += n;
+  return n > 0;
 }
 
 static int skip_literal(struct scan *s, const char *lit, size_t n)
@@ -258,6 +240,12 @@ static void push_key(struct scan *s, int k)
 static void push_recent(struct scan *s, struct recent *r, const char *text,
                         size_t len)
 {
+  if (s->in_scratch) {
+    /* Decoded bytes do not outlive the scratch: not remembered. */
+    lua_pushlstring(s->L, text, len);
+    r->text = NULL;
+    return;
+  }
   if (r->text != NULL && r->len == len && memcmp(r->text, text, len) == 0) {
     lua_pushvalue(s->L, r->slot);
     return;
@@ -268,18 +256,25 @@ static void push_recent(struct scan *s, struct recent *r, const char *text,
   r->len = len;
 }
 
-/* Push the bytes of a base64 string. */
+/* Push the bytes of a base64 string. An escaped one (an encoder writing
+ * "\/" for "/") is resolved into the scratch first and decoded after it. */
 static int push_base64(struct scan *s)
 {
   const char *text;
   size_t len, out_len = 0, bad = 0;
-  if (!raw_str(s, &text, &len))
+  int escaped;
+  if (!raw_str(s, &text, &len, &escaped))
     return 0;
-  if (buf_reserve(s->scratch, base64_decoded_max(len)) != BUF_OK)
+  size_t skip = escaped ? len + 1 : 0;
+  if (buf_reserve(s->scratch, skip + base64_decoded_max(len)) != BUF_OK)
     return 0;
-  unsigned char *out = (unsigned char *)s->scratch->data;
-  /* The decoder's strict alphabet also rejects any escape or control
-   * character, so the raw text needs no other check. */
+  if (escaped) {
+    if (json_text_unescape(text, len, s->scratch->data, &len) != 0)
+      return 0;
+    text = s->scratch->data;
+  }
+  unsigned char *out = (unsigned char *)s->scratch->data + skip;
+  /* The decoder's strict alphabet rejects any control character. */
   if (base64_decode(text, len, out, &out_len, &bad) != 0)
     return 0;
   lua_pushlstring(s->L, (const char *)out, out_len);

@@ -15,7 +15,9 @@
  *   Text that is not a JSON object goes under "fields" as a string.
  * - In TEXT lines, fields_json follows the message after one space, and every
  *   '\n' (in the message or the fields) becomes '\r'.
- * - A message longer than LOG_MAX_MESSAGE is cut, with a note of how much. */
+ * - A message longer than LOG_MAX_MESSAGE is cut, with a note of how much:
+ *   in TEXT lines its bytes, in JSON lines its escaped text (a message of
+ *   control bytes grows sixfold), so no record is ever dropped for size. */
 #include "log.h"
 
 #include <cjson/cJSON.h>
@@ -30,6 +32,8 @@
 
 /* CloudWatch keeps at most 256 KiB per event: cut messages before that. */
 #define LOG_MAX_MESSAGE ((size_t)240 * 1024)
+/* Room the cut note takes in a JSON message ("... [N bytes cut]"). */
+#define LOG_CUT_NOTE 48
 /* Room for a whole line: the message, fields and decoration. */
 #define LOG_MAX_LINE ((size_t)1024 * 1024)
 /* Longest request id kept; Lambda's are 36 characters. */
@@ -371,6 +375,48 @@ static int build_text(struct buf *b, enum log_level level, const char *msg,
   return rc;
 }
 
+/* The bytes of msg[0..n) kept in a TEXT line: at most 'budget', cut on a
+ * character boundary. */
+static size_t text_fit(const char *msg, size_t n, size_t budget)
+{
+  if (n <= budget)
+    return n;
+  size_t keep = budget;
+  while (keep > 0 && ((unsigned char)msg[keep] & 0xC0) == 0x80)
+    keep--;
+  return keep;
+}
+
+/* The bytes of msg[0..n) kept in a JSON line: the longest prefix whose
+ * escaped text (as put_json_string writes it) takes at most 'budget' bytes,
+ * so a message of control bytes (6 each once escaped) is cut, not dropped
+ * for passing the line's cap. */
+static size_t json_fit(const char *msg, size_t n, size_t budget)
+{
+  const unsigned char *p = (const unsigned char *)msg;
+  size_t used = 0, i = 0;
+  while (i < n) {
+    unsigned char c = p[i];
+    size_t seq = c >= 0x20 && c != '"' && c != '\\'
+                     ? utf8_sequence_len(p + i, n - i)
+                     : 0;
+    size_t out;
+    if (seq > 0)
+      out = seq;
+    else if (c == '"' || c == '\\' || c == '\n' || c == '\r' || c == '\t')
+      out = 2;
+    else if (c < 0x20)
+      out = 6;
+    else
+      out = 3; /* U+FFFD */
+    if (used + out > budget)
+      return i;
+    used += out;
+    i += seq > 0 ? seq : 1;
+  }
+  return n;
+}
+
 void log_emit(FILE *stream, enum log_level level, const char *msg, size_t len,
               const char *fields_json)
 {
@@ -383,11 +429,10 @@ void log_emit(FILE *stream, enum log_level level, const char *msg, size_t len,
     msg = "";
     len = 0;
   }
-  if (len > LOG_MAX_MESSAGE) {
-    /* Cut on a character boundary, then say how much went. */
-    size_t keep = LOG_MAX_MESSAGE;
-    while (keep > 0 && ((unsigned char)msg[keep] & 0xC0) == 0x80)
-      keep--;
+  size_t keep = log_fmt == LOG_FORMAT_JSON
+                    ? json_fit(msg, len, LOG_MAX_MESSAGE - LOG_CUT_NOTE)
+                    : text_fit(msg, len, LOG_MAX_MESSAGE);
+  if (keep < len) {
     snprintf(note, sizeof note, "... [%zu bytes cut]", len - keep);
     cut = malloc(keep + strlen(note));
     if (cut) {

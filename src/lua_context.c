@@ -9,6 +9,7 @@
 
 #include "clock.h"
 #include "json_lua.h"
+#include "log.h"
 
 static const char CONTEXT_MT_KEY = 'c';
 
@@ -36,23 +37,38 @@ static int push_tree_protected(lua_State *L)
   return 1;
 }
 
-/* client_context and identity arrive as JSON text in headers; a value that
- * does not parse is left out rather than failing the invocation. The tree is
- * pushed in a nested protected call so it is freed even when pushing raises.
+/* client_context and identity arrive as JSON text in headers, from the
+ * platform and the caller; a value that does not parse or that the decoder
+ * refuses (nesting past JSON_LUA_MAX_DEPTH) is the caller's problem, not the
+ * handler's: the field is left nil with one WARN line and the invocation
+ * goes on. Only a memory error is raised. The tree is pushed in a nested
+ * protected call so it is freed even when pushing raises.
  * Stack effect: [-0, +0, e]. */
-static void set_json(lua_State *L, const char *field, const char *text)
+static void set_json(lua_State *L, const char *field, const char *header,
+                     const char *text)
 {
   if (!text || !*text)
     return;
   cJSON *tree = cJSON_ParseWithLength(text, strlen(text));
-  if (!tree)
+  if (!tree) {
+    log_write(LOG_WARN, "context.%s left nil: the %s header is not valid JSON",
+              field, header);
     return;
+  }
   lua_pushcfunction(L, push_tree_protected);
   lua_pushlightuserdata(L, tree);
   int status = lua_pcall(L, 1, 1, 0);
   cJSON_Delete(tree);
-  if (status != LUA_OK)
+  if (status == LUA_ERRMEM)
     lua_error(L); /* re-raise, the tree is already freed */
+  if (status != LUA_OK) {
+    lua_pop(L, 1); /* the decoder's error */
+    log_write(LOG_WARN,
+              "context.%s left nil: the %s header nests deeper than %d "
+              "levels",
+              field, header, JSON_LUA_MAX_DEPTH);
+    return;
+  }
   lua_setfield(L, -2, field);
 }
 
@@ -90,8 +106,10 @@ void lua_context_push(lua_State *L, const struct lua_host_context *ctx)
   set_string(L, "invoked_function_arn", ctx->invoked_function_arn);
   lua_pushinteger(L, (lua_Integer)ctx->deadline_ms);
   lua_setfield(L, -2, "deadline_ms");
-  set_json(L, "identity", ctx->cognito_identity);
-  set_json(L, "client_context", ctx->client_context);
+  set_json(L, "identity", "Lambda-Runtime-Cognito-Identity",
+           ctx->cognito_identity);
+  set_json(L, "client_context", "Lambda-Runtime-Client-Context",
+           ctx->client_context);
   push_context_mt(L);
   lua_setmetatable(L, -2);
 }

@@ -24,6 +24,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <cjson/cJSON.h>
 
@@ -36,10 +37,12 @@
 #include "event_source.h"
 #include "heap.h"
 #include "json_lua.h"
+#include "json_tree.h"
 #include "kafka_scan.h"
 #include "log.h"
 #include "lrt_error.h"
 #include "lua_context.h"
+#include "lua_guard.h"
 #include "lua_log.h"
 #include "lua_metrics.h"
 #include "lua_router.h"
@@ -232,9 +235,10 @@ static void search_path(lua_State *L, const char *name, const char *field)
  * Stack effect: [-0, +0, m]. */
 static void track_script(lua_State *L, const char *path)
 {
-  lua_rawgetp(L, LUA_REGISTRYINDEX, &FILES_KEY);
-  lua_pushstring(L, path);
-  lua_rawseti(L, -2, (lua_Integer)luaL_len(L, -2) + 1);
+  if (lua_rawgetp(L, LUA_REGISTRYINDEX, &FILES_KEY) == LUA_TTABLE) {
+    lua_pushstring(L, path);
+    lua_rawseti(L, -2, (lua_Integer)lua_rawlen(L, -2) + 1);
+  }
   lua_pop(L, 1); /* files */
 }
 
@@ -370,6 +374,7 @@ static int init_protected(lua_State *L)
   struct lua_host *h = lua_touserdata(L, 1);
   const char *handler = h->cfg.handler;
   luaL_openlibs(L);
+  lua_guard_install(L);
   setup_package(L, &h->cfg);
   preload(L, "router", luaopen_router);
   preload(L, "json", luaopen_json);
@@ -485,9 +490,37 @@ void lua_host_result_free(struct lua_host_result *r)
 
 static void result_clear(struct lua_host_result *r)
 {
+  /* A body the size of a response is kept for the next one; a bigger one
+   * (an oversized response that was refused) is not carried as RSS into
+   * an invocation that may need the whole budget. */
+  if (r->body.cap > LUA_HOST_MAX_RESPONSE + 4096)
+    buf_free(&r->body);
   buf_reset(&r->body);
   r->error_type[0] = '\0';
   r->is_error = 0;
+}
+
+/* A task root that is not a directory we can read and search is an init
+ * error (posted to /init/error), not a crash or a silent exit. */
+static int check_task_root(const char *root, struct lua_host_result *res)
+{
+  struct stat st;
+  const char *why = NULL;
+  if (stat(root, &st) != 0)
+    why = strerror(errno);
+  else if (!S_ISDIR(st.st_mode))
+    why = "not a directory";
+  else if (access(root, R_OK | X_OK) != 0)
+    why = strerror(errno);
+  if (!why)
+    return 0;
+  char msg[PATH_MAX + 128];
+  int n = snprintf(msg, sizeof msg,
+                   "the task root %s (LAMBDA_TASK_ROOT) is unusable: %s", root,
+                   why);
+  result_error(res, "Runtime.InvalidTaskRoot", msg,
+               n > 0 && (size_t)n < sizeof msg ? (size_t)n : strlen(msg), NULL);
+  return -1;
 }
 
 /* Build a host. On a failed load with 'failed' set, the half-built host's
@@ -511,8 +544,13 @@ static int host_build(struct lua_host **out, const struct lua_host_config *cfg,
   h->cfg.runtime_lua_dir = h->runtime_lua_dir;
   h->cfg.handler = h->handler;
   heap_init(&h->heap, cfg->memory_limit);
+  arena_set_budget(&h->arena, &h->heap);
   if (!h->task_root || !h->handler)
     goto oom;
+  if (check_task_root(h->task_root, res) != 0) {
+    lua_host_destroy(h);
+    return -1;
+  }
   h->L = lua_newstate(heap_lua_alloc, &h->heap);
   if (!h->L)
     goto oom;
@@ -565,8 +603,8 @@ void lua_host_destroy(struct lua_host *h)
     if (h->cfg.deadline_guard)
       deadline_watchdog_disarm();
   }
+  arena_free(&h->arena); /* uncharged from the heap's budget */
   heap_destroy(&h->heap);
-  arena_free(&h->arena);
   buf_free(&h->scratch);
   for (size_t i = 0; i < h->nscripts; i++)
     free(h->scripts[i].path);
@@ -606,9 +644,13 @@ static enum router_kind push_event(lua_State *L, struct invoke_args *a,
     return ROUTER_KAFKA;
   size_t at = 0;
   const char *why = NULL;
-  arena_hooks_install(&h->arena);
-  cJSON *tree = json_lua_parse(a->event, a->len, &at, &why);
-  arena_hooks_remove();
+  cJSON *tree = json_tree_parse(&h->arena, a->event, a->len, &at, &why);
+  if (!tree && h->arena.failed)
+    return lrt_error_raise(L, "Runtime.OutOfMemory",
+                           "the event (%I bytes) does not fit in the memory "
+                           "left to the function (limit %I MB)",
+                           (lua_Integer)a->len,
+                           (lua_Integer)(h->heap.limit >> 20));
   if (!tree)
     return lrt_error_raise(L, "Runtime.InvalidEvent",
                            "event is not valid JSON: %s at byte %I of %I", why,
@@ -723,7 +765,7 @@ int lua_host_invoke(struct lua_host *h, const char *event, size_t len,
   if (!local.deadline_ms)
     local.deadline_ms = clock_now_ms() + HOST_DEFAULT_TIMEOUT_MS;
   if (h->cfg.deadline_guard)
-    deadline_arm(h->L, local.deadline_ms);
+    deadline_arm(h->L, local.deadline_ms, local.request_id);
   struct invoke_args args = {
       h, len >= HOST_GC_PAUSE_MIN_EVENT, event, len, &local, res};
   int status = host_pcall(h->L, invoke_protected, &args);

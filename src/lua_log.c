@@ -19,6 +19,7 @@
 
 #include "buf.h"
 #include "json_lua.h"
+#include "json_text.h"
 #include "log.h"
 
 /* Largest encoded fields object accepted per record. */
@@ -29,6 +30,23 @@
  * holding only memory that the next record reuses. */
 static struct buf lua_log_fields = {NULL, 0, 0, LUA_LOG_MAX_FIELDS, 0};
 
+/* luaL_tolstring, except that a float (without a __tostring of its own) is
+ * written in the "C" locale: log lines read the same whatever
+ * os.setlocale() a handler called. Stack effect: [-0, +1, e]. */
+static const char *value_text(lua_State *L, int idx, size_t *len)
+{
+  if (lua_type(L, idx) == LUA_TNUMBER && !lua_isinteger(L, idx) &&
+      !luaL_getmetafield(L, idx, "__tostring")) {
+    char text[64];
+    json_text_format_lua((double)lua_tonumber(L, idx), text, sizeof text);
+    lua_pushstring(L, text);
+    return lua_tolstring(L, -1, len);
+  }
+  if (lua_type(L, idx) == LUA_TNUMBER && !lua_isinteger(L, idx))
+    lua_pop(L, 1); /* the __tostring field: luaL_tolstring calls it */
+  return luaL_tolstring(L, idx, len);
+}
+
 static int log_record(lua_State *L, enum log_level level, const char *what)
 {
   if (!log_enabled(level))
@@ -38,7 +56,7 @@ static int log_record(lua_State *L, enum log_level level, const char *what)
   int has_msg = !lua_isnone(L, 1);
   lua_settop(L, 2); /* msg fields */
   if (has_msg)
-    msg = luaL_tolstring(L, 1, &len); /* pushed at 3; kept until the end */
+    msg = value_text(L, 1, &len); /* pushed at 3; kept until the end */
   const char *fields = NULL;
   if (!lua_isnoneornil(L, 2)) {
     luaL_checktype(L, 2, LUA_TTABLE);
@@ -140,7 +158,7 @@ static int log_print(lua_State *L)
     if (i > 1)
       luaL_addchar(&b, '\t');
     /* pushes the text; luaL_addvalue pops it into the buffer */
-    luaL_tolstring(L, i, NULL);
+    value_text(L, i, NULL);
     luaL_addvalue(&b);
   }
   luaL_pushresult(&b);

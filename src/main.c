@@ -159,13 +159,11 @@ int main(int argc, char **argv)
     root = getenv("LAMBDA_TASK_ROOT");
   if (!root || !*root)
     root = ".";
+  /* One that does not resolve is passed on as given: lua_host refuses it
+   * as an init error, which the loop posts to /init/error. */
   char root_abs[PATH_MAX];
-  struct stat st;
-  if (!realpath(root, root_abs) || stat(root_abs, &st) != 0 ||
-      !S_ISDIR(st.st_mode)) {
-    log_write(LOG_FATAL, "task root %s is not a directory", root);
-    return 2;
-  }
+  if (!realpath(root, root_abs))
+    snprintf(root_abs, sizeof root_abs, "%s", root);
 
   const char *mem = getenv("AWS_LAMBDA_FUNCTION_MEMORY_SIZE");
   const char *reload = getenv("LUA_HOT_RELOAD");
@@ -174,7 +172,7 @@ int main(int argc, char **argv)
       .task_root = root_abs,
       .runtime_lua_dir = lua_dir,
       .handler = handler,
-      .memory_limit = runtime_loop_memory_limit(mem ? atol(mem) : 0),
+      .memory_limit = runtime_loop_memory_limit(mem),
       .hot_reload = reload && strcmp(reload, "1") == 0,
       .deadline_guard = 1,
   };

@@ -1,8 +1,10 @@
 /* runtime_loop: init, then next -> invoke -> post until SIGTERM or a fatal
  * platform error. See runtime_loop.h for the policy. */
 #include "runtime_loop.h"
+
 #include "clock.h"
 #include "error_body.h"
+#include <errno.h>
 
 #include <signal.h>
 #include <stdio.h>
@@ -106,13 +108,27 @@ static void sleep_ms(long ms)
   }
 }
 
-size_t runtime_loop_memory_limit(long memory_mb)
+size_t runtime_loop_memory_limit(const char *memory_size)
 {
-  if (memory_mb <= 0)
-    return 0;
-  /* Keep 40 MB plus 15% for the runtime itself: a 6 MB event body, its
-   * cJSON tree and the response buffer live outside the Lua heap. */
-  long long total = (long long)memory_mb << 20;
+  if (!memory_size || !*memory_size)
+    return 0; /* a local run: no cap */
+  char *end = NULL;
+  errno = 0;
+  long long mb = strtoll(memory_size, &end, 10);
+  if (errno != 0 || end == memory_size || *end != '\0' ||
+      mb < RUNTIME_LOOP_MIN_MEMORY_MB || mb > RUNTIME_LOOP_MAX_MEMORY_MB) {
+    log_write(LOG_WARN,
+              "AWS_LAMBDA_FUNCTION_MEMORY_SIZE=%.40s is not a size in MB "
+              "(%d..%d); using %d MB",
+              memory_size, RUNTIME_LOOP_MIN_MEMORY_MB,
+              RUNTIME_LOOP_MAX_MEMORY_MB, RUNTIME_LOOP_DEFAULT_MEMORY_MB);
+    mb = RUNTIME_LOOP_DEFAULT_MEMORY_MB;
+  }
+  /* Keep 40 MB plus 15% for the runtime itself: the 6 MB event body, the
+   * response being posted and the process's own pages live outside the
+   * budget (the cJSON-path tree and the encoder's text are charged to it,
+   * heap.h). mb is at most 10240, so nothing here overflows. */
+  long long total = mb << 20;
   long long lua = total - total * 15 / 100 - (40LL << 20);
   if (lua < (16LL << 20))
     lua = 16LL << 20;

@@ -24,6 +24,7 @@
 #include "buf.h"
 #include "fuzz_common.h"
 #include "json_lua.h"
+#include "json_tree.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -156,9 +157,11 @@ static void runtime_path(lua_State *L, const uint8_t *data, size_t size)
 {
   size_t at = 0;
   const char *why = NULL;
-  cJSON *tree = json_lua_parse((const char *)data, size, &at, &why);
+  static struct arena arena; /* zero: an arena with no budget */
+  cJSON *tree = json_tree_parse(&arena, (const char *)data, size, &at, &why);
   if (!tree) {
     FUZZ_CHECK(why != NULL && at <= size, "parse failure without a reason");
+    arena_reset(&arena);
     return;
   }
   struct buf t1, t2;
@@ -172,7 +175,7 @@ static void runtime_path(lua_State *L, const uint8_t *data, size_t size)
   }
   buf_free(&t1);
   buf_free(&t2);
-  cJSON_Delete(tree);
+  arena_reset(&arena);
   lua_settop(L, 0);
 }
 

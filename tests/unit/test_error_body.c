@@ -3,6 +3,9 @@
  * UTF-8 whatever the message held, one stackTrace line per frame without
  * Lua's header line or the runtime's own bottom frames, and a capped
  * message. */
+#include <stdlib.h>
+#include <string.h>
+
 #include <cjson/cJSON.h>
 
 #include "error_body.h"
@@ -66,12 +69,49 @@ int main(void)
   ASSERT_STR_EQ(field(j, "errorMessage"), "say \"hi\"\n\tnow");
   cJSON_Delete(j);
 
-  /* A long message is capped. */
+  /* A long message is capped, and says by how much. */
   static char big[20000];
   memset(big, 'm', sizeof(big));
   j = build(&b, "T", big, sizeof(big), NULL);
-  ASSERT_EQ(strlen(field(j, "errorMessage")), ERROR_BODY_MAX_MESSAGE);
+  ASSERT_EQ(strspn(field(j, "errorMessage"), "m"), ERROR_BODY_MAX_MESSAGE);
+  ASSERT_STR_EQ(field(j, "errorMessage") + ERROR_BODY_MAX_MESSAGE,
+                " [... 11808 bytes cut]");
   cJSON_Delete(j);
+
+  /* The worst case of every part at once stays within ERROR_BODY_MAX: a
+   * 7 MB type, a 7 MB message of control bytes (each escaped to 6), and a
+   * traceback of thousands of long frames. */
+  {
+    size_t n = 7u << 20;
+    char *huge = malloc(n + 1);
+    ASSERT_NOT_NULL(huge);
+    memset(huge, 1, n);
+    huge[n] = '\0';
+    char *type = malloc(n + 1);
+    ASSERT_NOT_NULL(type);
+    memset(type, 'T', n);
+    type[n] = '\0';
+    char *frames = malloc(n + 1);
+    ASSERT_NOT_NULL(frames);
+    for (size_t i = 0; i < n; i++)
+      frames[i] = i % 1000 == 999 ? '\n' : '\1';
+    frames[n] = '\0';
+    struct buf worst;
+    buf_init(&worst, 64u << 20);
+    ASSERT_EQ(error_body_build(&worst, type, huge, n, frames), 0);
+    ASSERT(worst.len <= ERROR_BODY_MAX);
+    j = cJSON_ParseWithLength(worst.data, worst.len);
+    ASSERT_NOT_NULL(j);
+    ASSERT_EQ(strlen(field(j, "errorType")), ERROR_BODY_MAX_TYPE);
+    const cJSON *tr = cJSON_GetObjectItemCaseSensitive(j, "stackTrace");
+    ASSERT(cJSON_GetArraySize(tr) > 0);
+    ASSERT(cJSON_GetArraySize(tr) <= ERROR_BODY_MAX_FRAMES);
+    cJSON_Delete(j);
+    buf_free(&worst);
+    free(frames);
+    free(type);
+    free(huge);
+  }
 
   /* Reused buffer: the previous body is replaced, not appended to. */
   j = build(&b, "Second", "two", 3, NULL);

@@ -233,13 +233,14 @@ static void test_encode_strings(void)
          "local u = 'caf\\u{E9} \\u{1F600} \\u{10FFFF}'\n"
          "assert(json.encode(u) == '\"' .. u .. '\"')\n"
          "assert(json.decode(json.encode(u)) == u)\n"
-         "assert(json.decode(json.encode('a\\0b')) == 'a',"
-         " 'cJSON strings end at NUL')\n"
+         /* bytes are bytes: a NUL survives the round trip, in keys too */
+         "assert(json.decode(json.encode('a\\0b')) == 'a\\0b')\n"
+         "assert(json.decode('\"a\\\\u0000b\"') == 'a\\0b')\n"
          /* keys: numbers as text, bad bytes repaired, escapes applied */
          "assert(json.encode({['k\"1'] = 1}) == '{\"k\\\\\"1\":1}')\n"
          "assert(json.encode({['k\\255'] = 1}) == '{\"k\\u{FFFD}\":1}')\n"
-         "local ok, err = pcall(json.encode, {['a\\0b'] = 1})\n"
-         "assert(not ok and err:find('NUL byte at $', 1, true), err)\n"
+         "assert(json.encode({['a\\0b'] = 1}) == '{\"a\\\\u0000b\":1}')\n"
+         "assert(next(json.decode('{\"a\\\\u0000b\":1}')) == 'a\\0b')\n"
          "local big = string.rep('\\0\\255x', 100000)\n"
          "assert(#json.encode(big) == 2 + 100000 * (6 + 3 + 1))\n");
   lua_close(L);
@@ -377,8 +378,9 @@ static void test_c_encode_nomem(void)
   int status = lua_pcall(L, 1, 1, 0);
   alloc_budget = (size_t)-1;
   ASSERT(status != LUA_OK);
-  ASSERT_CONTAINS(lua_tostring(L, -1), "not enough memory");
-  lua_pop(L, 2); /* error, json */
+  /* A typed Runtime.OutOfMemory error; its __tostring is the message. */
+  ASSERT_CONTAINS(luaL_tolstring(L, -1, NULL), "not enough memory");
+  lua_pop(L, 3); /* message, error, json */
   ASSERT_EQ(lua_gettop(L), 0);
   lua_close(L);
 }

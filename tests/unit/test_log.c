@@ -359,6 +359,24 @@ static void test_write_and_long(void)
   cJSON *j = parse_line(line);
   ASSERT_CONTAINS(str_field(j, "message"), "bytes cut]");
   cJSON_Delete(j);
+
+  /* Under the byte cap but six times over it once escaped (control bytes):
+   * cut to fit, valid JSON, never dropped. */
+  size_t ctl = 200 * 1024;
+  memset(msg, 1, ctl);
+  line = emit(LOG_INFO, msg, ctl, NULL);
+  ASSERT(strlen(line) > 0);
+  ASSERT(strlen(line) < 256 * 1024);
+  assert_one_line(line);
+  j = parse_line(line);
+  const char *m = str_field(j, "message");
+  ASSERT(m[0] == 1);
+  ASSERT_CONTAINS(m, "bytes cut]");
+  size_t kept = strspn(m, "\001");
+  char want[64];
+  snprintf(want, sizeof want, "... [%zu bytes cut]", ctl - kept);
+  ASSERT_STR_EQ(m + kept, want);
+  cJSON_Delete(j);
   free(msg);
   log_set_request_id(NULL);
 }

@@ -1,0 +1,181 @@
+/* watchdog: a thread that ends an invocation Lua will not end. See
+ * watchdog.h. */
+#include "watchdog.h"
+
+#include <curl/curl.h>
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "clock.h"
+
+/* How long the watchdog's own post may take before it exits anyway. */
+#define WATCHDOG_POST_TIMEOUT_MS 1000L
+/* Request ids are the platform's; longer ones are not ours to post for. */
+#define WATCHDOG_MAX_ID 256
+
+enum watch_state { WATCH_IDLE, WATCH_ARMED, WATCH_FIRED };
+
+static pthread_mutex_t watch_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t watch_cond = PTHREAD_COND_INITIALIZER;
+static int watch_started;
+static enum watch_state watch_state;
+static long long watch_fire_at; /* epoch ms */
+static int watch_post;          /* post Runtime.Timeout when firing */
+static char watch_id[WATCHDOG_MAX_ID + 1];
+static char watch_what[96];
+
+/* Write one line to stderr with write(2): the process ends right after. */
+static void fatal_line(const char *text)
+{
+  char line[512];
+  int n = snprintf(line, sizeof line, "FATAL\t%.480s\n", text);
+  if (n > 0) {
+    ssize_t w = write(STDERR_FILENO, line,
+                      (size_t)n < sizeof line ? (size_t)n : sizeof line - 1);
+    (void)w;
+  }
+}
+
+/* POST /invocation/<id>/error with Runtime.Timeout; best effort. */
+static void post_timeout(const char *id)
+{
+  const char *api = getenv("AWS_LAMBDA_RUNTIME_API");
+  if (!api || !*api)
+    return;
+  CURL *curl = curl_easy_init();
+  if (!curl)
+    return;
+  char *escaped = curl_easy_escape(curl, id, 0);
+  char url[WATCHDOG_MAX_ID * 3 + 256];
+  snprintf(url, sizeof url, "http://%s/2018-06-01/runtime/invocation/%s/error",
+           api, escaped ? escaped : "");
+  curl_free(escaped);
+  static const char body[] =
+      "{\"errorMessage\":\"the handler did not return by the invocation "
+      "deadline and could not be interrupted; the runtime process is "
+      "replaced\",\"errorType\":\"Runtime.Timeout\",\"stackTrace\":[]}";
+  struct curl_slist *headers = NULL;
+  headers = curl_slist_append(headers, "Content-Type: application/json");
+  headers = curl_slist_append(
+      headers, "Lambda-Runtime-Function-Error-Type: Runtime.Timeout");
+  curl_easy_setopt(curl, CURLOPT_URL, url);
+  curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body);
+  curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE, (long)(sizeof body - 1));
+  curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
+  curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+  curl_easy_setopt(curl, CURLOPT_PROXY, "");
+  curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, WATCHDOG_POST_TIMEOUT_MS);
+  CURLcode rc = curl_easy_perform(curl);
+  if (rc != CURLE_OK)
+    fatal_line("watchdog: could not post the Runtime.Timeout error");
+  curl_slist_free_all(headers);
+  curl_easy_cleanup(curl);
+}
+
+static void *watch_main(void *arg)
+{
+  (void)arg;
+  pthread_mutex_lock(&watch_lock);
+  for (;;) {
+    while (watch_state != WATCH_ARMED)
+      pthread_cond_wait(&watch_cond, &watch_lock);
+    long long now = clock_now_ms();
+    if (now < watch_fire_at) {
+      long long at = watch_fire_at;
+      struct timespec ts = {(time_t)(at / 1000), (long)(at % 1000) * 1000000L};
+      pthread_cond_timedwait(&watch_cond, &watch_lock, &ts);
+      continue; /* disarmed, re-armed or due: look again */
+    }
+    watch_state = WATCH_FIRED;
+    break;
+  }
+  char id[sizeof watch_id], what[sizeof watch_what];
+  int post = watch_post;
+  memcpy(id, watch_id, sizeof id);
+  memcpy(what, watch_what, sizeof what);
+  pthread_mutex_unlock(&watch_lock);
+
+  char line[256];
+  if (post) {
+    snprintf(line, sizeof line,
+             "invocation %.100s: the handler outlived its deadline where no "
+             "interrupt reaches; answered Runtime.Timeout, exiting so a "
+             "fresh runtime serves the next event",
+             id);
+    fatal_line(line);
+    post_timeout(id);
+  } else {
+    snprintf(line, sizeof line,
+             "%.90s did not finish within its budget; exiting so a fresh "
+             "runtime serves the next event",
+             what);
+    fatal_line(line);
+  }
+  _exit(1);
+}
+
+/* Start the thread once, with every signal blocked in it. Under the lock. */
+static int watch_start(void)
+{
+  if (watch_started)
+    return 0;
+  if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
+    return -1;
+  sigset_t all, old;
+  sigfillset(&all);
+  pthread_sigmask(SIG_SETMASK, &all, &old);
+  pthread_t t;
+  int rc = pthread_create(&t, NULL, watch_main, NULL);
+  pthread_sigmask(SIG_SETMASK, &old, NULL);
+  if (rc != 0)
+    return -1;
+  pthread_detach(t);
+  watch_started = 1;
+  return 0;
+}
+
+static int watch_arm(long long fire_at, int post, const char *id,
+                     const char *what)
+{
+  pthread_mutex_lock(&watch_lock);
+  int rc = watch_start();
+  if (rc == 0) {
+    watch_fire_at = fire_at;
+    watch_post = post;
+    snprintf(watch_id, sizeof watch_id, "%s", id ? id : "");
+    snprintf(watch_what, sizeof watch_what, "%s", what ? what : "");
+    watch_state = WATCH_ARMED;
+    pthread_cond_signal(&watch_cond);
+  }
+  pthread_mutex_unlock(&watch_lock);
+  return rc;
+}
+
+int watchdog_arm_invocation(const char *request_id, long long fire_at_ms)
+{
+  return watch_arm(fire_at_ms, 1, request_id, NULL);
+}
+
+int watchdog_arm_budget(long long budget_ms, const char *what)
+{
+  return watch_arm(clock_now_ms() + budget_ms, 0, NULL, what);
+}
+
+void watchdog_disarm(void)
+{
+  pthread_mutex_lock(&watch_lock);
+  int fired = watch_state == WATCH_FIRED;
+  if (!fired) {
+    watch_state = WATCH_IDLE;
+    pthread_cond_signal(&watch_cond);
+  }
+  pthread_mutex_unlock(&watch_lock);
+  while (fired)
+    pause(); /* the watchdog thread is answering, then exits the process */
+}
