@@ -19,6 +19,7 @@
 
 local json = require "json"
 local log = require "log"
+local schema = require "lrt.kafka_schema"
 
 local error, getmetatable, ipairs, pcall, tostring, type =
   error, getmetatable, ipairs, pcall, tostring, type
@@ -94,6 +95,24 @@ function M.json(record)
   return decoded
 end
 
+--- A deserializer for Avro values or keys, from a schema file (JSON text,
+-- `.avsc`), loaded now: pass it to `router.kafka(fn, { value = ... })`.
+-- A missing or invalid schema file raises (an init error).
+-- @tparam string path the schema file, relative to the task root
+-- @tparam[opt] table opts `framing`: "auto" (default), "none", "confluent",
+--   "glue" or "lambda"
+-- @return the deserializer
+M.avro = schema.avro
+
+--- A deserializer for Protobuf values or keys, from a FileDescriptorSet
+-- (`protoc --include_imports -o file.pb file.proto`) and the full name of
+-- the message to decode, loaded now.
+-- @tparam string path the descriptor set, relative to the task root
+-- @tparam string message e.g. "shop.User"
+-- @tparam[opt] table opts `framing`, as for `kafka.avro`
+-- @return the deserializer
+M.protobuf = schema.protobuf
+
 --- The records grouped by topic: `{ [topic] = { record, ... } }`, each list
 -- in delivery order.
 -- @tparam table event the Kafka event
@@ -136,7 +155,14 @@ function M.process(event, fn, context)
   end
   local failures = {}
   for _, record in ipairs(event.records) do
-    local ok, err = pcall(fn, record, context)
+    -- A record whose key or value did not decode is a failure without
+    -- calling fn: its decode_error says why.
+    local ok, err
+    if record.decode_error ~= nil then
+      ok, err = false, record.decode_error
+    else
+      ok, err = pcall(fn, record, context)
+    end
     if not ok then
       local message = error_text(err)
       -- In the text too: plain-text log lines do not show the fields.

@@ -3,15 +3,19 @@
 # what is already there. Usage: scripts/deps.sh [build|test|package|fuzz]...
 set -euo pipefail
 
+# libavro-dev: Avro schemas (avro-c); zlib1g-dev: Glue's zlib payloads.
 want=(build-essential cmake pkg-config liblua5.4-dev libcjson-dev
-      libcurl4-openssl-dev)
+      libcurl4-openssl-dev libavro-dev zlib1g-dev)
 for kind in "$@"; do
   case "$kind" in
     build) ;;
     # python3: the mock Runtime API and the suites that drive the binary;
     # clang-format: the format check; zip/unzip/busybox-static: packaging
     # and the empty-root (chroot) tests; curl: the local-development doc.
-    test) want+=(python3 clang-format zip unzip busybox-static file curl) ;;
+    # python3-avro, python3-protobuf, protobuf-compiler: the independent
+    # encoders tests/kafka/test_schemas.py checks the decoders against.
+    test) want+=(python3 clang-format zip unzip busybox-static file curl
+                 python3-avro python3-protobuf protobuf-compiler) ;;
     package) want+=(zip unzip binutils file) ;;
     fuzz) want+=(clang libclang-rt-14-dev) ;;
     *) echo "deps.sh: unknown kind '$kind'" >&2; exit 2 ;;

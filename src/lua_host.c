@@ -35,6 +35,7 @@
 #include "heap.h"
 #include "json_lua.h"
 #include "kafka_scan.h"
+#include "kafka_schema.h"
 #include "log.h"
 #include "lrt_error.h"
 #include "lua_context.h"
@@ -235,6 +236,22 @@ static void track_script(lua_State *L, const char *path)
   lua_pop(L, 1); /* files */
 }
 
+void lua_host_track_file(lua_State *L, const char *path)
+{
+  int tracking = lua_rawgetp(L, LUA_REGISTRYINDEX, &FILES_KEY) == LUA_TTABLE;
+  lua_pop(L, 1); /* files or nil */
+  if (tracking)
+    track_script(L, path);
+}
+
+const char *lua_host_task_root(lua_State *L)
+{
+  lua_rawgetp(L, LUA_REGISTRYINDEX, &HOST_KEY);
+  const struct lua_host *h = lua_touserdata(L, -1);
+  lua_pop(L, 1); /* the host */
+  return h != NULL ? h->cfg.task_root : NULL;
+}
+
 /* package.searchers[2] replacement: find name on package.path, load it as
  * text only (precompiled chunks can crash the VM), and remember the file. A
  * syntax error is raised typed, so init can report it as such. */
@@ -371,6 +388,7 @@ static int init_protected(lua_State *L)
   preload(L, "router", luaopen_router);
   preload(L, "json", luaopen_json);
   preload(L, "log", luaopen_log);
+  preload(L, "lrt.kafka_schema", luaopen_kafka_schema);
   lua_log_install_print(L);
   lua_pushlightuserdata(L, h);
   lua_rawsetp(L, LUA_REGISTRYINDEX, &HOST_KEY);
@@ -594,8 +612,10 @@ static int push_event(lua_State *L, struct invoke_args *a, int catch_all)
 {
   struct lua_host *h = a->host;
   if (!catch_all &&
-      kafka_scan_push(L, a->event, a->len, &h->scratch) == KAFKA_SCAN_PUSHED)
+      kafka_scan_push(L, a->event, a->len, &h->scratch) == KAFKA_SCAN_PUSHED) {
+    kafka_schema_apply(L, lua_gettop(L)); /* the same step on both paths */
     return 1;
+  }
   size_t at = 0;
   const char *why = NULL;
   arena_hooks_install(&h->arena);
@@ -610,6 +630,8 @@ static int push_event(lua_State *L, struct invoke_args *a, int catch_all)
     event_kafka_push(L, tree);
   else
     json_lua_push_typed(L, tree, "Runtime.InvalidEvent");
+  if (kafka && !catch_all)
+    kafka_schema_apply(L, lua_gettop(L));
   return kafka;
 }
 

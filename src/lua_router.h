@@ -33,4 +33,8 @@ void router_push_handler(lua_State *L, enum router_kind kind);
  * event as plain decoded JSON, whatever its kind. Stack effect: [-0,+0,-]. */
 int router_has_catch_all(lua_State *L);
 
+/* Push router.kafka's options as kafka_schema_options() normalised them, or
+ * nil when none were given. Stack effect: [-0, +1, -]. */
+void router_push_kafka_options(lua_State *L);
+
 #endif
