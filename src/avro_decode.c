@@ -324,6 +324,7 @@ struct avro_ctx {
   struct wire_in in;
   struct wire_error *err;
   const char *field; /* innermost record field being read */
+  size_t budget;     /* Lua values still allowed (WIRE_VALUE_BUDGET) */
 };
 
 static int bad(struct avro_ctx *c, const char *what)
@@ -466,6 +467,9 @@ static int value(struct avro_ctx *c, uint32_t node, int depth)
 
   if (depth > AVRO_DECODE_MAX_DEPTH)
     return bad(c, "nesting deeper than the limit (64)");
+  if (c->budget == 0)
+    return bad(c, "value expands past the limit (64 Lua values a byte)");
+  c->budget--;
   /* A record level holds its table and a name, an array or map its table
    * and a key: three slots with room to spare. */
   luaL_checkstack(L, 4, "Avro nesting");
@@ -546,6 +550,7 @@ int avro_decode_push(lua_State *L, const struct avro_plan *p, int names,
   c.names = names;
   c.err = err;
   c.field = NULL;
+  c.budget = WIRE_VALUE_BUDGET(len);
   wire_in_init(&c.in, data, len);
   if (value(&c, 0, 0) != 0) {
     lua_settop(L, top);

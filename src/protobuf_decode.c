@@ -20,6 +20,7 @@ struct pb_ctx {
   const unsigned char *start;
   struct wire_error *err;
   const char *field;
+  size_t budget; /* Lua values still allowed (WIRE_VALUE_BUDGET) */
 };
 
 static int bad(struct pb_ctx *c, const unsigned char *at, const char *what)
@@ -409,6 +410,10 @@ static int message(struct pb_ctx *c, const struct pb_message *m,
 
   if (depth > PROTOBUF_DECODE_MAX_DEPTH)
     return bad(c, in->p, "nesting deeper than the limit (64)");
+  /* Charged up front: the table and every field it may get a default for. */
+  if (c->budget < (size_t)m->nfields + 1)
+    return bad(c, in->p, "value expands past the limit (64 Lua values a byte)");
+  c->budget -= (size_t)m->nfields + 1;
   /* A level holds its table, a name, a list and a value; a map entry two
    * more. */
   luaL_checkstack(L, 8, "Protobuf nesting");
@@ -494,6 +499,7 @@ int protobuf_decode_push(lua_State *L, const struct pb_set *set, long msg,
   c.start = data;
   c.err = err;
   c.field = NULL;
+  c.budget = WIRE_VALUE_BUDGET(len);
   if (push_message(&c, (int32_t)msg, data, len, -1) != 0) {
     lua_settop(L, top);
     return -1;

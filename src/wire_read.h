@@ -108,6 +108,12 @@ static inline double wire_bits_double(uint64_t bits)
   return d;
 }
 
+/* How many Lua values a decoder may make from 'len' bytes. Values that take
+ * no bytes (Avro nulls, Protobuf defaults, empty messages) could otherwise
+ * turn a few megabytes into gigabytes of tables; past this budget the value
+ * is a decode error rather than an out-of-memory invocation. */
+#define WIRE_VALUE_BUDGET(len) ((len)*64u + 65536u)
+
 /* Where a decode stopped: the byte position in the payload, the innermost
  * field being read (NULL at the top) and what was wrong (a static string). */
 struct wire_error {

@@ -721,6 +721,26 @@ class HostileTest(unittest.TestCase):
             [deep, b"\x04\x00"], ["deeper than the limit",
                                   "union branch out of range"])
 
+    def test_values_that_expand_past_the_budget(self):
+        # Items that take (almost) no bytes: arrays of 65536 nulls, three
+        # bytes each; Protobuf elements of 2 bytes with 300 defaults each.
+        self.root.write("nested.avsc", json.dumps(
+            {"type": "array", "items": {"type": "array", "items": "null"}}))
+        inner = varint(2 * 65536) + b"\x00"
+        bomb = varint(2 * 200) + inner * 200 + b"\x00"
+        self.check_errors(
+            {"value": {"fmt": "avro", "path": "nested.avsc", "framing": "none"},
+             "good": varint(2) + inner + b"\x00"},
+            [bomb], ["value expands past the limit"])
+        wide = "syntax = \"proto3\";\nmessage Wide {\n%s  repeated Wide w = 301;\n}\n" % (
+            "".join("  int32 f%d = %d;\n" % (i, i) for i in range(1, 301)))
+        Proto(self.root, wide, "wide")
+        elem = varint(301 << 3 | 2) + b"\x00"
+        self.check_errors(
+            {"value": {"fmt": "protobuf", "path": "wide.pb", "message": "Wide",
+                       "framing": "none"}, "good": elem * 10},
+            [elem * 2000], ["value expands past the limit"])
+
     def test_protobuf(self):
         All = self.proto.cls("t.v1.All")
         m = All()
