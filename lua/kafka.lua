@@ -18,6 +18,7 @@
 -- @module kafka
 
 local json = require "json"
+local schema = require "lrt.kafka_schema"
 
 local error, getmetatable, ipairs, pcall, tostring, type =
   error, getmetatable, ipairs, pcall, tostring, type
@@ -92,6 +93,24 @@ function M.json(record)
   if not ok then return nil, error_text(decoded) end
   return decoded
 end
+
+--- A deserializer for Avro values or keys, from a schema file (JSON text,
+-- `.avsc`), loaded now: pass it to `router.kafka(fn, { value = ... })`.
+-- A missing or invalid schema file raises (an init error).
+-- @tparam string path the schema file, relative to the task root
+-- @tparam[opt] table opts `framing`: "auto" (default), "none", "confluent",
+--   "glue" or "lambda"
+-- @return the deserializer
+M.avro = schema.avro
+
+--- A deserializer for Protobuf values or keys, from a FileDescriptorSet
+-- (`protoc --include_imports -o file.pb file.proto`) and the full name of
+-- the message to decode, loaded now.
+-- @tparam string path the descriptor set, relative to the task root
+-- @tparam string message e.g. "shop.User"
+-- @tparam[opt] table opts `framing`, as for `kafka.avro`
+-- @return the deserializer
+M.protobuf = schema.protobuf
 
 --- The records grouped by topic: `{ [topic] = { record, ... } }`, each list
 -- in delivery order.

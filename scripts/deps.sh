@@ -3,8 +3,9 @@
 # what is already there. Usage: scripts/deps.sh [build|test|package|fuzz]...
 set -euo pipefail
 
+# libavro-dev: Avro schemas (avro-c); zlib1g-dev: Glue's zlib payloads.
 want=(build-essential cmake pkg-config liblua5.4-dev libcjson-dev
-      libcurl4-openssl-dev)
+      libcurl4-openssl-dev libavro-dev zlib1g-dev)
 for kind in "$@"; do
   case "$kind" in
     build) ;;
@@ -14,9 +15,12 @@ for kind in "$@"; do
     # jq: the local invoke suite pipes the response into it;
     # lua-busted, lua-check: the handler specs (bootstrap --exec busted) and
     # luacheck over the Lua code; locales: the de_DE source the locale test
-    # compiles with localedef.
+    # compiles with localedef; python3-avro, python3-protobuf,
+    # protobuf-compiler: the independent encoders tests/kafka/test_schemas.py
+    # checks the decoders against.
     test) want+=(python3 clang-format zip unzip busybox-static file curl
-                jq lua-busted lua-check locales) ;;
+                jq lua-busted lua-check locales python3-avro python3-protobuf
+                protobuf-compiler) ;;
     package) want+=(zip unzip binutils file) ;;
     fuzz) want+=(clang libclang-rt-14-dev) ;;
     *) echo "deps.sh: unknown kind '$kind'" >&2; exit 2 ;;

@@ -39,6 +39,7 @@
 #include "json_lua.h"
 #include "json_tree.h"
 #include "kafka_scan.h"
+#include "kafka_schema.h"
 #include "log.h"
 #include "lrt_error.h"
 #include "lua_context.h"
@@ -242,6 +243,22 @@ static void track_script(lua_State *L, const char *path)
   lua_pop(L, 1); /* files */
 }
 
+void lua_host_track_file(lua_State *L, const char *path)
+{
+  int tracking = lua_rawgetp(L, LUA_REGISTRYINDEX, &FILES_KEY) == LUA_TTABLE;
+  lua_pop(L, 1); /* files or nil */
+  if (tracking)
+    track_script(L, path);
+}
+
+const char *lua_host_task_root(lua_State *L)
+{
+  lua_rawgetp(L, LUA_REGISTRYINDEX, &HOST_KEY);
+  const struct lua_host *h = lua_touserdata(L, -1);
+  lua_pop(L, 1); /* the host */
+  return h != NULL ? h->cfg.task_root : NULL;
+}
+
 /* package.searchers[2] replacement: find name on package.path, load it as
  * text only (precompiled chunks can crash the VM), and remember the file. A
  * syntax error is raised typed, so init can report it as such. */
@@ -379,6 +396,7 @@ static int init_protected(lua_State *L)
   preload(L, "router", luaopen_router);
   preload(L, "json", luaopen_json);
   preload(L, "log", luaopen_log);
+  preload(L, "lrt.kafka_schema", luaopen_kafka_schema);
   lua_log_install_print(L);
   lua_pushlightuserdata(L, h);
   lua_rawsetp(L, LUA_REGISTRYINDEX, &HOST_KEY);
@@ -640,8 +658,10 @@ static enum router_kind push_event(lua_State *L, struct invoke_args *a,
   struct lua_host *h = a->host;
   *detected = ROUTER_KAFKA;
   if (!catch_all &&
-      kafka_scan_push(L, a->event, a->len, &h->scratch) == KAFKA_SCAN_PUSHED)
+      kafka_scan_push(L, a->event, a->len, &h->scratch) == KAFKA_SCAN_PUSHED) {
+    kafka_schema_apply(L, lua_gettop(L)); /* the same step on both paths */
     return ROUTER_KAFKA;
+  }
   size_t at = 0;
   const char *why = NULL;
   cJSON *tree = json_tree_parse(&h->arena, a->event, a->len, &at, &why);
@@ -665,6 +685,8 @@ static enum router_kind push_event(lua_State *L, struct invoke_args *a,
     event_kafka_push(L, tree);
   else
     event_source_push(L, tree, kind);
+  if (kind == ROUTER_KAFKA && !catch_all)
+    kafka_schema_apply(L, lua_gettop(L));
   return kind;
 }
 

@@ -16,6 +16,8 @@
 
 #include <stddef.h>
 
+#include <lua.h>
+
 #include "buf.h"
 #include "lua_context.h"
 
@@ -69,5 +71,13 @@ void lua_host_collect(struct lua_host *h);
 int lua_host_reload_if_changed(struct lua_host **h);
 
 void lua_host_destroy(struct lua_host *h);
+
+/* For modules that load files at init (kafka schemas): watch 'path' for hot
+ * reload like a loaded script. Stack effect: [-0, +0, m]. */
+void lua_host_track_file(lua_State *L, const char *path);
+
+/* The task root of the host running 'L', or NULL outside one.
+ * Stack effect: [-0, +0, -]. */
+const char *lua_host_task_root(lua_State *L);
 
 #endif

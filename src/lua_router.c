@@ -3,11 +3,14 @@
  * State lives in one registry table keyed by the address of ROUTER_KEY:
  *   { [1] = kafka handler, [2] = custom handler, [3] = catch-all,
  *     [4..] = the other sources' handlers (slot = kind + 2), api = the API
- *     routes object, context = this invocation's context, sealed = bool }
+ *     routes object, context = this invocation's context, sealed = bool,
+ *     kafka_options = router.kafka's options }
  * so two lua_States (hot reload builds a second one) never share routes. */
 #include "lua_router.h"
 
 #include <lauxlib.h>
+
+#include "kafka_schema.h"
 
 static const char ROUTER_KEY = 'r';
 
@@ -29,6 +32,9 @@ static int router_slot(enum router_kind kind)
 static const char *const router_names[] = {
     "kafka",    "custom",  "sqs",         "sns",       "s3",
     "dynamodb", "kinesis", "eventbridge", "apigateway"};
+
+/* The state's field holding router.kafka's options (kafka_schema's form). */
+#define KAFKA_OPTIONS_FIELD "kafka_options"
 
 /* Push the router state table, creating it on first use.
  * Stack effect: [-0, +1, m]. */
@@ -71,6 +77,12 @@ static int router_register(lua_State *L)
   if (lua_rawgeti(L, -1, slot) != LUA_TNIL)
     return luaL_error(L, "%s: a handler is already registered", name);
   lua_pop(L, 1); /* nil */
+  if (slot == SLOT_KAFKA && !lua_isnoneornil(L, 2)) {
+    /* router.kafka(fn, { value = ..., key = ... }): checked now, so a bad
+     * option is an init error. */
+    kafka_schema_options(L, 2);
+    lua_setfield(L, -2, KAFKA_OPTIONS_FIELD);
+  }
   lua_pushvalue(L, 1);
   lua_rawseti(L, -2, slot);
   return 0;
@@ -187,6 +199,17 @@ void router_set_context(lua_State *L, int idx)
   lua_pushvalue(L, idx);
   lua_setfield(L, -2, "context");
   lua_pop(L, 1); /* state */
+}
+
+void router_push_kafka_options(lua_State *L)
+{
+  if (lua_rawgetp(L, LUA_REGISTRYINDEX, &ROUTER_KEY) != LUA_TTABLE) {
+    lua_pop(L, 1);
+    lua_pushnil(L);
+    return;
+  }
+  lua_getfield(L, -1, KAFKA_OPTIONS_FIELD);
+  lua_remove(L, -2); /* state */
 }
 
 int luaopen_router(lua_State *L)

@@ -60,5 +60,8 @@ const char *router_kind_name(enum router_kind kind);
 /* Remember the invocation's context table at 'idx' for router.process, which
  * hands it to every fn. Stack effect: [-0, +0, m]. */
 void router_set_context(lua_State *L, int idx);
+/* Push router.kafka's options as kafka_schema_options() normalised them, or
+ * nil when none were given. Stack effect: [-0, +1, -]. */
+void router_push_kafka_options(lua_State *L);
 
 #endif
