@@ -108,7 +108,7 @@ tools="$out/tools"
 mkdir -p "$tools"
 warn="-Wall -Wextra -Wshadow -Wconversion -Wstrict-prototypes
   -Wmissing-prototypes -Wformat=2 -Wcast-qual -Wwrite-strings -Wundef"
-cflags="-std=c11 -O2 -g -DNDEBUG -D_POSIX_C_SOURCE=200809L $warn"
+cflags="-std=c11 -O2 -g -DNDEBUG -D_XOPEN_SOURCE=700 $warn"
 say "building the decoder microbenchmark and the load server"
 # The decoder's own sources; the one-pass scanner when the tree has it.
 decoder_src=("$repo/src/event_kafka.c" "$repo/src/base64.c" "$repo/src/lrt_error.c")
@@ -122,7 +122,7 @@ if ! gcc $cflags -I"$repo/src" "$here/decoder_bench.c" "${decoder_src[@]}" \
   all_src=()
   for f in "$repo"/src/*.c; do [ "$(basename "$f")" = main.c ] || all_src+=("$f"); done
   gcc $cflags -I"$repo/src" "$here/decoder_bench.c" "${all_src[@]}" \
-    $(pkg-config --cflags --libs lua5.4 libcjson libcurl) -lm \
+    $(pkg-config --cflags --libs lua5.4 libcjson libcurl zlib) -lavro -lm -pthread \
     -o "$tools/decoder_bench" || { cat "$out/decoder_build.log"; exit 1; }
 fi
 if [ "$server" = c ]; then

@@ -19,6 +19,7 @@
 #include "lua_lambda.h"
 #include "lua_log.h"
 #include "lua_router.h"
+#include "runtime_modules.h"
 
 struct exec_args {
   int argc;
@@ -53,14 +54,6 @@ static void prepend_path(lua_State *L, const char *dir)
   lua_pop(L, 1); /* the old path */
 }
 
-static void preload(lua_State *L, const char *name, lua_CFunction open)
-{
-  luaL_getsubtable(L, LUA_REGISTRYINDEX, LUA_PRELOAD_TABLE);
-  lua_pushcfunction(L, open);
-  lua_setfield(L, -2, name);
-  lua_pop(L, 1); /* preload table */
-}
-
 /* The global `arg`, as lua.c's createargtable builds it. */
 static void create_arg_table(lua_State *L, const struct exec_args *a)
 {
@@ -80,9 +73,7 @@ static int exec_main(lua_State *L)
   if (a->runtime_lua_dir)
     prepend_path(L, a->runtime_lua_dir);
   lua_pop(L, 1); /* package */
-  preload(L, "router", luaopen_router);
-  preload(L, "json", luaopen_json);
-  preload(L, "log", luaopen_log);
+  runtime_modules_preload(L);
   lua_pushstring(L, a->runtime_lua_dir ? a->runtime_lua_dir : "");
   lua_pushcclosure(L, luaopen_lambda, 1);
   luaL_getsubtable(L, LUA_REGISTRYINDEX, LUA_PRELOAD_TABLE);

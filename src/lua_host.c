@@ -47,6 +47,7 @@
 #include "lua_log.h"
 #include "lua_metrics.h"
 #include "lua_router.h"
+#include "runtime_modules.h"
 #include "utf8.h"
 
 /* The response buffer may pass Lambda's limit so the error can say by how
@@ -358,14 +359,6 @@ static void setup_package(lua_State *L, const struct lua_host_config *cfg)
   lua_rawsetp(L, LUA_REGISTRYINDEX, &FILES_KEY);
 }
 
-static void preload(lua_State *L, const char *name, lua_CFunction open)
-{
-  luaL_getsubtable(L, LUA_REGISTRYINDEX, LUA_PRELOAD_TABLE);
-  lua_pushcfunction(L, open);
-  lua_setfield(L, -2, name);
-  lua_pop(L, 1); /* preload table */
-}
-
 /* ==== Init ==== */
 
 /* require(name) as a protected step; leaves the module's value on the stack.
@@ -393,10 +386,7 @@ static int init_protected(lua_State *L)
   luaL_openlibs(L);
   lua_guard_install(L);
   setup_package(L, &h->cfg);
-  preload(L, "router", luaopen_router);
-  preload(L, "json", luaopen_json);
-  preload(L, "log", luaopen_log);
-  preload(L, "lrt.kafka_schema", luaopen_kafka_schema);
+  runtime_modules_preload(L);
   lua_log_install_print(L);
   lua_pushlightuserdata(L, h);
   lua_rawsetp(L, LUA_REGISTRYINDEX, &HOST_KEY);

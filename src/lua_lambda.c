@@ -247,9 +247,7 @@ static void push_output(lua_State *L, struct capture *cap)
       /* Only a valid JSON object with _aws is a record; a probe parse
        * (freed at once) keeps the decode below from raising on a line the
        * handler wrote itself. */
-      size_t at = 0;
-      const char *why = NULL;
-      cJSON *probe = json_lua_parse(line, line_len, &at, &why);
+      cJSON *probe = cJSON_ParseWithLength(line, line_len);
       int is_record = cJSON_IsObject(probe) &&
                       cJSON_GetObjectItemCaseSensitive(probe, "_aws");
       cJSON_Delete(probe);
@@ -380,7 +378,7 @@ static int lambda_invoke(lua_State *L)
       .task_root = root_abs,
       .runtime_lua_dir = lua_dir && *lua_dir ? lua_dir : NULL,
       .handler = handler,
-      .memory_limit = runtime_loop_memory_limit(mem ? atol(mem) : 0),
+      .memory_limit = runtime_loop_memory_limit(mem),
       .hot_reload = 0,
       .deadline_guard = 1,
   };

@@ -42,11 +42,11 @@ def run(name):
     proc = subprocess.run([BOOT, "--event", os.path.join(d, "event.json"),
                            "--root", d], capture_output=True, timeout=60,
                           env=env)
-    # The response is the last stdout line; what the handler prints and logs
-    # comes before it: "<time>\t<request id>\t<LEVEL>\t<text>".
-    lines = proc.stdout.decode().strip().split("\n")
-    printed = [l.split("\t", 3)[3] for l in lines[:-1] if "\tINFO\t" in l]
-    return (proc.returncode, json.loads(lines[-1]), printed,
+    # stdout is the response alone; what the handler prints and logs is on
+    # stderr: "<time>\t<request id>\t<LEVEL>\t<text>".
+    lines = proc.stderr.decode().strip().split("\n")
+    printed = [l.split("\t", 3)[3] for l in lines if "\tINFO\t" in l]
+    return (proc.returncode, json.loads(proc.stdout), printed,
             proc.stdout + proc.stderr)
 
 
