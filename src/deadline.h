@@ -4,7 +4,7 @@
  * killed, warm state and all. The guard stops it first, with a clear
  * Runtime.Timeout error: 250 ms before the deadline the handler is
  * interrupted once (an ordinary error, so kafka.process can record the
- * record as failed and go on); from 100 ms before, it is interrupted at every
+ * record as failed and go on); from 150 ms before, it is interrupted at every
  * instruction, so no pcall loop can hold on.
  *
  * The main thread runs with no hook at all (a Lua hook, even a count hook,
@@ -36,9 +36,9 @@
 #include <lua.h>
 
 #define DEADLINE_SOFT_MARGIN_MS 250
-#define DEADLINE_HARD_MARGIN_MS 100
+#define DEADLINE_HARD_MARGIN_MS 150
 /* When the watchdog answers for a handler still running. */
-#define DEADLINE_WATCHDOG_MARGIN_MS 50
+#define DEADLINE_WATCHDOG_MARGIN_MS 100
 
 /* Install the guard in a new state, before user code runs: wraps
  * coroutine.create, coroutine.wrap and debug.sethook, and sets up the

@@ -129,7 +129,7 @@ static void kafka_push_name(lua_State *L, const cJSON *item)
 /* Member 'name' of 'obj', or NULL when absent or JSON null. */
 static const cJSON *kafka_opt(const cJSON *obj, const char *name)
 {
-  const cJSON *item = cJSON_GetObjectItemCaseSensitive(obj, name);
+  const cJSON *item = json_tree_get(obj, name);
   return cJSON_IsNull(item) ? NULL : item;
 }
 
@@ -287,8 +287,8 @@ static int kafka_is_simple_header(const cJSON *entry)
   const cJSON *first = entry->child;
   if (first == NULL || first->next == NULL || first->next->next != NULL)
     return 0;
-  const cJSON *k = cJSON_GetObjectItemCaseSensitive(entry, "key");
-  const cJSON *v = cJSON_GetObjectItemCaseSensitive(entry, "value");
+  const cJSON *k = json_tree_get(entry, "key");
+  const cJSON *v = json_tree_get(entry, "value");
   return cJSON_IsString(k) && v != NULL;
 }
 
@@ -339,8 +339,8 @@ static void kafka_set_headers(struct kafka_ctx *c, int t, const cJSON *rec)
       const cJSON *m;
       e++;
       if (kafka_is_simple_header(entry)) {
-        const cJSON *k = cJSON_GetObjectItemCaseSensitive(entry, "key");
-        const cJSON *v = cJSON_GetObjectItemCaseSensitive(entry, "value");
+        const cJSON *k = json_tree_get(entry, "key");
+        const cJSON *v = json_tree_get(entry, "value");
         if (cJSON_IsString(v))
           kafka_push_text(L, v); /* as is, not base64 */
         else
@@ -503,7 +503,7 @@ int event_kafka_is_kafka(const cJSON *root)
   const cJSON *src;
   if (!cJSON_IsObject(root))
     return 0;
-  src = cJSON_GetObjectItemCaseSensitive(root, "eventSource");
+  src = json_tree_get(root, "eventSource");
   if (!cJSON_IsString(src))
     return 0;
   /* Compared with their lengths: the bytes after a \u0000 count too. */
@@ -533,7 +533,7 @@ void event_kafka_push(lua_State *L, const cJSON *root)
   lua_createtable(L, 0, 4);
   int ev = lua_gettop(L);
 
-  src = cJSON_GetObjectItemCaseSensitive(root, "eventSource");
+  src = json_tree_get(root, "eventSource");
   if (!cJSON_IsString(src))
     kafka_fail_type(&c, "eventSource", "a string", src);
   if (json_tree_value_len(src) == 20 &&
@@ -545,7 +545,7 @@ void event_kafka_push(lua_State *L, const cJSON *root)
 
   kafka_set_opt_string(&c, ev, root, "eventSourceArn", "event_source_arn");
   kafka_set_opt_string(&c, ev, root, "bootstrapServers", "bootstrap_servers");
-  kafka_set_records(&c, ev, cJSON_GetObjectItemCaseSensitive(root, "records"));
+  kafka_set_records(&c, ev, json_tree_get(root, "records"));
 
   lua_remove(L, c.scratch_idx); /* stack: ... event */
 }

@@ -7,8 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* cJSON copies at most this many characters of a number. */
-#define JSON_TEXT_NUMBER_MAX 63
+/* Number literals up to this long are read from a stack copy. */
+#define JSON_TEXT_NUMBER_SMALL 63
 
 size_t json_text_string_end(const char *p, size_t n, int *escaped)
 {
@@ -193,13 +193,20 @@ static locale_t c_locale(void)
 
 int json_text_number(const char *p, size_t len, double *out)
 {
-  char text[JSON_TEXT_NUMBER_MAX + 1];
+  char small[JSON_TEXT_NUMBER_SMALL + 1];
   locale_t loc = c_locale();
-  if (len == 0 || len > JSON_TEXT_NUMBER_MAX || loc == (locale_t)0)
+  if (len == 0 || loc == (locale_t)0)
+    return -1;
+  /* A long literal (0.000...1, many digits) is valid JSON: copied to the
+   * heap rather than refused. */
+  char *text = len <= JSON_TEXT_NUMBER_SMALL ? small : malloc(len + 1);
+  if (!text)
     return -1;
   memcpy(text, p, len);
   text[len] = '\0';
   *out = strtod_l(text, NULL, loc);
+  if (text != small)
+    free(text);
   return 0;
 }
 

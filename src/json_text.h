@@ -28,10 +28,10 @@ int json_text_unescape(const char *in, size_t n, char *out, size_t *out_len);
  * with no leading zeros, or 0 when there is none. */
 size_t json_text_number_len(const char *p, size_t n);
 
-/* The double a JSON number's text (len bytes from json_text_number_len,
- * at most 63 as cJSON reads) stands for, correctly rounded and in the "C"
- * locale whatever the process's locale is. Returns 0, or -1 when the text
- * is too long or no "C" locale object could be made. */
+/* The double a JSON number's text (len bytes from json_text_number_len)
+ * stands for, correctly rounded and in the "C" locale whatever the
+ * process's locale is. Returns 0, or -1 when memory for a long literal or a
+ * "C" locale object could not be had. */
 int json_text_number(const char *p, size_t len, double *out);
 
 /* Floats as text in the "C" locale, whatever os.setlocale() did (a handler

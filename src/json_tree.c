@@ -241,3 +241,16 @@ size_t json_tree_key_len(const cJSON *item)
     return prefixed_len(item->string);
   return strlen(item->string);
 }
+
+cJSON *json_tree_get(const cJSON *obj, const char *name)
+{
+  if (!cJSON_IsObject(obj))
+    return NULL;
+  size_t n = strlen(name);
+  for (cJSON *c = obj->child; c; c = c->next) {
+    if (c->string && json_tree_key_len(c) == n &&
+        memcmp(c->string, name, n) == 0)
+      return c;
+  }
+  return NULL;
+}

@@ -36,4 +36,10 @@ cJSON *json_tree_parse(struct arena *a, const char *text, size_t len,
 size_t json_tree_value_len(const cJSON *item);
 size_t json_tree_key_len(const cJSON *item);
 
+/* The first member of object 'obj' whose name is exactly 'name' (all its
+ * bytes: "a\u0000b" is not "a"), or NULL. cJSON's own lookup compares C
+ * strings, which would take "bootstrapServers\u0000x" for
+ * "bootstrapServers". */
+cJSON *json_tree_get(const cJSON *obj, const char *name);
+
 #endif

@@ -139,24 +139,29 @@ static int is_digit(char c)
 static int integer(struct scan *s, lua_Integer *v)
 {
   ws(s);
-  size_t n = json_text_number_len(s->p, (size_t)(s->end - s->p));
-  if (n == 0)
-    return 0;
   const char *p = s->p;
-  size_t neg = *p == '-';
-  if (n - neg <= 15 && strspn(p + neg, "0123456789") == n - neg) {
-    lua_Integer acc = 0; /* 15 digits: below 2^53, exact as a double */
-    for (size_t i = neg; i < n; i++)
-      acc = acc * 10 + (p[i] - '0');
-    *v = neg ? -acc : acc;
-  } else {
-    double d;
-    /* The bounds are powers of two, exact; NaN fails both. */
-    if (json_text_number(p, n, &d) != 0 || !(d >= -9223372036854775808.0) ||
-        !(d < 9223372036854775808.0) || (double)(lua_Integer)d != d)
-      return 0;
-    *v = (lua_Integer)d;
+  const char *end = s->end;
+  /* The common case in one pass: up to 15 plain digits (below 2^53, exact
+   * as a double), no leading zero, nothing number-like after them. */
+  const char *d = p < end && *p == '-' ? p + 1 : p;
+  const char *q = d;
+  lua_Integer acc = 0;
+  while (q < end && q - d < 16 && is_digit(*q))
+    acc = acc * 10 + (*q++ - '0');
+  if (q > d && q - d <= 15 && !(*d == '0' && q - d > 1) &&
+      !(q < end && (is_digit(*q) || *q == '.' || *q == 'e' || *q == 'E'))) {
+    *v = d > p ? -acc : acc;
+    s->p = q;
+    return 1;
   }
+  size_t n = json_text_number_len(p, (size_t)(end - p));
+  double x;
+  /* The bounds are powers of two, exact; NaN fails both. */
+  if (n == 0 || json_text_number(p, n, &x) != 0 ||
+      !(x >= -9223372036854775808.0) || !(x < 9223372036854775808.0) ||
+      (double)(lua_Integer)x != x)
+    return 0;
+  *v = (lua_Integer)x;
   s->p = p + n;
   return 1;
 }
@@ -256,29 +261,53 @@ static void push_recent(struct scan *s, struct recent *r, const char *text,
   r->len = len;
 }
 
-/* Push the bytes of a base64 string. An escaped one (an encoder writing
- * "\/" for "/") is resolved into the scratch first and decoded after it. */
-static int push_base64(struct scan *s)
+/* Decode base64 text[0..len) into the scratch at offset 'skip' and push
+ * the bytes; 0 when it is not valid base64. */
+static int decode_push(struct scan *s, const char *text, size_t len,
+                       size_t skip)
 {
-  const char *text;
-  size_t len, out_len = 0, bad = 0;
-  int escaped;
-  if (!raw_str(s, &text, &len, &escaped))
-    return 0;
-  size_t skip = escaped ? len + 1 : 0;
+  size_t out_len = 0, bad = 0;
   if (buf_reserve(s->scratch, skip + base64_decoded_max(len)) != BUF_OK)
     return 0;
-  if (escaped) {
-    if (json_text_unescape(text, len, s->scratch->data, &len) != 0)
-      return 0;
-    text = s->scratch->data;
-  }
+  if (skip)
+    text = s->scratch->data; /* where the caller unescaped it */
   unsigned char *out = (unsigned char *)s->scratch->data + skip;
-  /* The decoder's strict alphabet rejects any control character. */
   if (base64_decode(text, len, out, &out_len, &bad) != 0)
     return 0;
   lua_pushlstring(s->L, (const char *)out, out_len);
   return 1;
+}
+
+/* Push the bytes of a base64 string. Values are the bulk of a batch, so the
+ * raw text up to the first quote is tried first, in one pass: the decoder's
+ * strict alphabet rejects a backslash (and any control character), so if it
+ * succeeds there was no escape. Otherwise the string is found and its escapes
+ * resolved properly (an encoder writing "\/" for "/") into the scratch, and
+ * decoded after them. */
+static int push_base64(struct scan *s)
+{
+  ws(s);
+  if (s->p >= s->end || *s->p != '"')
+    return 0;
+  const char *start = s->p + 1;
+  const char *q = memchr(start, '"', (size_t)(s->end - start));
+  if (!q)
+    return 0;
+  int top = lua_gettop(s->L);
+  if (decode_push(s, start, (size_t)(q - start), 0)) {
+    s->p = q + 1;
+    return 1;
+  }
+  lua_settop(s->L, top);
+  const char *text;
+  size_t len;
+  int escaped;
+  if (!raw_str(s, &text, &len, &escaped) || !escaped)
+    return 0;
+  if (buf_reserve(s->scratch, len + 1) != BUF_OK ||
+      json_text_unescape(text, len, s->scratch->data, &len) != 0)
+    return 0;
+  return decode_push(s, s->scratch->data, len, len + 1);
 }
 
 /* One header byte: -128..255 with no leading zero, as every encoder writes

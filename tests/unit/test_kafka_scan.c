@@ -206,6 +206,14 @@ int main(void)
       0);
   REC("\"not a record\"", 0);
   expect(L, &scratch, "{\"eventSource\":\"aws:sqs\",\"records\":{}}", 0);
+  /* A member name is all its bytes: "bootstrapServers\u0000" is another
+   * member, which both paths ignore (fuzz_kafka found the reference taking
+   * it for bootstrapServers). */
+  expect(L, &scratch,
+         "{\"eventSource\":\"aws:kafka\",\"bootstrapServers\\u0000x\":\"b\","
+         "\"records\":{\"t-0\":[{\"topic\":\"t\",\"partition\":0,\"offset\":1,"
+         "\"offset\\u0000\":2}]}}",
+         1);
   /* Keys in any order (events captured from MSK come sorted). */
   expect(L, &scratch, "{\"records\":{},\"eventSource\":\"aws:kafka\"}", 1);
   expect(L, &scratch, "{\"records\":{},\"eventSource\":\"aws:sqs\"}", 0);
