@@ -135,7 +135,9 @@ end
 --- Call `fn(record, context)` for every record, each in a protected call,
 -- and build the partial batch response Lambda expects from a Kafka event
 -- source mapping with `FunctionResponseTypes: ["ReportBatchItemFailures"]`.
--- One record's error never stops the others; each failure is logged (at
+-- One record's error never stops the others; a record whose key or value
+-- did not decode (record.decode_error, see kafka.avro) is a failure without
+-- calling fn. Each failure is logged (at
 -- ERROR, with topic, partition, offset and the error) and reported by the
 -- records map key it was delivered under and its offset.
 -- @tparam table event the Kafka event

@@ -4,7 +4,9 @@
  * the address of a file static. Registration is legal only while the handler
  * module loads (init); a second registration for the same kind, or one made
  * during an invocation, raises. A handler may be a function or any value with
- * a __call metamethod. Knows only Lua. */
+ * a __call metamethod. router.kafka(fn, opts) also takes the schema-aware
+ * options { value = ..., key = ... }, checked by kafka_schema_options() and
+ * kept beside the handler. Knows Lua and kafka_schema's options. */
 #ifndef LRT_LUA_ROUTER_H
 #define LRT_LUA_ROUTER_H
 
