@@ -136,10 +136,11 @@ end
 -- source mapping with `FunctionResponseTypes: ["ReportBatchItemFailures"]`.
 -- This is `router.process` for Kafka events (docs/events.md): one record's
 -- error never stops the others (unless `opts.ordered`, which stops its
--- topic-partition); a record with `decode_error` fails without running;
--- each failure is logged (at ERROR, with topic, partition, offset and the
--- error) and reported by the records map key it was delivered under and its
--- offset. `fn` always gets the invocation's context.
+-- topic-partition); a record whose key or value did not decode
+-- (`decode_error`, see kafka.avro) fails without running; each failure is
+-- logged (at ERROR, with topic, partition, offset and the error) and
+-- reported by the records map key it was delivered under and its offset.
+-- `fn` always gets the invocation's context.
 -- @tparam table event the Kafka event
 -- @tparam function fn called as `fn(record, context)`
 -- @tparam[opt] table opts `{ ordered = bool }`; a context table (the old

@@ -419,7 +419,6 @@ static void apply_side(struct apply *a, int rec, const struct side *s, int spec)
     lua_getfield(L, top + 2, "data_format"); /* top + 5 */
     data_format = lua_tostring(L, top + 5);
   }
-  int base = lua_gettop(L);
 
   /* The { [id] = ... } form: the id from the metadata or the framing. */
   int chosen = spec;
@@ -539,7 +538,6 @@ static void apply_side(struct apply *a, int rec, const struct side *s, int spec)
   return;
 
 fail:
-  (void)base;
   lua_replace(L, top + 1); /* the message, over the bytes */
   lua_settop(L, top + 1);
   record_error(L, rec, s);

@@ -6,10 +6,13 @@
  * the address of a file static. Registration is legal only while the handler
  * module loads (init); a second registration for the same kind, or one made
  * during an invocation, raises. A handler may be a function or any value with
- * a __call metamethod. router.apigateway(path, method, fn) adds a route to
- * the API dispatcher written in Lua (lua/router_http.lua), and
+ * a __call metamethod. router.kafka(fn, opts) also takes the schema-aware
+ * options { value = ..., key = ... }, checked by kafka_schema_options() and
+ * kept beside the handler. router.apigateway(path, method, fn) adds a route
+ * to the API dispatcher written in Lua (lua/router_http.lua), and
  * router.process(event, fn [, opts]) is lua/router_batch.lua's partial-batch
- * loop, given the invocation's context. Knows only Lua. */
+ * loop, given the invocation's context. Knows Lua and kafka_schema's
+ * options. */
 #ifndef LRT_LUA_ROUTER_H
 #define LRT_LUA_ROUTER_H
 

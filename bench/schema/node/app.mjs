@@ -10,8 +10,12 @@ import protobuf from 'protobufjs';
 
 const avroSchema = readFileSync(
   fileURLToPath(new URL('../handlers/order.avsc', import.meta.url)), 'utf8');
-const Order = protobuf
-  .loadSync(fileURLToPath(new URL('../order.proto', import.meta.url)))
+// keepCase: the field names as the .proto spells them (total_cents), as
+// avro-js and the Lua handler see them.
+const Order = new protobuf.Root()
+  .loadSync(fileURLToPath(new URL('../order.proto', import.meta.url)), {
+    keepCase: true,
+  })
   .lookupType('bench.v1.Order');
 
 // int64 is a Long in protobufjs, a number in avro-js.
