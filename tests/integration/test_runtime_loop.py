@@ -630,55 +630,5 @@ class RuntimeLoopTest(unittest.TestCase):
         self.assertEqual(posts[0].json(), {"finished": True})
         self.assertIn("SIGTERM", rt.stderr())
 
-    # ---- pipelining (LUA_RUNTIME_PIPELINE=1) ----
-
-    def test_pipelined_invocations_one_connection(self):
-        rt = self.start(COUNTER_HANDLER, env={"LUA_RUNTIME_PIPELINE": "1"})
-        count = 50
-        for _ in range(count):
-            self.mock.push_event({})
-        posts = self.posts(rt, count)
-        self.assertEqual([p.status for p in posts], [202] * count, rt.logs())
-        self.assertEqual([p.json()["n"] for p in posts],
-                         list(range(1, count + 1)))
-        self.mock.wait_for_next_waiting(1, timeout=WAIT)
-        # One GET per event plus the one now waiting: none sent twice, and
-        # each after the first left with the POST before it.
-        reqs = self.mock.get_requests()
-        self.assertEqual(len(self.mock.get_requests(NEXT_PATH)), count + 1)
-        self.assertEqual([r.method for r in reqs],
-                         ["GET"] + ["POST", "GET"] * count)
-        self.assertEqual(len(self.mock.api_connections), 1)
-        self.assertTrue(rt.running(), rt.logs())
-
-    def test_pipelined_next_refused_falls_back(self):
-        # A server that refuses the pipelined GET (as a Node-style server
-        # may): the runtime says so once, stops pipelining, serves on.
-        rt = self.start(COUNTER_HANDLER, env={"LUA_RUNTIME_PIPELINE": "1"})
-        self.mock.push_event({})
-        [p] = self.posts(rt, 1)
-        self.mock.fail_next(500)
-        for _ in range(3):
-            self.mock.push_event({})
-        posts = self.posts(rt, 4)
-        self.assertEqual([q.json()["n"] for q in posts], [1, 2, 3, 4])
-        self.assertTrue(rt.running(), rt.logs())
-        self.assertEqual(rt.stderr().count("pipelining is off"), 1, rt.logs())
-        self.mock.wait_for_next_waiting(1, timeout=WAIT)
-        reqs = [r.method for r in self.mock.get_requests()]
-        # The refused GET left with the first POST; after it, each GET
-        # goes alone, once the POST before it was answered.
-        self.assertEqual(reqs, ["GET", "POST", "GET"] + ["GET", "POST"] * 3
-                         + ["GET"], rt.logs())
-
-    def test_pipelining_off_before_exit(self):
-        # SIGTERM during an invocation: the answer goes out without a GET,
-        # so no event can be handed to a runtime about to exit.
-        rt, rid = self.sigterm_mid_invocation(env={"LUA_RUNTIME_PIPELINE": "1"})
-        self.assertEqual([(r.method, r.path.rsplit("/", 1)[-1])
-                          for r in self.mock.get_requests()],
-                         [("GET", "next"), ("POST", "response")], rt.logs())
-        self.assertEqual(self.mock.get_posts()[0].request_id, rid)
-
 if __name__ == "__main__":
     unittest.main()
