@@ -70,7 +70,9 @@ int http_conn_get(struct http_conn *c, const char *what, const char *path,
 
 /* POST 'len' bytes of JSON to 'path' with an explicit Content-Length and no
  * Expect, plus 'field' ("Name: value", no line break; NULL for none).
- * Results as http_conn_get. */
+ * Results as http_conn_get. A body of 0 bytes has nothing to rewind, so
+ * curl would send such a POST again unasked: the runtime never posts one
+ * (every answer it posts is a JSON text). */
 int http_conn_post_json(struct http_conn *c, const char *what, const char *path,
                         const char *field, const char *body, size_t len,
                         struct http_answer *a)
