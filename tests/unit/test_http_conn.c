@@ -391,6 +391,30 @@ static void test_stray_bytes_never_taken_for_an_answer(void)
   buf_free(&b);
 }
 
+static void test_excess_in_the_same_write(void)
+{
+  /* The stray answer arrives with the real one, in one write: curl reads
+   * them together and must not keep the excess for the next request (curl
+   * 7.88 closes the connection: "Excess found"). */
+  static const struct script_conn script[] = {
+      {{{OK_2 "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nstray", NULL, 0}},
+       0},
+      {{{OK_3, NULL, 0}}, 0},
+  };
+  struct server sv;
+  start_server(&sv, script, 2);
+  struct http_conn *c = new_conn(sv.host);
+  struct buf b;
+  buf_init(&b, 100);
+  ASSERT_EQ(get_into(c, &b, 0), HTTP_CONN_OK);
+  ASSERT_STR_EQ(buf_cstr(&b), "ok");
+  ASSERT_EQ(get_into(c, &b, 0), HTTP_CONN_OK);
+  ASSERT_STR_EQ(buf_cstr(&b), "new");
+  http_conn_destroy(c);
+  ASSERT_STR_EQ(wait_server(&sv), "GET / HTTP/1.1\nGET / HTTP/1.1\n");
+  buf_free(&b);
+}
+
 static void test_post_not_sent_twice(void)
 {
   /* The server reads the POST on the reused connection and closes without
@@ -499,6 +523,7 @@ int main(void)
   test_idle_close_is_replaced();
   test_caps();
   test_stray_bytes_never_taken_for_an_answer();
+  test_excess_in_the_same_write();
   test_post_not_sent_twice();
   test_post_fields_and_reuse();
   test_socket_close_on_exec();
