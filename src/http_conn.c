@@ -219,30 +219,42 @@ static int on_seek(void *ud, curl_off_t offset, int origin)
 
 /* ==== Close-on-exec ==== */
 
+/* Without /proc (a bare chroot), the descriptors below this are probed. */
+#define HTTP_CONN_PROBE_FDS 64
+
+/* Note descriptor 'fd' as open in 'open', or, with 'set', make it
+ * close-on-exec when it was not open before. */
+static void fd_sweep_one(unsigned char *open, int set, int fd)
+{
+  unsigned char bit = (unsigned char)(1u << (fd % 8));
+  int flags = fcntl(fd, F_GETFD);
+  if (flags < 0)
+    return;
+  if (!set)
+    open[fd / 8] |= bit;
+  else if (!(open[fd / 8] & bit) && !(flags & FD_CLOEXEC))
+    (void)fcntl(fd, F_SETFD, flags | FD_CLOEXEC);
+}
+
 /* Mark the open descriptors in 'open' (one bit each, the first
  * HTTP_CONN_SWEEP_FDS numbers), or, with 'set', make those open now but not
  * in 'open' close-on-exec. */
 static void fds_sweep(unsigned char *open, int set)
 {
   DIR *d = opendir("/proc/self/fd");
-  if (d == NULL)
+  if (d == NULL) {
+    for (int fd = 0; fd < HTTP_CONN_PROBE_FDS; fd++)
+      fd_sweep_one(open, set, fd);
     return;
+  }
   int self = dirfd(d);
   struct dirent *e;
   while ((e = readdir(d)) != NULL) {
     if (e->d_name[0] < '0' || e->d_name[0] > '9')
       continue;
     int fd = atoi(e->d_name);
-    if (fd == self || fd < 0 || fd >= HTTP_CONN_SWEEP_FDS)
-      continue;
-    unsigned char bit = (unsigned char)(1u << (fd % 8));
-    if (!set) {
-      open[fd / 8] |= bit;
-    } else if (!(open[fd / 8] & bit)) {
-      int flags = fcntl(fd, F_GETFD);
-      if (flags >= 0 && !(flags & FD_CLOEXEC))
-        (void)fcntl(fd, F_SETFD, flags | FD_CLOEXEC);
-    }
+    if (fd != self && fd >= 0 && fd < HTTP_CONN_SWEEP_FDS)
+      fd_sweep_one(open, set, fd);
   }
   closedir(d);
 }
