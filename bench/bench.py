@@ -196,12 +196,6 @@ def runtime_specs(args):
             "cwd": root,
             "env": {"_HANDLER": "bench", "LAMBDA_TASK_ROOT": root},
         }
-    if args.bootstrap and args.pipelined:
-        # The same runtime with its opt-in pipelining (docs/performance.md):
-        # informational, the targets are judged on the default.
-        spec = dict(specs["ours"])
-        spec["env"] = dict(spec["env"], LUA_RUNTIME_PIPELINE="1")
-        specs["pipe"] = spec
     if args.node:
         root = os.path.abspath(args.node_root)
         specs["node"] = {
@@ -345,9 +339,6 @@ def main(argv=None):
     ap.add_argument("--repeat", type=int, default=1,
                     help="runs per shape and runtime, alternating; figures "
                     "are medians")
-    ap.add_argument("--pipelined", action="store_true",
-                    help="also run ours with LUA_RUNTIME_PIPELINE=1 (row "
-                    "'pipe'), for information")
     ap.add_argument("--timeout", type=float, default=180)
     ap.add_argument("--logs", default=os.path.join(here, ".out"))
     ap.add_argument("--json", help="also write the results here")
@@ -436,15 +427,6 @@ def main(argv=None):
                 failures.append("%s: ours and node answered differently: "
                                 "%s vs %s" % (shape, o["first_body"][:200],
                                               n["first_body"][:200]))
-        if "pipe" in specs:
-            print("pipelined (LUA_RUNTIME_PIPELINE=1) / node, for "
-                  "information: " + ", ".join(
-                      "%s cpu %.3f" % (shape, results[shape]["pipe"]["cpu_ms"]
-                                       / results[shape]["node"]["cpu_ms"])
-                      for shape in shapes
-                      if "pipe" in results.get(shape, {})
-                      and "node" in results.get(shape, {})
-                      and results[shape]["node"]["cpu_ms"]))
     print()
     for shape in shapes:
         for name, r in results.get(shape, {}).items():

@@ -11,12 +11,9 @@
 
 #include "lua_host.h"
 
-/* Run the loop against the Runtime API at 'endpoint' (host:port), sending
- * each invocation's next GET /next with its answer when 'pipeline' is set
- * (runtime_api_set_pipelining). Returns the process exit code (it only
- * returns on a fatal condition or SIGTERM). */
-int runtime_loop_run(const char *endpoint, int pipeline,
-                     const struct lua_host_config *cfg);
+/* Run the loop against the Runtime API at 'endpoint' (host:port). Returns
+ * the process exit code (it only returns on a fatal condition or SIGTERM). */
+int runtime_loop_run(const char *endpoint, const struct lua_host_config *cfg);
 
 /* AWS_LAMBDA_FUNCTION_MEMORY_SIZE is taken when it is a whole number of MB
  * in this range (Lambda's is 128..10240); anything else is replaced by the
