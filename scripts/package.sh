@@ -7,11 +7,14 @@
 #   runtime-layer.zip  the runtime alone, laid out for a layer (/opt);
 #   code.zip           the scripts alone, for functions that use the layer.
 #
-# The runtime ships with every shared library it needs, the C library and its
-# dynamic loader included, in the manner of aws-lambda-cpp's packager: the zip
-# root holds a small /bin/sh `bootstrap` that starts the real binary (bin/)
-# through the packaged loader (lib/), so a binary built on a newer
-# distribution never meets Amazon Linux's older C library. See docs/deploy.md.
+# The runtime is the lean build (scripts/lean-deps.sh, -DLRT_LEAN=ON): curl,
+# cJSON and Lua are linked in, so the only shared libraries it needs are the
+# C library's own, which ship with it together with their dynamic loader, in
+# the manner of aws-lambda-cpp's packager. The zip root holds a small /bin/sh
+# `bootstrap` that starts the real binary through the packaged loader; all
+# of the runtime but that script lives in one folder, lua-kafka-runtime/, so
+# the scripts may use any other name. --arch arm64 cross-builds on x86_64
+# with Debian's cross compiler. See docs/deploy.md.
 #
 # The binary is built only when the build directory has none; otherwise
 # `cmake --build` brings it up to date, which compiles nothing when only Lua
@@ -21,18 +24,21 @@ set -euo pipefail
 
 usage() {
   cat <<'EOF'
-Usage: scripts/package.sh --scripts DIR [--out DIR] [--build DIR] [options]
+Usage: scripts/package.sh --scripts DIR [--arch ARCH] [--out DIR] [options]
 
 Package the Lua runtime and the Lua scripts in DIR for AWS Lambda
-(provided.al2023 / provided.al2, the architecture of this machine).
+(provided.al2023 / provided.al2).
 
   --scripts DIR    the handler scripts (the task root: _HANDLER names a
                    module in it); required
+  --arch ARCH      x86_64 or arm64 (default: this machine's); arm64 is
+                   cross-built on x86_64 with gcc-aarch64-linux-gnu
   --out DIR        where the zips go (default: dist/ in the repository)
   --build DIR      the CMake build directory of the runtime (default:
-                   build-release/ in the repository). Configured as a Release
-                   build when it does not exist yet; otherwise reused, and
-                   only brought up to date (no compiler runs when only Lua
+                   build-release/ in the repository, build-release-arm64/
+                   for a cross build). Configured as a lean Release build
+                   when it does not exist yet; otherwise reused, and only
+                   brought up to date (no compiler runs when only Lua
                    changed).
   --rebuild        rebuild the runtime from clean first
   --exclude GLOB   also leave out script files whose path (relative to
@@ -40,7 +46,7 @@ Package the Lua runtime and the Lua scripts in DIR for AWS Lambda
   -h, --help       this text
 
 Writes into --out:
-  function.zip       bootstrap + bin/ + lib/ + lua/ (the runtime) and the
+  function.zip       bootstrap + lua-kafka-runtime/ (the runtime) and the
                      scripts at the root: upload as the function's code
   runtime-layer.zip  the runtime alone, for a layer (/opt/bootstrap)
   code.zip           the scripts alone, for a function using that layer
@@ -48,6 +54,11 @@ Writes into --out:
 Left out of the scripts: hidden files, test data and build files (event*.json,
 *.event.json, tests/ test/ spec/ fixtures/ events/ build*/ directories,
 *_spec.lua, *_test.lua, CMakeLists.txt, *.o, *.a, *.zip, editor backups).
+The scripts may use any name but the two the runtime takes at the top:
+bootstrap and lua-kafka-runtime.
+
+The lean dependencies are built once per architecture and cached in
+build-lean/ in the repository (LRT_LEAN_CACHE=DIR elsewhere).
 EOF
 }
 
@@ -57,13 +68,15 @@ die() {
 }
 
 root=$(cd "$(dirname "$0")/.." && pwd -P)
-scripts_dir="" out_dir="$root/dist" build_dir="$root/build-release"
-rebuild=0
+scripts_dir="" out_dir="$root/dist" build_dir=""
+rebuild=0 arch=""
 excludes=()
 while [ $# -gt 0 ]; do
   case "$1" in
     --scripts) [ $# -ge 2 ] || die "--scripts needs a directory"
                scripts_dir=$2; shift 2 ;;
+    --arch) [ $# -ge 2 ] || die "--arch needs x86_64 or arm64"
+            arch=$2; shift 2 ;;
     --out) [ $# -ge 2 ] || die "--out needs a directory"; out_dir=$2; shift 2 ;;
     --build) [ $# -ge 2 ] || die "--build needs a directory"
              build_dir=$2; shift 2 ;;
@@ -78,13 +91,39 @@ done
 [ -d "$scripts_dir" ] || die "--scripts: '$scripts_dir' is not a directory"
 scripts_dir=$(cd "$scripts_dir" && pwd -P)
 
-# zip, strip, readelf and ldd: scripts/deps.sh installs what is missing when
-# run as root, and says what to install otherwise.
-for tool in zip strip readelf ldd; do
+# The target: its GNU triplet, loader and cross compiler (none natively).
+host_arch=$(uname -m)
+[ "$host_arch" = aarch64 ] && host_arch=arm64
+[ -n "$arch" ] || arch=$host_arch
+case "$arch" in
+  x86_64 | amd64) arch=x86_64 triplet=x86_64-linux-gnu elf_machine=X86-64 ;;
+  arm64 | aarch64) arch=arm64 triplet=aarch64-linux-gnu elf_machine=AArch64 ;;
+  *) die "--arch: '$arch' is not x86_64 or arm64" ;;
+esac
+cross=()
+if [ "$arch" != "$host_arch" ]; then
+  cross=(-DCMAKE_SYSTEM_NAME=Linux -DCMAKE_SYSTEM_PROCESSOR="${triplet%%-*}"
+         -DCMAKE_C_COMPILER="$triplet-gcc")
+fi
+if [ -z "$build_dir" ]; then
+  build_dir="$root/build-release"
+  [ "$arch" = "$host_arch" ] || build_dir="$root/build-release-$arch"
+fi
+
+# The packaging tools, the cross compiler and the sources the lean build
+# needs: scripts/deps.sh installs what is missing when run as root, and says
+# what to install otherwise.
+for tool in zip readelf autoreconf "$triplet-gcc" "$triplet-strip"; do
   command -v "$tool" >/dev/null 2>&1 || { "$root/scripts/deps.sh" package; break; }
 done
+[ -f "/usr/lib/$triplet/liblua5.4.a" ] || "$root/scripts/deps.sh" package
+strip_tool=$triplet-strip
 
 # ---- The runtime binary ----------------------------------------------------
+
+# The lean dependencies (built once, then cached: this only prints where).
+prefix=$("$root/scripts/lean-deps.sh" "$arch") ||
+  die "scripts/lean-deps.sh $arch failed"
 
 mkdir -p "$build_dir"
 build_dir=$(cd "$build_dir" && pwd -P)
@@ -92,16 +131,25 @@ cache="$build_dir/CMakeCache.txt"
 binary="$build_dir/bootstrap"
 if [ -f "$cache" ] || [ ! -f "$binary" ] || [ "$rebuild" = 1 ]; then
   if [ ! -f "$cache" ]; then
-    echo "package.sh: configuring a Release build in $build_dir" >&2
+    echo "package.sh: configuring a lean $arch Release build in $build_dir" >&2
     "$root/scripts/deps.sh" build
     cmake -S "$root" -B "$build_dir" -DCMAKE_BUILD_TYPE=Release \
-      -DLRT_BUILD_TESTS=OFF >/dev/null
+      -DLRT_BUILD_TESTS=OFF -DLRT_LEAN=ON -DLRT_LEAN_PREFIX="$prefix" \
+      ${cross[@]+"${cross[@]}"} >/dev/null
+  elif grep -q '^LRT_SANITIZE:BOOL=ON' "$cache"; then
+    die "$build_dir is a sanitizer build; package a normal one (--build DIR)"
+  elif ! grep -q "^CMAKE_C_COMPILER:[A-Z]*=.*$triplet-gcc\$" "$cache" &&
+    { [ ${#cross[@]} -gt 0 ] || grep -q '^CMAKE_C_COMPILER:.*-linux-gnu-gcc$' "$cache"; }; then
+    die "$build_dir is not an $arch build; give another --build DIR"
+  elif ! grep -qx 'LRT_LEAN:BOOL=ON' "$cache" ||
+    ! grep -qxF "LRT_LEAN_PREFIX:PATH=$prefix" "$cache"; then
+    # A development build reused for packaging: make it the lean build.
+    echo "package.sh: switching $build_dir to the lean build" >&2
+    cmake -S "$root" -B "$build_dir" -DLRT_LEAN=ON \
+      -DLRT_LEAN_PREFIX="$prefix" >/dev/null
   elif [ ! -f "$build_dir/Makefile" ] && [ ! -f "$build_dir/build.ninja" ]; then
     # A configure that failed half-way: finish it, keeping its settings.
     cmake -S "$root" -B "$build_dir" >/dev/null
-  fi
-  if grep -q '^LRT_SANITIZE:BOOL=ON' "$cache"; then
-    die "$build_dir is a sanitizer build; package a normal one (--build DIR)"
   fi
   before=$(stat -c '%y %s' "$binary" 2>/dev/null || echo none)
   clean=()
@@ -118,73 +166,82 @@ if [ -f "$cache" ] || [ ! -f "$binary" ] || [ "$rebuild" = 1 ]; then
 fi
 [ -x "$binary" ] || die "no runtime binary at $binary"
 [ -d "$build_dir/lua" ] || die "no runtime Lua modules at $build_dir/lua"
+readelf -hW "$binary" | grep -q "Machine:.*$elf_machine" ||
+  die "$binary is not an $arch binary"
 
 # ---- Staging ---------------------------------------------------------------
 
+# The one folder the runtime takes in the zips; docs/deploy.md describes it.
+rtname=lua-kafka-runtime
 stage=$(mktemp -d "${TMPDIR:-/tmp}/lrt-package.XXXXXX")
 trap 'rm -rf "$stage"' EXIT
 rt="$stage/runtime" code="$stage/code"
-mkdir -p "$rt/bin" "$rt/lib" "$rt/lua" "$code"
+mkdir -p "$rt/$rtname/lib" "$rt/$rtname/lua" "$code"
 
-# The real binary, stripped (the build tree keeps its symbols).
-cp "$binary" "$rt/bin/bootstrap"
-strip --strip-all "$rt/bin/bootstrap"
-cp "$build_dir"/lua/*.lua "$rt/lua/"
+# The real binary, stripped (the build tree keeps its symbols; the dynamic
+# symbol table, Lua's API for native modules, stays).
+cp "$binary" "$rt/$rtname/bootstrap"
+"$strip_tool" --strip-all "$rt/$rtname/bootstrap"
+cp "$build_dir"/lua/*.lua "$rt/$rtname/lua/"
 
-# Its loader (PT_INTERP), then every library ldd resolves, copied under the
-# name the binary asks for (the soname), symlinks followed.
+# Its loader (PT_INTERP) and the closure of its DT_NEEDED libraries, taken
+# from the target's library directories: the C library's own (libc, libm)
+# in the lean build. The multiarch directory comes first: it has Debian's
+# security updates, which the cross toolchain's copy of the same glibc
+# release does not get. Since glibc 2.34 the files and dns name services
+# are part of libc.so.6, so no libnss_* module is needed to resolve names.
+libdirs=("/lib/$triplet" "/usr/lib/$triplet" "/usr/$triplet/lib")
+find_lib() { # soname -> path in the first libdir that has it
+  local d
+  for d in "${libdirs[@]}"; do
+    [ -e "$d/$1" ] && { echo "$d/$1"; return 0; }
+  done
+  return 1
+}
+needed() { # ELF -> its DT_NEEDED sonames
+  readelf -dW "$1" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p'
+}
 interp=$(readelf -lW "$binary" |
   sed -n 's/.*\[Requesting program interpreter: \(.*\)\]/\1/p')
 [ -n "$interp" ] || die "$binary has no program interpreter (static?)"
 loader=$(basename "$interp")
-cp -L "$interp" "$rt/lib/$loader"
-
-ldd_out=$(ldd "$binary") || die "ldd failed on $binary"
-if grep -q "not found" <<<"$ldd_out"; then
-  die "unresolved libraries: $(grep 'not found' <<<"$ldd_out" | tr -s ' \t' ' ')"
-fi
-libc_path=""
-while read -r name arrow path _; do
-  if [ "$arrow" != "=>" ] || [ ! -f "$path" ]; then
-    continue # linux-vdso.so.1, and the loader's own line
-  fi
-  cp -L "$path" "$rt/lib/$name"
-  [ "$name" = libc.so.6 ] && libc_path=$path
-done <<<"$ldd_out"
-
-# glibc loads its name-service modules with dlopen, so ldd does not list
-# them: without these, resolving a host name (AWS_LAMBDA_RUNTIME_API given
-# as a name, or anything a handler connects to) would find no resolver.
-if [ -n "$libc_path" ]; then
-  libc_dir=$(dirname "$libc_path")
-  for extra in libnss_files.so.2 libnss_dns.so.2 libresolv.so.2; do
-    [ -f "$libc_dir/$extra" ] && [ ! -e "$rt/lib/$extra" ] &&
-      cp -L "$libc_dir/$extra" "$rt/lib/$extra"
+loader_path=$(find_lib "$loader") || die "no $loader in ${libdirs[*]}"
+cp -L "$loader_path" "$rt/$rtname/lib/$loader"
+todo=$(needed "$binary")
+while [ -n "$todo" ]; do
+  next=""
+  for name in $todo; do
+    [ -e "$rt/$rtname/lib/$name" ] && continue
+    path=$(find_lib "$name") || die "$name (needed by the runtime) is not" \
+      "in ${libdirs[*]}"
+    cp -L "$path" "$rt/$rtname/lib/$name"
+    next="$next $(needed "$path")"
   done
-fi
+  todo=$next
+done
 
 # The wrapper Lambda runs as bootstrap. The loader ignores LD_LIBRARY_PATH
 # once given --library-path, so Lambda's own library path cannot mix an
 # Amazon Linux libc into the packaged one. Started this way /proc/self/exe
 # names the loader, so the runtime finds its lua/ folder from argv[0]:
-# --argv0 makes that the wrapper, which sits beside lua/. A loader too old
-# for --argv0 (glibc < 2.33) gets the folder through LUA_PATH instead.
+# --argv0 makes that the binary beside lua/. A loader too old for --argv0
+# (glibc < 2.33; its own help text says) gets the folder through LUA_PATH.
 # shellcheck disable=SC2016 # the $ belong to the wrapper, not to us
-if "$interp" --help 2>/dev/null | grep -q -- '--argv0'; then
-  start='--argv0 "$here/bootstrap" "$here/bin/bootstrap" "$@"'
+if grep -aq -- '--argv0' "$loader_path"; then
+  start='--argv0 "$rt/bootstrap" "$rt/bootstrap" "$@"'
   lua_path=''
 else
-  start='"$here/bin/bootstrap" "$@"'
-  lua_path='export LUA_PATH="$here/lua/?.lua;$here/lua/?/init.lua${LUA_PATH:+;$LUA_PATH}"'
+  start='"$rt/bootstrap" "$@"'
+  lua_path='export LUA_PATH="$rt/lua/?.lua;$rt/lua/?/init.lua${LUA_PATH:+;$LUA_PATH}"'
 fi
 # shellcheck disable=SC2016 # as above
 {
   echo '#!/bin/sh'
-  echo '# Starts the Lua runtime with the C library packaged beside it (lib/).'
+  echo "# Starts the Lua runtime in $rtname/ with the C library packaged there."
   echo 'case "$0" in */*) here=${0%/*} ;; *) here=. ;; esac'
-  echo 'here=$(cd "$here" && pwd -P) || exit 1'
+  echo "rt=\$(cd \"\$here/$rtname\" && pwd -P) || exit 1"
   [ -z "$lua_path" ] || echo "$lua_path"
-  echo "exec \"\$here/lib/$loader\" --library-path \"\$here/lib\" $start"
+  echo "exec \"\$rt/lib/$loader\" --library-path \"\$rt/lib\" $start"
 } >"$rt/bootstrap"
 
 # The scripts, without test data, build files or anything hidden.
@@ -228,15 +285,18 @@ while IFS= read -r -d '' f; do
 done < <(find "$scripts_dir" \( -type f -o -type l \) -print0 | sort -z)
 [ "$count" -gt 0 ] || die "no scripts to package in $scripts_dir"
 
-for reserved in bootstrap bin lib lua; do
+# The two names the runtime takes: a script by either name would replace
+# it (function.zip) or shadow the layer's (a bootstrap in /var/task).
+for reserved in bootstrap "$rtname"; do
   [ -e "$code/$reserved" ] &&
-    die "scripts must not contain '$reserved' at the top: the runtime uses it"
+    die "scripts must not contain '$reserved' at the top: the runtime" \
+      "uses that name (rename it, or move it into a folder)"
 done
 
 # Lambda runs the code as an unprivileged user: everything must be readable,
 # the binaries executable.
 chmod -R u=rwX,go=rX "$rt" "$code"
-chmod 755 "$rt/bootstrap" "$rt/bin/bootstrap" "$rt/lib/$loader"
+chmod 755 "$rt/bootstrap" "$rt/$rtname/bootstrap" "$rt/$rtname/lib/$loader"
 
 # ---- The zips --------------------------------------------------------------
 

@@ -6,15 +6,22 @@ busybox as /bin/sh, /dev/null, /dev/urandom and /tmp, nothing else: no C
 library, no /proc, no /etc) and the runtime is started there with chroot
 against the mock Runtime API on loopback. A Kafka event must get the right
 response from function.zip alone, and from runtime-layer.zip (/opt) with
-code.zip (/var/task); a broken handler must reach /runtime/init/error.
+code.zip (/var/task); a broken handler must reach /runtime/init/error; a
+task root with lib/, lua/ and bin/ folders and a native C module on
+LUA_CPATH must work, and so must AWS_LAMBDA_RUNTIME_API given as localhost.
 Besides: what the zips hold (no test data, no build files, a stripped
-binary, every library the binary needs, the C library included), that
-packaging again after a Lua-only change runs no compiler, and that every
-package.sh command in docs/deploy.md works as written.
+binary, the C library's own shared libraries and nothing else, at most
+2 MiB), that packaging again after a Lua-only change runs no compiler, and
+that every package.sh command in docs/deploy.md works as written.
 
-Needs root (chroot, mknod); skipped otherwise. The runtime is built once,
-as a Release build, in a temporary directory by package.sh itself (so the
-sanitizer build of the suite is never what gets packaged).
+ArchTests holds what is checked for every architecture; PackageTest runs
+them for this machine's, test_package_arm64.py for arm64 (cross-built, run
+under qemu-user). Needs root (chroot, mknod); skipped otherwise. The runtime
+is built as a lean Release build in a temporary directory by package.sh
+itself (so the sanitizer build of the suite is never what gets packaged);
+the lean dependencies come from scripts/lean-deps.sh's cache (build-lean/
+in the source tree, LRT_LEAN_CACHE elsewhere), which the suite's second
+build finds ready.
 """
 
 import base64
@@ -35,6 +42,12 @@ SOURCE_DIR = os.environ.get("LRT_SOURCE_DIR") or os.path.dirname(
     os.path.dirname(HERE))
 PACKAGE_SH = os.path.join(SOURCE_DIR, "scripts", "package.sh")
 SCRIPTS = os.path.join(HERE, "scripts")
+LAYOUT = os.path.join(HERE, "layout")
+NATIVE_SRC = os.path.join(HERE, "native", "nativeadd.c")
+RUNTIME_DIR = "lua-kafka-runtime"
+MAX_ZIP = 2 * 1024 * 1024
+HOST_ARCH = {"aarch64": "arm64"}.get(os.uname().machine, os.uname().machine)
+TRIPLET = {"x86_64": "x86_64-linux-gnu", "arm64": "aarch64-linux-gnu"}
 DEPLOY_MD = os.path.join(SOURCE_DIR, "docs", "deploy.md")
 SAM_TEMPLATE = os.path.join(SOURCE_DIR, "examples", "sam", "template.yaml")
 
@@ -51,7 +64,7 @@ LAMBDA_LD_LIBRARY_PATH = ("/var/lang/lib:/lib64:/usr/lib64:/var/runtime:"
                           "/var/runtime/lib:/var/task:/var/task/lib:/opt/lib")
 
 
-def run_package(args, cwd=SOURCE_DIR, trace=None, timeout=600):
+def run_package(args, cwd=SOURCE_DIR, trace=None, timeout=900):
     """Run package.sh (under strace -e execve when trace is a file path)."""
     cmd = [PACKAGE_SH] + list(args)
     if trace:
@@ -193,22 +206,24 @@ class ChrootRun:
         self.err.close()
 
 
-@unittest.skipUnless(IS_ROOT, "needs root (chroot and mknod for the empty "
-                     "root); CI runs this suite as root")
-class PackageTest(unittest.TestCase):
+class ArchTests:
+    """The checks for one architecture (ARCH), mixed into a TestCase."""
+
+    ARCH = HOST_ARCH
+    trace_first = False
 
     @classmethod
     def setUpClass(cls):
-        cls.tmp = tempfile.mkdtemp(prefix="lrt-pkg-test.")
+        cls.tmp = tempfile.mkdtemp(prefix="lrt-pkg-test-%s." % cls.ARCH)
         cls.build = os.path.join(cls.tmp, "build")
         cls.out = os.path.join(cls.tmp, "dist")
-        cls.strace = bool(shutil.which("strace")) and subprocess.run(
-            ["strace", "-f", "-qq", "-o", os.devnull, "true"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL).returncode == 0
+        cls.strace = cls.trace_first and bool(shutil.which("strace")) and \
+            subprocess.run(["strace", "-f", "-qq", "-o", os.devnull, "true"],
+                           stdout=subprocess.DEVNULL,
+                           stderr=subprocess.DEVNULL).returncode == 0
         cls.first_trace = os.path.join(cls.tmp, "first.strace")
-        cls.first = run_package(
-            ["--scripts", SCRIPTS, "--out", cls.out, "--build", cls.build],
-            trace=cls.first_trace if cls.strace else None)
+        cls.first = cls.package(["--scripts", SCRIPTS, "--out", cls.out],
+                                trace=cls.first_trace if cls.strace else None)
         if cls.first.returncode != 0:
             shutil.rmtree(cls.tmp, ignore_errors=True)
             raise AssertionError("package.sh failed:\n" + cls.first.stdout
@@ -218,15 +233,61 @@ class PackageTest(unittest.TestCase):
     def tearDownClass(cls):
         shutil.rmtree(cls.tmp, ignore_errors=True)
 
+    @classmethod
+    def package(cls, args, trace=None):
+        """package.sh for this class's architecture and build directory."""
+        return run_package(list(args) + ["--arch", cls.ARCH,
+                                         "--build", cls.build], trace=trace)
+
     def scratch(self):
         d = tempfile.mkdtemp(dir=self.tmp)
         return d
 
-    def serve(self, root, bootstrap, events, handler="app", env=None):
-        """Start the runtime in root; serve events; return the responses."""
+    def empty_root(self):
+        """An empty root that runs this architecture's binaries: for a
+        foreign one, with qemu-user in it (binfmt_misc is not assumed)."""
+        root = self.scratch()
+        make_empty_root(root)
+        if self.ARCH != HOST_ARCH:
+            qemu = shutil.which("qemu-aarch64-static")
+            if not qemu:
+                raise AssertionError("qemu-aarch64-static is missing: "
+                                     "scripts/deps.sh package")
+            shutil.copy(qemu, os.path.join(root, "qemu-aarch64-static"))
+        return root
+
+    def bootstrap_for(self, root, bootstrap):
+        """The path to start in root for the packaged wrapper 'bootstrap'.
+        Natively that is the wrapper; for a foreign architecture, a copy of
+        it beside it whose one exec goes through qemu-user, the rest of the
+        wrapper unchanged."""
+        if self.ARCH == HOST_ARCH:
+            return bootstrap
+        path = os.path.join(root, bootstrap.lstrip("/"))
+        with open(path) as f:
+            text = f.read()
+        lines = text.splitlines(True)
+        execs = [i for i, ln in enumerate(lines) if ln.startswith("exec ")]
+        self.assertEqual(len(execs), 1, text)
+        lines[execs[0]] = "exec /qemu-aarch64-static " + lines[execs[0]][5:]
+        with open(path + ".qemu", "w") as f:
+            f.write("".join(lines))
+        os.chmod(path + ".qemu", 0o755)
+        return bootstrap + ".qemu"
+
+    def serve(self, root, bootstrap, events, handler="app", env=None,
+              endpoint=None):
+        """Start the runtime in root; serve events; return the responses.
+        endpoint: what AWS_LAMBDA_RUNTIME_API says instead of the mock's
+        address ('{port}' filled in)."""
         with MockRuntimeAPI() as api:
             ids = [api.push_event(e) for e in events]
-            run = ChrootRun(root, bootstrap, handler, api, self.scratch(), env)
+            env = dict(env or {})
+            if endpoint:
+                env["AWS_LAMBDA_RUNTIME_API"] = endpoint.format(
+                    port=api.endpoint.rsplit(":", 1)[1])
+            run = ChrootRun(root, self.bootstrap_for(root, bootstrap),
+                            handler, api, self.scratch(), env)
             try:
                 posts = api.wait_for_posts(len(events), timeout=30)
             except AssertionError as e:
@@ -248,8 +309,7 @@ class PackageTest(unittest.TestCase):
     # ---- running the zips in the empty root ----
 
     def test_function_zip_runs_in_empty_root(self):
-        root = self.scratch()
-        make_empty_root(root)
+        root = self.empty_root()
         extract(os.path.join(self.out, "function.zip"),
                 os.path.join(root, "var", "task"))
         # Lambda's LD_LIBRARY_PATH, led by a folder of broken libraries: the
@@ -263,8 +323,7 @@ class PackageTest(unittest.TestCase):
         self.check_kafka_responses(root, "/var/task/bootstrap", env)
 
     def test_layer_and_code_zip_run_in_empty_root(self):
-        root = self.scratch()
-        make_empty_root(root)
+        root = self.empty_root()
         extract(os.path.join(self.out, "runtime-layer.zip"),
                 os.path.join(root, "opt"))
         extract(os.path.join(self.out, "code.zip"),
@@ -274,15 +333,15 @@ class PackageTest(unittest.TestCase):
         self.check_kafka_responses(root, "/opt/bootstrap")
 
     def test_init_error_in_empty_root_reaches_init_error(self):
-        root = self.scratch()
-        make_empty_root(root)
+        root = self.empty_root()
         extract(os.path.join(self.out, "function.zip"),
                 os.path.join(root, "var", "task"))
         cases = (("broken", "Runtime.UserCodeSyntaxError"),
                  ("no_such_module", "Runtime.ImportModuleError"))
+        bootstrap = self.bootstrap_for(root, "/var/task/bootstrap")
         for handler, error_type in cases:
             with self.subTest(handler=handler), MockRuntimeAPI() as api:
-                run = ChrootRun(root, "/var/task/bootstrap", handler, api,
+                run = ChrootRun(root, bootstrap, handler, api,
                                 self.scratch())
                 try:
                     posts = api.wait_for_posts(1, timeout=30)
@@ -307,43 +366,69 @@ class PackageTest(unittest.TestCase):
         self.assertEqual(code, ["app.lua", "broken.lua", "jobs/orders.lua"])
         self.assertEqual(function, sorted(layer + code))
         self.assertFalse(set(layer) & set(code))
-        runtime_lua = sorted("lua/" + f for f in os.listdir(
+        rt = RUNTIME_DIR + "/"
+        runtime_lua = sorted(rt + "lua/" + f for f in os.listdir(
             os.path.join(SOURCE_DIR, "lua")) if f.endswith(".lua"))
-        self.assertEqual(sorted(f for f in layer if f.startswith("lua/")),
-                         runtime_lua)
+        self.assertEqual(sorted(f for f in layer
+                                if f.startswith(rt + "lua/")), runtime_lua)
         for name in function:
             self.assertFalse(re.search(
                 r"(^|/)(CMake|Makefile|\.)|\.(o|a|c|h|json|zip|stamp)$",
                 name), name)
+        # The runtime takes two names at the top, no more.
+        self.assertEqual(sorted({f.split("/")[0] for f in layer}),
+                         ["bootstrap", RUNTIME_DIR])
         self.assertEqual(
-            sorted(f for f in layer if not f.startswith(("lib/", "lua/"))),
-            ["bin/bootstrap", "bootstrap"])
+            sorted(f for f in layer
+                   if not f.startswith((rt + "lib/", rt + "lua/"))),
+            ["bootstrap", rt + "bootstrap"])
 
-    def test_binary_is_stripped_and_libraries_complete(self):
+    def test_zips_at_most_2_mib(self):
+        for name in ("function.zip", "runtime-layer.zip"):
+            size = os.path.getsize(os.path.join(self.out, name))
+            self.assertLessEqual(size, MAX_ZIP, "%s: %d bytes" % (name, size))
+
+    def test_binary_is_stripped_and_bundles_only_the_c_library(self):
         dest = self.scratch()
         modes = extract(os.path.join(self.out, "function.zip"), dest)
-        real = os.path.join(dest, "bin", "bootstrap")
+        rtdir = os.path.join(dest, RUNTIME_DIR)
+        real = os.path.join(rtdir, "bootstrap")
         desc = subprocess.run(["file", "-b", real], stdout=subprocess.PIPE,
                               text=True, check=True).stdout
         self.assertIn("ELF", desc)
+        self.assertIn({"x86_64": "x86-64", "arm64": "ARM aarch64"}[self.ARCH],
+                      desc)
         self.assertRegex(desc, r"(?<!not )stripped")
         self.assertNotIn("not stripped", desc)
         with open(os.path.join(dest, "bootstrap"), "rb") as f:
             wrapper = f.read()
         self.assertTrue(wrapper.startswith(b"#!/bin/sh\n"), wrapper[:40])
-        libs = set(os.listdir(os.path.join(dest, "lib")))
-        loaders = [n for n in libs if n.startswith("ld-linux")]
-        self.assertEqual(len(loaders), 1, libs)
-        self.assertIn(b"lib/" + loaders[0].encode(), wrapper)
-        self.assertIn("libc.so.6", libs)
+        libs = set(os.listdir(os.path.join(rtdir, "lib")))
+        loader = {"x86_64": "ld-linux-x86-64.so.2",
+                  "arm64": "ld-linux-aarch64.so.1"}[self.ARCH]
+        # curl, cJSON and Lua are linked in: the C library's own, alone.
+        self.assertEqual(libs, {loader, "libc.so.6", "libm.so.6"})
+        self.assertIn(b"lib/" + loader.encode(), wrapper)
+        # Lua's API is exported (native modules resolve it against the
+        # binary); curl's and cJSON's symbols are not.
+        dyn = subprocess.run(["readelf", "--dyn-syms", "-W", real],
+                             stdout=subprocess.PIPE, text=True,
+                             check=True).stdout
+        exported = set(re.findall(
+            r"\s(?:FUNC|OBJECT)\s+GLOBAL\s+DEFAULT\s+\d+\s+(\S+)", dyn))
+        self.assertIn("luaL_gsub", exported)
+        self.assertIn("lua_arith", exported)
+        self.assertFalse({n for n in exported
+                          if n.startswith(("curl_", "Curl_", "cJSON_"))})
         # Executable where Lambda must exec them, readable by anyone (the
         # function runs as an unprivileged user).
-        for name in ("bootstrap", "bin/bootstrap", "lib/" + loaders[0]):
+        for name in ("bootstrap", RUNTIME_DIR + "/bootstrap",
+                     RUNTIME_DIR + "/lib/" + loader):
             self.assertEqual(modes[name] & 0o755, 0o755, name)
         for name, mode in modes.items():
             self.assertEqual(mode & 0o444, 0o444, name)
         # Every DT_NEEDED of every packaged ELF is packaged too.
-        elves = [real] + [os.path.join(dest, "lib", n) for n in libs]
+        elves = [real] + [os.path.join(rtdir, "lib", n) for n in libs]
         for path in elves:
             dyn = subprocess.run(["readelf", "-dW", path],
                                  stdout=subprocess.PIPE, text=True,
@@ -356,6 +441,112 @@ class PackageTest(unittest.TestCase):
             size = os.path.getsize(os.path.join(self.out, name))
             self.assertRegex(self.first.stdout, r"(?m)^%s\s.*\(%d bytes\)" % (
                 re.escape(name), size))
+
+    # ---- the documentation ----
+
+    def test_deploy_md_package_commands(self):
+        """Every package.sh command in docs/deploy.md for this architecture
+        (its --arch, or none for this machine's), run as written (from the
+        repository root) but writing into a scratch --out and reusing this
+        suite's build."""
+        with open(DEPLOY_MD) as f:
+            doc = f.read()
+        blocks = re.findall(r"```(?:sh|bash|console)?\n(.*?)```", doc, re.S)
+        commands = []
+        for block in blocks:
+            for line in block.replace("\\\n", " ").splitlines():
+                line = line.strip()
+                if (not line.startswith("scripts/package.sh")
+                        or line in commands):
+                    continue
+                arch = re.search(r"--arch (\S+)", line)
+                if (arch.group(1) if arch else HOST_ARCH) == self.ARCH:
+                    commands.append(line)
+        self.assertGreaterEqual(len(commands),
+                                2 if self.ARCH == HOST_ARCH else 1,
+                                "no package.sh commands for " + self.ARCH)
+        for line in commands:
+            with self.subTest(command=line):
+                args = shlex.split(line)[1:]
+                out = os.path.join(self.scratch(), "dist")
+                if "--out" in args:
+                    args[args.index("--out") + 1] = out
+                elif "--help" not in args:
+                    args += ["--out", out]
+                if "--help" not in args and "--build" not in args:
+                    args += ["--build", self.build]
+                res = run_package(args)
+                if "--help" not in args:
+                    self.assertIn(os.path.join(out, "function.zip"),
+                                  res.stdout)
+                self.assertEqual(res.returncode, 0, res.stderr)
+                if "--help" not in args:
+                    for name in ("function.zip", "runtime-layer.zip",
+                                 "code.zip"):
+                        self.assertTrue(os.path.isfile(
+                            os.path.join(out, name)), name)
+                    # The documented handler module is in the code.
+                    handler = re.search(r"--handler (\S+)", doc)
+                    if handler:
+                        module = handler.group(1).replace(".", "/") + ".lua"
+                        self.assertIn(module, zip_files(
+                            os.path.join(out, "code.zip")))
+
+    # ---- any layout, native modules, the endpoint as a name ----
+
+    def package_layout(self):
+        """tests/package/layout with native/nativeadd.so built for ARCH in
+        it, packaged; returns the --out directory."""
+        scripts = os.path.join(self.scratch(), "layout")
+        shutil.copytree(LAYOUT, scripts)
+        os.makedirs(os.path.join(scripts, "native"))
+        cc = "gcc" if self.ARCH == HOST_ARCH else TRIPLET[self.ARCH] + "-gcc"
+        subprocess.run([cc, "-shared", "-fPIC", "-O2", "-I/usr/include/lua5.4",
+                        NATIVE_SRC, "-o", os.path.join(scripts, "native",
+                                                       "nativeadd.so")],
+                       check=True)
+        out = os.path.join(self.scratch(), "dist")
+        res = self.package(["--scripts", scripts, "--out", out])
+        self.assertEqual(res.returncode, 0, res.stderr)
+        return out
+
+    def test_any_layout_and_native_module_in_empty_root(self):
+        out = self.package_layout()
+        self.assertEqual(zip_files(os.path.join(out, "code.zip")),
+                         ["bin/helper.lua", "handler.lua", "lib/greet.lua",
+                          "lua/shout.lua", "native/nativeadd.so"])
+        root = self.empty_root()
+        extract(os.path.join(out, "function.zip"),
+                os.path.join(root, "var", "task"))
+        event = kafka_event("aws:kafka")
+        _, responses = self.serve(root, "/var/task/bootstrap", [event],
+                                  handler="handler",
+                                  env={"LUA_CPATH": "/var/task/native/?.so"})
+        records = sum(len(r) for r in event["records"].values())
+        self.assertEqual(responses[0], {
+            "greeting": "hello, lua", "shout": "QUIET",
+            "helper": "bin.helper", "sum": records + 40,
+            "replaced": "a+b+c", "lua": "Lua 5.4"})
+
+    def test_runtime_api_given_as_localhost_in_empty_root(self):
+        # No /etc/hosts and no resolver in the root: curl answers
+        # "localhost" itself (since 7.78), the C library is never asked.
+        root = self.empty_root()
+        self.assertFalse(os.path.exists(os.path.join(root, "etc")))
+        extract(os.path.join(self.out, "function.zip"),
+                os.path.join(root, "var", "task"))
+        event = kafka_event("SelfManagedKafka")
+        ids, responses = self.serve(root, "/var/task/bootstrap", [event],
+                                    endpoint="localhost:{port}")
+        self.assertEqual(responses[0], expected_response(event, ids[0]))
+
+
+@unittest.skipUnless(IS_ROOT, "needs root (chroot and mknod for the empty "
+                     "root); CI runs this suite as root")
+class PackageTest(ArchTests, unittest.TestCase):
+    """This machine's architecture, and what does not depend on one."""
+
+    trace_first = True
 
     # ---- a Lua-only change: no compiler ----
 
@@ -383,9 +574,8 @@ class PackageTest(unittest.TestCase):
             f.write(text.replace("VERSION = 1", "VERSION = 2"))
         out = os.path.join(self.scratch(), "dist")
         trace = os.path.join(self.scratch(), "again.strace")
-        res = run_package(["--scripts", scripts, "--out", out,
-                           "--build", self.build],
-                          trace=trace if self.strace else None)
+        res = self.package(["--scripts", scripts, "--out", out],
+                           trace=trace if self.strace else None)
         self.assertEqual(res.returncode, 0, res.stderr)
         self.assertIn("nothing compiled", res.stderr)
         if self.strace:
@@ -396,8 +586,7 @@ class PackageTest(unittest.TestCase):
             self.assertEqual(os.stat(p).st_mtime_ns, mtime, p)
 
         # The new logic is what the new zip runs.
-        root = self.scratch()
-        make_empty_root(root)
+        root = self.empty_root()
         extract(os.path.join(out, "function.zip"),
                 os.path.join(root, "var", "task"))
         event = kafka_event("SelfManagedKafka")
@@ -439,55 +628,27 @@ class PackageTest(unittest.TestCase):
                 res = run_package(args)
                 self.assertEqual(res.returncode, 2, res.stderr)
                 self.assertIn("package.sh:", res.stderr)
-        reserved = os.path.join(self.scratch(), "s")
-        os.makedirs(os.path.join(reserved, "lib"))
-        with open(os.path.join(reserved, "lib", "x.lua"), "w") as f:
-            f.write("return 1\n")
-        res = run_package(["--scripts", reserved, "--out", self.scratch(),
-                           "--build", self.build])
-        self.assertEqual(res.returncode, 2)
-        self.assertIn("'lib'", res.stderr)
-
-    # ---- the documentation ----
-
-    def test_deploy_md_package_commands(self):
-        """Every package.sh command in docs/deploy.md, run as written (from
-        the repository root) but writing into a scratch --out and reusing
-        this suite's build."""
-        with open(DEPLOY_MD) as f:
-            doc = f.read()
-        blocks = re.findall(r"```(?:sh|bash|console)?\n(.*?)```", doc, re.S)
-        commands = []
-        for block in blocks:
-            for line in block.replace("\\\n", " ").splitlines():
-                line = line.strip()
-                if (line.startswith("scripts/package.sh")
-                        and line not in commands):
-                    commands.append(line)
-        self.assertGreaterEqual(len(commands), 2, "no package.sh commands")
-        for line in commands:
-            with self.subTest(command=line):
-                args = shlex.split(line)[1:]
-                out = os.path.join(self.scratch(), "dist")
-                if "--out" in args:
-                    args[args.index("--out") + 1] = out
-                elif "--help" not in args:
-                    args += ["--out", out]
-                if "--help" not in args and "--build" not in args:
-                    args += ["--build", self.build]
-                res = run_package(args)
-                self.assertEqual(res.returncode, 0, res.stderr)
-                if "--help" not in args:
-                    for name in ("function.zip", "runtime-layer.zip",
-                                 "code.zip"):
-                        self.assertTrue(os.path.isfile(
-                            os.path.join(out, name)), name)
-                    # The documented handler module is in the code.
-                    handler = re.search(r"--handler (\S+)", doc)
-                    if handler:
-                        module = handler.group(1).replace(".", "/") + ".lua"
-                        self.assertIn(module, zip_files(
-                            os.path.join(out, "code.zip")))
+        res = run_package(["--scripts", SCRIPTS, "--arch", "sparc"])
+        self.assertEqual(res.returncode, 2, res.stderr)
+        self.assertIn("'sparc' is not x86_64 or arm64", res.stderr)
+        # The two names the runtime takes, as a file or as a folder.
+        for name, is_dir in (("bootstrap", False), (RUNTIME_DIR, True),
+                             ("bootstrap", True), (RUNTIME_DIR, False)):
+            with self.subTest(reserved=name, folder=is_dir):
+                scripts = os.path.join(self.scratch(), "s")
+                shutil.copytree(SCRIPTS, scripts)
+                path = os.path.join(scripts, name)
+                if is_dir:
+                    os.makedirs(path)
+                    path = os.path.join(path, "x.lua")
+                with open(path, "w") as f:
+                    f.write("return 1\n")
+                out = self.scratch()
+                res = self.package(["--scripts", scripts, "--out", out])
+                self.assertEqual(res.returncode, 2, res.stderr)
+                self.assertIn("must not contain '%s' at the top: the runtime "
+                              "uses that name" % name, res.stderr)
+                self.assertEqual(os.listdir(out), [])
 
     def test_sam_template_matches_package(self):
         with open(SAM_TEMPLATE) as f:
