@@ -17,7 +17,9 @@
  *   '\n' (in the message or the fields) becomes '\r'.
  * - A message longer than LOG_MAX_MESSAGE is cut, with a note of how much:
  *   in TEXT lines its bytes, in JSON lines its escaped text (a message of
- *   control bytes grows sixfold), so no record is ever dropped for size. */
+ *   control bytes grows sixfold), so no record is ever dropped for size;
+ *   fields that do not fit in the line (LOG_MAX_LINE) are replaced by
+ *   "fields_dropped": <their size in bytes>. */
 #include "log.h"
 
 #include <cjson/cJSON.h>
@@ -451,10 +453,15 @@ void log_emit(FILE *stream, enum log_level level, const char *msg, size_t len,
                ? build_json(b, level, msg, len, fields_json, ts)
                : build_text(b, level, msg, len, fields_json, ts);
   if (rc != BUF_OK && fields_json) {
-    /* fields too big: the message alone is better than nothing */
+    /* Fields too big for the line: the message with a member saying what
+     * went, rather than no record at all. */
+    char dropped[64];
+    snprintf(dropped, sizeof dropped, "{\"fields_dropped\":%zu}",
+             strlen(fields_json));
     buf_reset(b);
-    rc = log_fmt == LOG_FORMAT_JSON ? build_json(b, level, msg, len, NULL, ts)
-                                    : build_text(b, level, msg, len, NULL, ts);
+    rc = log_fmt == LOG_FORMAT_JSON
+             ? build_json(b, level, msg, len, dropped, ts)
+             : build_text(b, level, msg, len, dropped, ts);
   }
   free(cut);
   if (rc != BUF_OK)

@@ -24,7 +24,6 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
-#include <unistd.h>
 
 #include <cjson/cJSON.h>
 
@@ -508,29 +507,6 @@ static void result_clear(struct lua_host_result *r)
   r->is_error = 0;
 }
 
-/* A task root that is not a directory we can read and search is an init
- * error (posted to /init/error), not a crash or a silent exit. */
-static int check_task_root(const char *root, struct lua_host_result *res)
-{
-  struct stat st;
-  const char *why = NULL;
-  if (stat(root, &st) != 0)
-    why = strerror(errno);
-  else if (!S_ISDIR(st.st_mode))
-    why = "not a directory";
-  else if (access(root, R_OK | X_OK) != 0)
-    why = strerror(errno);
-  if (!why)
-    return 0;
-  char msg[PATH_MAX + 128];
-  int n = snprintf(msg, sizeof msg,
-                   "the task root %s (LAMBDA_TASK_ROOT) is unusable: %s", root,
-                   why);
-  result_error(res, "Runtime.InvalidTaskRoot", msg,
-               n > 0 && (size_t)n < sizeof msg ? (size_t)n : strlen(msg), NULL);
-  return -1;
-}
-
 /* Build a host. On a failed load with 'failed' set, the half-built host's
  * script stamps (the files the attempt loaded) come back through *failed so
  * hot reload can watch them too; its Lua state is already closed. */
@@ -555,10 +531,6 @@ static int host_build(struct lua_host **out, const struct lua_host_config *cfg,
   arena_set_budget(&h->arena, &h->heap);
   if (!h->task_root || !h->handler)
     goto oom;
-  if (check_task_root(h->task_root, res) != 0) {
-    lua_host_destroy(h);
-    return -1;
-  }
   h->L = lua_newstate(heap_lua_alloc, &h->heap);
   if (!h->L)
     goto oom;

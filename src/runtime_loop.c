@@ -1,15 +1,16 @@
 /* runtime_loop: init, then next -> invoke -> post until SIGTERM or a fatal
  * platform error. See runtime_loop.h for the policy. */
 #include "runtime_loop.h"
-
 #include "clock.h"
 #include "error_body.h"
-#include <errno.h>
 
+#include <errno.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -133,6 +134,36 @@ size_t runtime_loop_memory_limit(const char *memory_size)
   if (lua < (16LL << 20))
     lua = 16LL << 20;
   return (size_t)lua;
+}
+
+/* A task root that is not a directory we can read and search is an init
+ * error of its own, posted like a handler that fails to load. Returns 0
+ * when usable, else -1 with the error in 'res'. */
+static int check_task_root(const char *root, struct lua_host_result *res)
+{
+  struct stat st;
+  const char *why = NULL;
+  if (!root)
+    return 0; /* lua_host's default, the current directory */
+  if (stat(root, &st) != 0)
+    why = strerror(errno);
+  else if (!S_ISDIR(st.st_mode))
+    why = "not a directory";
+  else if (access(root, R_OK | X_OK) != 0)
+    why = strerror(errno);
+  if (!why)
+    return 0;
+  char msg[PATH_MAX + 128];
+  snprintf(msg, sizeof msg,
+           "the task root %s (LAMBDA_TASK_ROOT) is unusable: %s", root, why);
+  res->is_error = 1;
+  snprintf(res->error_type, sizeof res->error_type, "%s",
+           "Runtime.InvalidTaskRoot");
+  if (error_body_build(&res->body, res->error_type, msg, strlen(msg), NULL) !=
+      0)
+    snprintf(res->error_type, sizeof res->error_type, "%s",
+             "Runtime.OutOfMemory");
+  return -1;
 }
 
 /* Post an init error and report; the caller exits non-zero. */
@@ -303,7 +334,8 @@ int runtime_loop_run(const char *endpoint, const struct lua_host_config *cfg)
               endpoint);
     goto out;
   }
-  if (lua_host_new(&host, cfg, &res) != 0) {
+  if (check_task_root(cfg->task_root, &res) != 0 ||
+      lua_host_new(&host, cfg, &res) != 0) {
     report_init_error(api, &res);
     goto out;
   }

@@ -377,6 +377,23 @@ static void test_write_and_long(void)
   snprintf(want, sizeof want, "... [%zu bytes cut]", ctl - kept);
   ASSERT_STR_EQ(m + kept, want);
   cJSON_Delete(j);
+
+  /* Fields too big for any line: the record stays, saying they went. */
+  size_t fbig = 1200 * 1024;
+  char *fields = malloc(fbig + 16);
+  ASSERT_NOT_NULL(fields);
+  memcpy(fields, "{\"a\":\"", 6);
+  memset(fields + 6, 'f', fbig);
+  memcpy(fields + 6 + fbig, "\"}", 3);
+  line = emit(LOG_INFO, "with fields", 11, fields);
+  assert_one_line(line);
+  j = parse_line(line);
+  ASSERT_STR_EQ(str_field(j, "message"), "with fields");
+  const cJSON *fd = cJSON_GetObjectItemCaseSensitive(j, "fields_dropped");
+  ASSERT(cJSON_IsNumber(fd));
+  ASSERT_EQ((size_t)fd->valuedouble, strlen(fields));
+  cJSON_Delete(j);
+  free(fields);
   free(msg);
   log_set_request_id(NULL);
 }
