@@ -1,16 +1,29 @@
 #!/usr/bin/env bash
 # bench/run.sh: the one command of the performance bench (docs/performance.md).
 #
-# Installs what it needs, builds our runtime in Release into bench/.build,
-# installs the peer (AWS's aws-lambda-ric on Node.js 22, npm) into
-# bench/node/node_modules, generates the Kafka events, runs both runtimes
-# under the same Runtime API load server (bench/bench.py) and the decoder
-# microbenchmark (bench/decoder_bench.c), and prints the figures and ratios.
+# Installs what it needs, builds our runtime in Release into bench/.build
+# (row "ours": Debian's shared libraries, the development build) and packages
+# the lean build with scripts/package.sh (row "lean": bench/.build-lean,
+# started through the zip's bootstrap as Lambda starts it), installs the peer
+# (AWS's aws-lambda-ric on Node.js 22, npm) into bench/node/node_modules,
+# builds the aws-lambda-go twin when its source is given, generates the Kafka
+# events, runs every runtime under the same Runtime API load server
+# (bench/bench.py) and the decoder microbenchmark (bench/decoder_bench.c), and
+# prints the figures and ratios.
 #
 #   bench/run.sh                  the full run (a few minutes)
 #   bench/run.sh --quick          tiny events and counts (seconds): a smoke run
 #   options: --ours-only          skip the Node.js peer (no npm needed)
 #            --bootstrap PATH     measure this bootstrap instead of building one
+#                                 (and no lean build, unless --lean)
+#            --lean, --no-lean    package and run the lean build (row "lean"),
+#                                 or not (default: when no --bootstrap)
+#            --go-src DIR         also run aws-lambda-go (row "go"): DIR is its
+#                                 source (github.com/aws/aws-lambda-go), built
+#                                 here with Debian's golang-go in GOPATH mode
+#                                 with bench/go/main.go, as AWS documents for
+#                                 provided.al2023 (CGO_ENABLED=0, -tags
+#                                 lambda.norpc); nothing is downloaded
 #            --out DIR            where events, logs and results go
 #                                 (default bench/.out)
 #            --repeat N           runs per shape and runtime (default 5, 1 with
@@ -23,6 +36,8 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 repo=$(cd "$here/.." && pwd)
 quick=0
 ours_only=0
+lean=auto
+go_src=
 bootstrap=
 out="$here/.out"
 repeat=
@@ -33,14 +48,21 @@ while [ $# -gt 0 ]; do
     --quick) quick=1 ;;
     --ours-only) ours_only=1 ;;
     --bootstrap) bootstrap=$2; shift ;;
+    --lean) lean=1 ;;
+    --no-lean) lean=0 ;;
+    --go-src) go_src=$2; shift ;;
     --out) out=$2; shift ;;
     --repeat) repeat=$2; shift ;;
     --server) server=$2; shift ;;
-    -h|--help) sed -n '2,21p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,34p' "$0"; exit 0 ;;
     *) echo "run.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
   shift
 done
+if [ "$lean" = auto ]; then
+  lean=1
+  [ -n "$bootstrap" ] && lean=0
+fi
 mkdir -p "$out"
 out=$(cd "$out" && pwd)
 
@@ -73,6 +95,12 @@ if [ "$ours_only" = 0 ]; then
   need_cmd cmake cmake
   need_cmd xz xz-utils
 fi
+if [ -n "$go_src" ]; then
+  [ -d "$go_src/lambda" ] && [ -d "$go_src/events" ] ||
+    { echo "run.sh: --go-src $go_src is not aws-lambda-go's source" >&2; exit 2; }
+  go_src=$(cd "$go_src" && pwd)
+  need_cmd go golang-go
+fi
 if [ ${#apt_missing[@]} -gt 0 ]; then
   say "installing ${apt_missing[*]}"
   if [ "$(id -u)" != 0 ]; then
@@ -99,6 +127,28 @@ fi
 bootstrap=$(cd "$(dirname "$bootstrap")" && pwd)/$(basename "$bootstrap")
 [ -x "$bootstrap" ] || { echo "run.sh: no bootstrap at $bootstrap" >&2; exit 1; }
 
+lean_args=()
+if [ "$lean" = 1 ]; then
+  say "packaging the lean build (scripts/package.sh) in bench/.build-lean"
+  "$repo/scripts/package.sh" --scripts "$here/handlers" \
+    --build "$here/.build-lean" --out "$out/lean-dist" >"$out/lean.log" 2>&1 ||
+    { tail -40 "$out/lean.log"; exit 1; }
+  rm -rf "$out/lean-rt"
+  mkdir -p "$out/lean-rt"
+  python3 -c 'import sys, zipfile, os
+with zipfile.ZipFile(sys.argv[1]) as z:
+    for i in z.infolist():
+        p = z.extract(i, sys.argv[2])
+        os.chmod(p, (i.external_attr >> 16) & 0o777 or 0o644)' \
+    "$out/lean-dist/runtime-layer.zip" "$out/lean-rt"
+  # The layer's binary names its loader and lib/ under /opt: point them at
+  # where it was unpacked here, as package.sh does for /opt.
+  lrt="$out/lean-rt/lua-kafka-runtime"
+  patchelf --set-interpreter "$(ls "$lrt"/lib/ld-linux-*)" --force-rpath \
+    --set-rpath "$lrt/lib" "$lrt/bootstrap"
+  lean_args=(--lean "$out/lean-rt/bootstrap")
+fi
+
 tools="$out/tools"
 mkdir -p "$tools"
 warn="-Wall -Wextra -Wshadow -Wconversion -Wstrict-prototypes
@@ -124,6 +174,22 @@ if [ "$server" = c ]; then
   # shellcheck disable=SC2086,SC2046
   gcc $cflags "$here/load_server.c" $(pkg-config --cflags --libs libcjson) \
     -o "$tools/load_server"
+fi
+
+go_args=()
+if [ -n "$go_src" ]; then
+  say "building the aws-lambda-go twin (bench/go/main.go) with $(go version | cut -d' ' -f3)"
+  gopath="$out/gopath"
+  rm -rf "$gopath/src"
+  mkdir -p "$gopath/src/github.com/aws" "$gopath/src/lrtbench" "$tools/go"
+  cp -r "$go_src" "$gopath/src/github.com/aws/aws-lambda-go"
+  cp "$here/go/main.go" "$gopath/src/lrtbench/"
+  (cd "$gopath/src/lrtbench" &&
+    GOPATH=$gopath GO111MODULE=off GOFLAGS= GOCACHE="$out/go-cache" \
+      CGO_ENABLED=0 GOOS=linux go build -tags lambda.norpc \
+      -o "$tools/go/bootstrap" .) >"$out/go-build.log" 2>&1 ||
+    { cat "$out/go-build.log"; exit 1; }
+  go_args=(--go "$tools/go/bootstrap")
 fi
 
 node_args=()
@@ -188,6 +254,7 @@ prio=()
 [ "$quick" = 0 ] && [ "$(id -u)" = 0 ] && prio=(nice -n -5)
 status=0
 "${prio[@]}" python3 "$here/bench.py" --events "$events" --bootstrap "$bootstrap" \
+  ${lean_args[@]+"${lean_args[@]}"} ${go_args[@]+"${go_args[@]}"} \
   "${node_args[@]}" "${server_args[@]}" "${run_args[@]}" \
   --logs "$out/logs" --json "$out/results.json" || status=$?
 

@@ -12,10 +12,11 @@ set -euo pipefail
 want=(build-essential cmake pkg-config liblua5.4-dev libcjson-dev
       libcurl4-openssl-dev libavro-dev zlib1g-dev)
 # Packaging, and the lean build (scripts/lean-deps.sh): dpkg-dev for apt-get
-# source, autotools for curl's configure (Debian's patches touch
+# source, patchelf for the binary's interpreter and run path in the zips,
+# autotools for curl's configure (Debian's patches touch
 # configure.ac), the arm64 cross compiler, Lua and C library, and qemu-user
 # to run the arm64 package in the package test.
-package=(zip unzip binutils file dpkg-dev autoconf automake libtool
+package=(zip unzip binutils file patchelf dpkg-dev autoconf automake libtool
          gcc-aarch64-linux-gnu libc6-dev-arm64-cross liblua5.4-dev:arm64
          libc6:arm64 qemu-user-static)
 apt_setup=0

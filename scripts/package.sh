@@ -10,10 +10,12 @@
 # The runtime is the lean build (scripts/lean-deps.sh, -DLRT_LEAN=ON): curl,
 # cJSON and Lua are linked in, so the only shared libraries it needs are the
 # C library's own, which ship with it together with their dynamic loader, in
-# the manner of aws-lambda-cpp's packager. The zip root holds a small /bin/sh
-# `bootstrap` that starts the real binary through the packaged loader; all
-# of the runtime but that script lives in one folder, lua-kafka-runtime/, so
-# the scripts may use any other name. --arch arm64 cross-builds on x86_64
+# the manner of aws-lambda-cpp's packager. The runtime lives in one folder,
+# lua-kafka-runtime/, and `bootstrap` at the zip root is a symlink to its
+# binary, which names the packaged loader as its interpreter (the absolute
+# path where Lambda unpacks the zip: /var/task for function.zip, /opt for
+# the layer) and the packaged lib/ as its run path; no shell starts first.
+# The scripts may use any other name. --arch arm64 cross-builds on x86_64
 # with Debian's cross compiler. See docs/deploy.md.
 #
 # The binary is built only when the build directory has none; otherwise
@@ -113,7 +115,7 @@ fi
 # The packaging tools, the cross compiler and the sources the lean build
 # needs: scripts/deps.sh installs what is missing when run as root, and says
 # what to install otherwise.
-for tool in zip readelf autoreconf "$triplet-gcc" "$triplet-strip"; do
+for tool in zip readelf patchelf autoreconf "$triplet-gcc" "$triplet-strip"; do
   command -v "$tool" >/dev/null 2>&1 || { "$root/scripts/deps.sh" package; break; }
 done
 [ -f "/usr/lib/$triplet/liblua5.4.a" ] || "$root/scripts/deps.sh" package
@@ -180,8 +182,8 @@ mkdir -p "$rt/$rtname/lib" "$rt/$rtname/lua" "$code"
 
 # The real binary, stripped (the build tree keeps its symbols; the dynamic
 # symbol table, Lua's API for native modules, stays).
-cp "$binary" "$rt/$rtname/bootstrap"
-"$strip_tool" --strip-all "$rt/$rtname/bootstrap"
+cp "$binary" "$stage/bootstrap.stripped"
+"$strip_tool" --strip-all "$stage/bootstrap.stripped"
 cp "$build_dir"/lua/*.lua "$rt/$rtname/lua/"
 
 # Its loader (PT_INTERP) and the closure of its DT_NEEDED libraries, taken
@@ -220,29 +222,24 @@ while [ -n "$todo" ]; do
   todo=$next
 done
 
-# The wrapper Lambda runs as bootstrap. The loader ignores LD_LIBRARY_PATH
-# once given --library-path, so Lambda's own library path cannot mix an
-# Amazon Linux libc into the packaged one. Started this way /proc/self/exe
-# names the loader, so the runtime finds its lua/ folder from argv[0]:
-# --argv0 makes that the binary beside lua/. A loader too old for --argv0
-# (glibc < 2.33; its own help text says) gets the folder through LUA_PATH.
-# shellcheck disable=SC2016 # the $ belong to the wrapper, not to us
-if grep -aq -- '--argv0' "$loader_path"; then
-  start='--argv0 "$rt/bootstrap" "$rt/bootstrap" "$@"'
-  lua_path=''
-else
-  start='"$rt/bootstrap" "$@"'
-  lua_path='export LUA_PATH="$rt/lua/?.lua;$rt/lua/?/init.lua${LUA_PATH:+;$LUA_PATH}"'
-fi
-# shellcheck disable=SC2016 # as above
-{
-  echo '#!/bin/sh'
-  echo "# Starts the Lua runtime in $rtname/ with the C library packaged there."
-  echo 'case "$0" in */*) here=${0%/*} ;; *) here=. ;; esac'
-  echo "rt=\$(cd \"\$here/$rtname\" && pwd -P) || exit 1"
-  [ -z "$lua_path" ] || echo "$lua_path"
-  echo "exec \"\$rt/lib/$loader\" --library-path \"\$rt/lib\" $start"
-} >"$rt/bootstrap"
+# Lambda execs /var/task/bootstrap (function.zip) or /opt/bootstrap (the
+# layer): a symlink to the binary, so that the runtime finds its lua/ folder
+# beside the binary's real path. The binary names the packaged loader by
+# its absolute path there (PT_INTERP), and the packaged lib/ likewise as
+# DT_RPATH (not $ORIGIN: without /proc the loader would take it from the
+# symlink's folder), which the loader searches before LD_LIBRARY_PATH, so
+# Lambda's own library path cannot mix an Amazon Linux libc into the
+# packaged one, while programs a handler starts still get it unchanged. A
+# /bin/sh wrapper would do the same but cost a shell's start (about a
+# millisecond of every cold start; docs/performance.md).
+ln -s "$rtname/bootstrap" "$rt/bootstrap"
+place_binary() { # where the zip is unpacked -> the binary for it, in $rt
+  cp "$stage/bootstrap.stripped" "$rt/$rtname/bootstrap"
+  patchelf --set-interpreter "$1/$rtname/lib/$loader" --force-rpath \
+    --set-rpath "$1/$rtname/lib" "$rt/$rtname/bootstrap" ||
+    die "patchelf failed on the runtime binary"
+  chmod 755 "$rt/$rtname/bootstrap"
+}
 
 # The scripts, without test data, build files or anything hidden.
 skip_reason() { # path relative to the scripts dir -> reason, or nothing
@@ -296,22 +293,26 @@ done
 # Lambda runs the code as an unprivileged user: everything must be readable,
 # the binaries executable.
 chmod -R u=rwX,go=rX "$rt" "$code"
-chmod 755 "$rt/bootstrap" "$rt/$rtname/bootstrap" "$rt/$rtname/lib/$loader"
+chmod 755 "$rt/$rtname/lib/$loader"
 
 # ---- The zips --------------------------------------------------------------
 
 mkdir -p "$out_dir"
 out_dir=$(cd "$out_dir" && pwd -P)
-make_zip() { # name dir
-  rm -f "$out_dir/$1"
-  (cd "$2" && zip -q -X -r "$out_dir/$1" .)
+make_zip() { # name dir... (-y: bootstrap stays a symlink)
+  local name=$1 d
+  shift
+  rm -f "$stage/$name"
+  for d in "$@"; do
+    (cd "$d" && zip -q -X -y -r "$stage/$name" .)
+  done
+  mv -f "$stage/$name" "$out_dir/$name"
 }
+place_binary /opt
 make_zip runtime-layer.zip "$rt"
+place_binary /var/task
+make_zip function.zip "$rt" "$code"
 make_zip code.zip "$code"
-# function.zip is the layer plus the scripts: compress the runtime once.
-cp "$out_dir/runtime-layer.zip" "$stage/function.zip"
-(cd "$code" && zip -q -X -r "$stage/function.zip" .)
-mv -f "$stage/function.zip" "$out_dir/function.zip"
 
 for z in function.zip runtime-layer.zip code.zip; do
   bytes=$(stat -c %s "$out_dir/$z")

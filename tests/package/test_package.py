@@ -98,6 +98,10 @@ def extract(zip_path, dest):
                 os.makedirs(target, exist_ok=True)
                 continue
             os.makedirs(os.path.dirname(target), exist_ok=True)
+            if stat.S_ISLNK(info.external_attr >> 16):
+                os.symlink(z.read(info).decode(), target)
+                modes[info.filename] = mode
+                continue
             with z.open(info) as src, open(target, "wb") as out:
                 shutil.copyfileobj(src, out)
             os.chmod(target, mode or 0o644)
@@ -176,14 +180,16 @@ class ChrootRun:
     """The runtime started in a chroot against a mock Runtime API."""
 
     def __init__(self, root, bootstrap, handler, api, logdir, env_extra=None):
+        """bootstrap: the argv to run in root (a path, or a list)."""
         self.out = open(os.path.join(logdir, "stdout"), "w+b")
         self.err = open(os.path.join(logdir, "stderr"), "w+b")
         env = {"AWS_LAMBDA_RUNTIME_API": api.endpoint,
                "LAMBDA_TASK_ROOT": "/var/task", "_HANDLER": handler,
                "PATH": "/usr/bin:/bin", "TZ": "UTC"}
         env.update(env_extra or {})
+        argv = [bootstrap] if isinstance(bootstrap, str) else list(bootstrap)
         self.proc = subprocess.Popen(
-            [shutil.which("chroot"), root, bootstrap], env=env,
+            [shutil.which("chroot"), root] + argv, env=env,
             stdin=subprocess.DEVNULL, stdout=self.out, stderr=self.err)
 
     def stderr(self):
@@ -257,23 +263,12 @@ class ArchTests:
         return root
 
     def bootstrap_for(self, root, bootstrap):
-        """The path to start in root for the packaged wrapper 'bootstrap'.
-        Natively that is the wrapper; for a foreign architecture, a copy of
-        it beside it whose one exec goes through qemu-user, the rest of the
-        wrapper unchanged."""
+        """The argv that starts the packaged 'bootstrap' in root: itself, or
+        for a foreign architecture through qemu-user, which then loads the
+        binary's own interpreter (the packaged loader) from the root."""
         if self.ARCH == HOST_ARCH:
-            return bootstrap
-        path = os.path.join(root, bootstrap.lstrip("/"))
-        with open(path) as f:
-            text = f.read()
-        lines = text.splitlines(True)
-        execs = [i for i, ln in enumerate(lines) if ln.startswith("exec ")]
-        self.assertEqual(len(execs), 1, text)
-        lines[execs[0]] = "exec /qemu-aarch64-static " + lines[execs[0]][5:]
-        with open(path + ".qemu", "w") as f:
-            f.write("".join(lines))
-        os.chmod(path + ".qemu", 0o755)
-        return bootstrap + ".qemu"
+            return [bootstrap]
+        return ["/qemu-aarch64-static", bootstrap]
 
     def serve(self, root, bootstrap, events, handler="app", env=None,
               endpoint=None):
@@ -400,15 +395,32 @@ class ArchTests:
                       desc)
         self.assertRegex(desc, r"(?<!not )stripped")
         self.assertNotIn("not stripped", desc)
-        with open(os.path.join(dest, "bootstrap"), "rb") as f:
-            wrapper = f.read()
-        self.assertTrue(wrapper.startswith(b"#!/bin/sh\n"), wrapper[:40])
+        # bootstrap is the binary, through a symlink: no shell starts first.
+        self.assertEqual(os.readlink(os.path.join(dest, "bootstrap")),
+                         RUNTIME_DIR + "/bootstrap")
         libs = set(os.listdir(os.path.join(rtdir, "lib")))
         loader = {"x86_64": "ld-linux-x86-64.so.2",
                   "arm64": "ld-linux-aarch64.so.1"}[self.ARCH]
         # curl, cJSON and Lua are linked in: the C library's own, alone.
         self.assertEqual(libs, {loader, "libc.so.6", "libm.so.6"})
-        self.assertIn(b"lib/" + loader.encode(), wrapper)
+        # The interpreter is the packaged loader where Lambda unpacks each
+        # zip; the run path, searched before LD_LIBRARY_PATH, its lib/.
+        for zip_name, base in (("function.zip", "/var/task"),
+                               ("runtime-layer.zip", "/opt")):
+            d = self.scratch()
+            extract(os.path.join(self.out, zip_name), d)
+            elf = os.path.join(d, RUNTIME_DIR, "bootstrap")
+            prog = subprocess.run(["readelf", "-lW", elf],
+                                  stdout=subprocess.PIPE, text=True,
+                                  check=True).stdout
+            self.assertIn("[Requesting program interpreter: %s/%s/lib/%s]" % (
+                base, RUNTIME_DIR, loader), prog)
+            dyn = subprocess.run(["readelf", "-dW", elf],
+                                 stdout=subprocess.PIPE, text=True,
+                                 check=True).stdout
+            self.assertIn("(RPATH)              Library rpath: [%s/%s/lib]" % (
+                base, RUNTIME_DIR), dyn)
+            self.assertNotIn("(RUNPATH)", dyn)
         # Lua's API is exported (native modules resolve it against the
         # binary); curl's and cJSON's symbols are not.
         dyn = subprocess.run(["readelf", "--dyn-syms", "-W", real],
@@ -422,7 +434,7 @@ class ArchTests:
                           if n.startswith(("curl_", "Curl_", "cJSON_"))})
         # Executable where Lambda must exec them, readable by anyone (the
         # function runs as an unprivileged user).
-        for name in ("bootstrap", RUNTIME_DIR + "/bootstrap",
+        for name in (RUNTIME_DIR + "/bootstrap",
                      RUNTIME_DIR + "/lib/" + loader):
             self.assertEqual(modes[name] & 0o755, 0o755, name)
         for name, mode in modes.items():
