@@ -54,7 +54,7 @@ while [ $# -gt 0 ]; do
     --out) out=$2; shift ;;
     --repeat) repeat=$2; shift ;;
     --server) server=$2; shift ;;
-    -h|--help) sed -n '2,34p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,32p' "$0"; exit 0 ;;
     *) echo "run.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
   shift
