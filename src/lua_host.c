@@ -119,7 +119,7 @@ static int msghandler(lua_State *L)
       lua_pushliteral(L, "(error object is a table value)");
     }
   } else if (t == LUA_TSTRING || t == LUA_TNUMBER) {
-    luaL_tolstring(L, 1, NULL);
+    lua_log_tostring(L, 1, NULL); /* error(1.5) reads 1.5 in any locale */
   } else if (luaL_callmeta(L, 1, "__tostring") &&
              lua_type(L, -1) == LUA_TSTRING) {
     /* userdata with a description */

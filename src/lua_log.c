@@ -30,10 +30,7 @@
  * holding only memory that the next record reuses. */
 static struct buf lua_log_fields = {NULL, 0, 0, LUA_LOG_MAX_FIELDS, 0};
 
-/* luaL_tolstring, except that a float (without a __tostring of its own) is
- * written in the "C" locale: log lines read the same whatever
- * os.setlocale() a handler called. Stack effect: [-0, +1, e]. */
-static const char *value_text(lua_State *L, int idx, size_t *len)
+const char *lua_log_tostring(lua_State *L, int idx, size_t *len)
 {
   if (lua_type(L, idx) == LUA_TNUMBER && !lua_isinteger(L, idx) &&
       !luaL_getmetafield(L, idx, "__tostring")) {
@@ -56,7 +53,7 @@ static int log_record(lua_State *L, enum log_level level, const char *what)
   int has_msg = !lua_isnone(L, 1);
   lua_settop(L, 2); /* msg fields */
   if (has_msg)
-    msg = value_text(L, 1, &len); /* pushed at 3; kept until the end */
+    msg = lua_log_tostring(L, 1, &len); /* pushed at 3; kept until the end */
   const char *fields = NULL;
   if (!lua_isnoneornil(L, 2)) {
     luaL_checktype(L, 2, LUA_TTABLE);
@@ -158,7 +155,7 @@ static int log_print(lua_State *L)
     if (i > 1)
       luaL_addchar(&b, '\t');
     /* pushes the text; luaL_addvalue pops it into the buffer */
-    value_text(L, i, NULL);
+    lua_log_tostring(L, i, NULL);
     luaL_addvalue(&b);
   }
   luaL_pushresult(&b);

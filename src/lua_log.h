@@ -16,4 +16,10 @@ int luaopen_log(lua_State *L);
  * Stack effect: [-0, +0, m]. */
 void lua_log_install_print(lua_State *L);
 
+/* Push the text of the value at 'idx' as tostring() gives it, except that
+ * a float (without a __tostring of its own) is written in the "C" locale,
+ * whatever os.setlocale() a handler called: for log lines, print and error
+ * messages. Returns the text. Stack effect: [-0, +1, e]. */
+const char *lua_log_tostring(lua_State *L, int idx, size_t *len);
+
 #endif

@@ -25,6 +25,7 @@ router.custom(function(event)
   log.info(2.5)
   log.info("fields", {f = 3.25})
   print(4.75, 5)
+  if event.v == "err" then error(2.75) end
   return {
     own = own,
     x = 1.5,
@@ -71,6 +72,13 @@ class LocaleProof(RuntimeTestCase):
             self.assertIn(text, out, rt.logs())
         for text in ("2,5", "3,25", "4,75"):
             self.assertNotIn(text, out, rt.logs())
+
+    def test_error_message(self):
+        rt = self.start(HANDLER, env={"LOCPATH": self.make_locale()})
+        self.mock.push_event(b'{"v": "err"}')
+        (post,) = self.posts(rt, 1)
+        body = self.assert_error(post, "Lua.RuntimeError", rt)
+        self.assertEqual(body["errorMessage"], "2.75")
 
     def test_text_logs(self):
         self.check(None)
