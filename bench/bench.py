@@ -199,12 +199,6 @@ def runtime_specs(args):
             "cwd": root,
             "env": {"_HANDLER": "bench", "LAMBDA_TASK_ROOT": root},
         }
-    if args.bootstrap and args.pipelined:
-        # The same runtime with its opt-in pipelining (docs/performance.md):
-        # informational, the targets are judged on the default.
-        spec = dict(specs["ours"])
-        spec["env"] = dict(spec["env"], LUA_RUNTIME_PIPELINE="1")
-        specs["pipe"] = spec
     if args.lean:
         # The packaged runtime (runtime-layer.zip unpacked), started through
         # its bootstrap script and bundled loader, with the same scripts.
@@ -421,9 +415,6 @@ def main(argv=None):
     ap.add_argument("--repeat", type=int, default=1,
                     help="runs per shape and runtime, alternating; figures "
                     "are medians")
-    ap.add_argument("--pipelined", action="store_true",
-                    help="also run ours with LUA_RUNTIME_PIPELINE=1 (row "
-                    "'pipe'), for information")
     ap.add_argument("--timeout", type=float, default=180)
     ap.add_argument("--logs", default=os.path.join(here, ".out"))
     ap.add_argument("--json", help="also write the results here")

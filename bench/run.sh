@@ -30,9 +30,6 @@
 #                                 --quick; the figures are the medians)
 #            --server c|py        the load server (default c: load_server.c,
 #                                 see docs/performance.md; py: load_server.py)
-#            --pipelined          also run ours with LUA_RUNTIME_PIPELINE=1
-#                                 (row "pipe"; the targets are judged on the
-#                                 default)
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -45,7 +42,6 @@ bootstrap=
 out="$here/.out"
 repeat=
 server=c
-pipelined=0
 
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -58,8 +54,7 @@ while [ $# -gt 0 ]; do
     --out) out=$2; shift ;;
     --repeat) repeat=$2; shift ;;
     --server) server=$2; shift ;;
-    --pipelined) pipelined=1 ;;
-    -h|--help) sed -n '2,34p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,32p' "$0"; exit 0 ;;
     *) echo "run.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
   shift
@@ -253,7 +248,6 @@ say "ours: $bootstrap"
 [ "$ours_only" = 0 ] && say "peer: $("$node" --version) aws-lambda-ric $(sed -n 's/.*"version": "\(.*\)".*/\1/p' "$ric/package.json")"
 server_args=()
 [ "$server" = c ] && server_args=(--server "$tools/load_server")
-[ "$pipelined" = 1 ] && server_args+=(--pipelined)
 # On a shared machine, run the measurements ahead of niced background work
 # (both runtimes alike: they inherit it). Root only, full runs only.
 prio=()

@@ -1,30 +1,47 @@
-/* http_conn: one keep-alive HTTP/1.1 client connection. See http_conn.h. */
+/* http_conn: the process's one libcurl easy handle. See http_conn.h. */
 #include "http_conn.h"
 
-#include <errno.h>
+#include <dirent.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include <curl/curl.h>
 
-/* A whole answer head: status line and every field. */
-#define HTTP_CONN_MAX_HEAD (256u * 1024u)
-/* Receive buffer to start with: a small answer arrives in one recv. */
-#define HTTP_CONN_RX_START (16u * 1024u)
+#include "log.h"
+
+/* Longest URL: "http://" + host + path; the caller's paths are short. */
+#define HTTP_CONN_MAX_URL 4096u
+/* curl's receive buffer: a 6 MB event arrives in this many bytes per recv
+ * (and per write callback); curl's default is 16 KiB. */
+#define HTTP_CONN_RECV_BUFFER (256L * 1024L)
+/* File descriptors tracked by the first request's sweep (fds_sweep). */
+#define HTTP_CONN_SWEEP_FDS 1024
 
 struct http_conn {
-  CURL *curl;         /* owns the connection; NULL while there is none */
-  curl_socket_t sock; /* the connection's socket, CURL_SOCKET_BAD if none */
-  unsigned long id;   /* 0 while closed */
-  unsigned long opened;
-  char *url; /* "http://host:port/" */
-  /* Bytes received and not consumed yet: rx[rx_pos, rx_len). */
-  char *rx;
-  size_t rx_pos, rx_len, rx_cap;
+  CURL *curl;
+  struct buf url;  /* "http://host:port" then the request's path */
+  size_t base_len; /* the "http://host:port" part of url */
+  struct curl_slist *json_fields; /* Content-Type and an empty Expect */
+  /* The request in flight. */
+  struct http_answer *ans;
+  struct buf *sink; /* where the final answer's body goes (NULL: dropped) */
+  int keep_all;     /* sink is ans->body: all of it or ETOOBIG */
+  int interim;      /* the answer being read is a 1xx one */
+  int head_done;    /* the final answer's head has ended */
+  int too_big;      /* the body is over the sink's cap */
+  int drop;         /* drop the body (too big, read past) */
+  size_t dropped;   /* bytes dropped so far */
+  int failed;       /* BUF_ENOMEM when the body could not be stored */
+  /* The body of the POST in flight, handed to curl by on_read. */
+  const char *up;
+  size_t up_len, up_pos;
+  int resend_refused; /* on_seek refused to send the body again */
+  int swept;          /* fds_sweep has run */
   char *err;
   size_t err_size;
   char curl_error[CURL_ERROR_SIZE];
@@ -55,10 +72,358 @@ static void set_curl_error(struct http_conn *c, const char *what,
               curl_easy_strerror(result));
 }
 
-/* ==== The connection ==== */
+/* ==== Callbacks ==== */
 
-/* What curl needs to open the connection: set on each new handle. */
-static CURLcode set_connect_options(struct http_conn *c)
+/* CURLOPT_OPENSOCKETFUNCTION: the connection's socket, close-on-exec, so a
+ * handler's io.popen child cannot inherit it and write into the protocol. */
+static curl_socket_t open_socket(void *ud, curlsocktype purpose,
+                                 struct curl_sockaddr *a)
+{
+  (void)ud;
+  if (purpose != CURLSOCKTYPE_IPCXN)
+    return CURL_SOCKET_BAD;
+  return socket(a->family, a->socktype | SOCK_CLOEXEC, a->protocol);
+}
+
+static int is_blank(char ch)
+{
+  return ch == ' ' || ch == '\t' || ch == '\r' || ch == '\n';
+}
+
+/* The final answer's head has ended: choose where its body goes and, for a
+ * body with a known length, size the buffer once or decide it is too big.
+ * Returns 0, or -1 to end the transfer. */
+static int start_body(struct http_conn *c)
+{
+  struct http_answer *a = c->ans;
+  long status = 0;
+  (void)curl_easy_getinfo(c->curl, CURLINFO_RESPONSE_CODE, &status);
+  c->keep_all = status >= 200 && status <= 299;
+  c->sink = c->keep_all ? a->body : a->refusal;
+  if (!c->keep_all || c->sink == NULL)
+    return 0;
+  curl_off_t length = -1;
+  (void)curl_easy_getinfo(c->curl, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &length);
+  if (length < 0)
+    return 0; /* chunked or until close: on_body enforces the cap */
+  struct buf *b = c->sink;
+  if ((unsigned long long)length > b->max - b->len) {
+    /* Over the cap: a body of sane size is read past so the connection
+     * survives (and the server does not take a dropped connection for an
+     * undelivered answer); a bigger one ends it. */
+    c->too_big = 1;
+    c->drop = 1;
+    return (unsigned long long)length > a->drain_max ? -1 : 0;
+  }
+  if (buf_reserve(b, (size_t)length) != BUF_OK) {
+    c->failed = BUF_ENOMEM;
+    return -1;
+  }
+  return 0;
+}
+
+/* CURLOPT_HEADERFUNCTION: one whole header line per call (status lines of
+ * interim answers and trailer lines included), CRLF included. */
+static size_t on_header(char *data, size_t size, size_t nitems, void *ud)
+{
+  struct http_conn *c = ud;
+  size_t n = size * nitems;
+  if (n >= 5 && memcmp(data, "HTTP/", 5) == 0) {
+    const char *sp = memchr(data, ' ', n);
+    c->interim = sp != NULL && sp + 1 < data + n && sp[1] == '1';
+    c->head_done = 0;
+    return n;
+  }
+  if (c->interim || c->head_done)
+    return n;
+  const char *end = data + n;
+  while (end > data && is_blank(end[-1]))
+    end--;
+  if (end == data) {
+    c->head_done = 1;
+    return start_body(c) == 0 ? n : 0;
+  }
+  const char *colon = memchr(data, ':', (size_t)(end - data));
+  if (colon == NULL || c->ans->on_field == NULL)
+    return n;
+  const char *v = colon + 1;
+  while (v < end && is_blank(*v))
+    v++;
+  c->ans->on_field(c->ans->ud, data, (size_t)(colon - data), v,
+                   (size_t)(end - v));
+  return n;
+}
+
+/* CURLOPT_WRITEFUNCTION: body bytes into the sink chosen by start_body.
+ * Returning less than 'n' makes curl end the transfer (CURLE_WRITE_ERROR). */
+static size_t on_body(char *data, size_t size, size_t nmemb, void *ud)
+{
+  struct http_conn *c = ud;
+  size_t n = size * nmemb;
+  struct buf *b = c->sink;
+  if (c->drop) {
+    c->dropped += n;
+    return c->dropped > c->ans->drain_max ? 0 : n;
+  }
+  if (b == NULL)
+    return n;
+  if (!c->keep_all) {
+    size_t room = b->max - b->len;
+    if (room > 0 && buf_append(b, data, n < room ? n : room) != BUF_OK)
+      buf_reset(b);
+    return n;
+  }
+  int rc = buf_append(b, data, n);
+  if (rc == BUF_OK)
+    return n;
+  if (rc == BUF_ETOOBIG) {
+    /* No length was announced (chunked, or until close): drop as above. */
+    c->too_big = 1;
+    c->drop = 1;
+    c->dropped = b->len + n;
+    buf_reset(b);
+    return c->dropped > c->ans->drain_max ? 0 : n;
+  }
+  c->failed = rc;
+  return 0;
+}
+
+/* CURLOPT_READFUNCTION: the POST body, from the caller's memory. */
+static size_t on_read(char *dst, size_t size, size_t nitems, void *ud)
+{
+  struct http_conn *c = ud;
+  size_t room = size * nitems;
+  size_t take = c->up_len - c->up_pos;
+  if (take > room)
+    take = room;
+  memcpy(dst, c->up + c->up_pos, take);
+  c->up_pos += take;
+  return take;
+}
+
+/* CURLOPT_SEEKFUNCTION: curl rewinds the body to send the request again on
+ * a fresh connection when the reused one died before any answer (its
+ * documented "reused too late" case). Once curl has read the whole body,
+ * the server may have received the request and acted on it (posted an
+ * invocation's answer): it is not sent twice, and the request fails. */
+static int on_seek(void *ud, curl_off_t offset, int origin)
+{
+  struct http_conn *c = ud;
+  if (origin != SEEK_SET || offset != 0 || c->up_pos >= c->up_len) {
+    c->resend_refused = 1;
+    return CURL_SEEKFUNC_CANTSEEK;
+  }
+  c->up_pos = 0;
+  return CURL_SEEKFUNC_OK;
+}
+
+/* ==== Close-on-exec ==== */
+
+/* Without /proc (a bare chroot), the descriptors below this are probed. */
+#define HTTP_CONN_PROBE_FDS 64
+
+/* Note descriptor 'fd' as open in 'open', or, with 'set', make it
+ * close-on-exec when it was not open before. */
+static void fd_sweep_one(unsigned char *open, int set, int fd)
+{
+  unsigned char bit = (unsigned char)(1u << (fd % 8));
+  int flags = fcntl(fd, F_GETFD);
+  if (flags < 0)
+    return;
+  if (!set)
+    open[fd / 8] |= bit;
+  else if (!(open[fd / 8] & bit) && !(flags & FD_CLOEXEC))
+    (void)fcntl(fd, F_SETFD, flags | FD_CLOEXEC);
+}
+
+/* Mark the open descriptors in 'open' (one bit each, the first
+ * HTTP_CONN_SWEEP_FDS numbers), or, with 'set', make those open now but not
+ * in 'open' close-on-exec. */
+static void fds_sweep(unsigned char *open, int set)
+{
+  DIR *d = opendir("/proc/self/fd");
+  if (d == NULL) {
+    for (int fd = 0; fd < HTTP_CONN_PROBE_FDS; fd++)
+      fd_sweep_one(open, set, fd);
+    return;
+  }
+  int self = dirfd(d);
+  struct dirent *e;
+  while ((e = readdir(d)) != NULL) {
+    if (e->d_name[0] < '0' || e->d_name[0] > '9')
+      continue;
+    int fd = atoi(e->d_name);
+    if (fd != self && fd >= 0 && fd < HTTP_CONN_SWEEP_FDS)
+      fd_sweep_one(open, set, fd);
+  }
+  closedir(d);
+}
+
+/* ==== Requests ==== */
+
+/* Bytes waiting on the idle connection were never asked for (a confused or
+ * hostile server): curl would take them for the next answer. Make the next
+ * request open a new connection instead; with one connection allowed in
+ * curl's cache, the old one is closed once the new one is kept. A closed
+ * connection (EOF) is curl's own case: it replaces that one itself. Returns
+ * whether a fresh connection was asked for. */
+static int drop_if_unasked(struct http_conn *c, const char *what)
+{
+  curl_socket_t s = CURL_SOCKET_BAD;
+  if (curl_easy_getinfo(c->curl, CURLINFO_ACTIVESOCKET, &s) != CURLE_OK ||
+      s == CURL_SOCKET_BAD)
+    return 0;
+  struct pollfd pfd = {.fd = s, .events = POLLIN};
+  if (poll(&pfd, 1, 0) <= 0 || !(pfd.revents & POLLIN))
+    return 0;
+  char byte;
+  if (recv(s, &byte, 1, MSG_PEEK | MSG_DONTWAIT) <= 0)
+    return 0;
+  log_write(LOG_WARN,
+            "%s: the Runtime API sent bytes nobody asked for on the idle "
+            "connection; dropping it and reconnecting",
+            what);
+  return curl_easy_setopt(c->curl, CURLOPT_FRESH_CONNECT, 1L) == CURLE_OK;
+}
+
+/* Run the request set up on the handle. */
+static int perform(struct http_conn *c, const char *what, struct http_answer *a)
+{
+  a->status = 0;
+  c->ans = a;
+  c->sink = NULL;
+  c->keep_all = c->interim = c->head_done = 0;
+  c->too_big = c->drop = c->failed = c->resend_refused = 0;
+  c->dropped = 0;
+  c->curl_error[0] = '\0';
+  if (a->refusal != NULL)
+    buf_reset(a->refusal);
+  int fresh = drop_if_unasked(c, what);
+  /* The first perform makes the handle's own multi handle, whose wake-up
+   * socket pair curl 7.88 opens without SOCK_CLOEXEC and keeps for the life
+   * of the handle: what that perform opened is made close-on-exec too. */
+  unsigned char before[HTTP_CONN_SWEEP_FDS / 8];
+  if (!c->swept) {
+    memset(before, 0, sizeof before);
+    fds_sweep(before, 0);
+  }
+  CURLcode r = curl_easy_setopt(c->curl, CURLOPT_URL, c->url.data);
+  if (r == CURLE_OK)
+    r = curl_easy_perform(c->curl);
+  if (!c->swept) {
+    fds_sweep(before, 1);
+    c->swept = 1;
+  }
+  if (fresh)
+    (void)curl_easy_setopt(c->curl, CURLOPT_FRESH_CONNECT, 0L);
+  (void)curl_easy_getinfo(c->curl, CURLINFO_RESPONSE_CODE, &a->status);
+  c->ans = NULL;
+  c->sink = NULL;
+  c->up = NULL;
+  c->up_len = c->up_pos = 0;
+  if (c->failed != 0) {
+    set_error(c, "%s: out of memory for the body", what);
+    return HTTP_CONN_ENOMEM;
+  }
+  if (c->too_big) {
+    set_error(c, "%s: body over %zu bytes", what,
+              a->body != NULL ? a->body->max : (size_t)0);
+    return HTTP_CONN_ETOOBIG;
+  }
+  if (c->resend_refused) {
+    set_error(c,
+              "%s: the connection closed after the request was sent and "
+              "before an answer; not sent again, as the server may have "
+              "acted on it",
+              what);
+    return HTTP_CONN_ETRANSPORT;
+  }
+  if (r != CURLE_OK) {
+    set_curl_error(c, what, r);
+    return HTTP_CONN_ETRANSPORT;
+  }
+  return HTTP_CONN_OK;
+}
+
+/* Put 'path' after the base URL. Returns 0 or -1 with the error set. */
+static int set_path(struct http_conn *c, const char *what, const char *path)
+{
+  c->url.len = c->base_len;
+  if (buf_puts(&c->url, path) != BUF_OK) {
+    set_error(c, "%s: path too long", what);
+    return -1;
+  }
+  return 0;
+}
+
+int http_conn_get(struct http_conn *c, const char *what, const char *path,
+                  struct http_answer *a)
+{
+  a->status = 0;
+  if (set_path(c, what, path) != 0)
+    return HTTP_CONN_ETRANSPORT;
+  CURLcode r = curl_easy_setopt(c->curl, CURLOPT_HTTPGET, 1L);
+  if (r == CURLE_OK)
+    r = curl_easy_setopt(c->curl, CURLOPT_HTTPHEADER, NULL);
+  if (r != CURLE_OK) {
+    set_curl_error(c, what, r);
+    return HTTP_CONN_ETRANSPORT;
+  }
+  return perform(c, what, a);
+}
+
+int http_conn_post_json(struct http_conn *c, const char *what, const char *path,
+                        const char *field, const char *body, size_t len,
+                        struct http_answer *a)
+{
+  struct curl_slist *extra = NULL; /* the fields plus 'field', when given */
+  int rc = HTTP_CONN_ETRANSPORT;
+  a->status = 0;
+  if (set_path(c, what, path) != 0)
+    goto out;
+  struct curl_slist *fields = c->json_fields;
+  if (field != NULL) {
+    for (const struct curl_slist *f = c->json_fields; f != NULL; f = f->next) {
+      struct curl_slist *l = curl_slist_append(extra, f->data);
+      if (l == NULL)
+        goto nomem;
+      extra = l;
+    }
+    struct curl_slist *l = curl_slist_append(extra, field);
+    if (l == NULL)
+      goto nomem;
+    fields = extra = l;
+  }
+  c->up = body != NULL ? body : "";
+  c->up_len = body != NULL ? len : 0;
+  c->up_pos = 0;
+  CURLcode r = curl_easy_setopt(c->curl, CURLOPT_POST, 1L);
+  if (r == CURLE_OK)
+    r = curl_easy_setopt(c->curl, CURLOPT_POSTFIELDSIZE_LARGE,
+                         (curl_off_t)c->up_len);
+  if (r == CURLE_OK)
+    r = curl_easy_setopt(c->curl, CURLOPT_HTTPHEADER, fields);
+  if (r != CURLE_OK) {
+    set_curl_error(c, what, r);
+    goto out;
+  }
+  rc = perform(c, what, a);
+  goto out;
+nomem:
+  set_error(c, "%s: out of memory", what);
+  rc = HTTP_CONN_ENOMEM;
+out:
+  /* The handle must not keep pointing at a list about to be freed. */
+  if (extra != NULL)
+    (void)curl_easy_setopt(c->curl, CURLOPT_HTTPHEADER, NULL);
+  curl_slist_free_all(extra);
+  return rc;
+}
+
+/* ==== Lifecycle ==== */
+
+/* What every request shares, set once on the handle. */
+static CURLcode set_common_options(struct http_conn *c, const char *agent)
 {
   CURL *h = c->curl;
   CURLcode r = CURLE_OK;
@@ -67,375 +432,43 @@ static CURLcode set_connect_options(struct http_conn *c)
     if (r == CURLE_OK)                                                         \
       r = curl_easy_setopt(h, opt, val);                                       \
   } while (0)
-  SETOPT(CURLOPT_URL, c->url);
-  SETOPT(CURLOPT_CONNECT_ONLY, 1L);
   SETOPT(CURLOPT_ERRORBUFFER, c->curl_error);
-  SETOPT(CURLOPT_CONNECTTIMEOUT, 1L);
+  /* No overall timeout: the sandbox is frozen while /next waits, and a
+   * thawed timer would fire at once. Only the connect is bounded. */
+  SETOPT(CURLOPT_TIMEOUT, 0L);
+  SETOPT(CURLOPT_CONNECTTIMEOUT_MS, 1000L);
   SETOPT(CURLOPT_NOSIGNAL, 1L);
   SETOPT(CURLOPT_TCP_NODELAY, 1L);
-  /* The peer is local: HTTP(S)_PROXY in the environment must not send the
-   * connection through a proxy. */
+  SETOPT(CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_1_1);
+  /* The peer is local: HTTP(S)_PROXY in the function's environment must not
+   * send the loop through a proxy. */
   SETOPT(CURLOPT_PROXY, "");
   SETOPT(CURLOPT_NOPROXY, "*");
+  SETOPT(CURLOPT_FOLLOWLOCATION, 0L);
 #if LIBCURL_VERSION_NUM >= 0x075500
   SETOPT(CURLOPT_PROTOCOLS_STR, "http");
 #else
   SETOPT(CURLOPT_PROTOCOLS, (long)CURLPROTO_HTTP);
 #endif
+  /* One connection: a second one (drop_if_unasked) replaces the first. */
+  SETOPT(CURLOPT_MAXCONNECTS, 1L);
+  SETOPT(CURLOPT_BUFFERSIZE, HTTP_CONN_RECV_BUFFER);
+  SETOPT(CURLOPT_USERAGENT, agent);
+  SETOPT(CURLOPT_OPENSOCKETFUNCTION, open_socket);
+  SETOPT(CURLOPT_HEADERFUNCTION, on_header);
+  SETOPT(CURLOPT_HEADERDATA, c);
+  SETOPT(CURLOPT_WRITEFUNCTION, on_body);
+  SETOPT(CURLOPT_WRITEDATA, c);
+  SETOPT(CURLOPT_READFUNCTION, on_read);
+  SETOPT(CURLOPT_READDATA, c);
+  SETOPT(CURLOPT_SEEKFUNCTION, on_seek);
+  SETOPT(CURLOPT_SEEKDATA, c);
 #undef SETOPT
   return r;
 }
 
-void http_conn_close(struct http_conn *c)
-{
-  if (c->curl != NULL)
-    curl_easy_cleanup(c->curl);
-  c->curl = NULL;
-  c->sock = CURL_SOCKET_BAD;
-  c->id = 0;
-  c->rx_pos = c->rx_len = 0;
-}
-
-unsigned long http_conn_id(const struct http_conn *c)
-{
-  return c->id;
-}
-
-/* Make sure there is a connection. Returns 0 or -1 with the error set. */
-static int conn_open(struct http_conn *c, const char *what)
-{
-  if (c->sock != CURL_SOCKET_BAD)
-    return 0;
-  c->curl_error[0] = '\0';
-  c->curl = curl_easy_init();
-  if (c->curl == NULL) {
-    set_error(c, "%s: curl_easy_init failed", what);
-    return -1;
-  }
-  CURLcode r = set_connect_options(c);
-  if (r == CURLE_OK)
-    r = curl_easy_perform(c->curl);
-  curl_socket_t s = CURL_SOCKET_BAD;
-  if (r == CURLE_OK)
-    r = curl_easy_getinfo(c->curl, CURLINFO_ACTIVESOCKET, &s);
-  if (r == CURLE_OK && s == CURL_SOCKET_BAD)
-    r = CURLE_COULDNT_CONNECT;
-  if (r != CURLE_OK) {
-    set_curl_error(c, what, r);
-    http_conn_close(c);
-    return -1;
-  }
-  /* curl leaves the socket non-blocking; blocking, a request is a send and
-   * a recv with no poll between them (one system call less each way). A
-   * signal still gets through: curl reports EINTR as CURLE_AGAIN, and
-   * conn_recv then waits in poll. */
-  int fl = fcntl(s, F_GETFL);
-  if (fl != -1)
-    (void)fcntl(s, F_SETFL, fl & ~O_NONBLOCK);
-  c->sock = s;
-  c->id = ++c->opened;
-  c->rx_pos = c->rx_len = 0;
-  return 0;
-}
-
-/* Wait until the socket is ready for 'events'. No timeout: a Lambda /next
- * waits as long as the sandbox idles (and freezes). Signals (the deadline
- * timer, SIGTERM) only interrupt the wait. */
-static void conn_wait(struct http_conn *c, short events)
-{
-  struct pollfd pfd = {.fd = c->sock, .events = events};
-  while (poll(&pfd, 1, -1) < 0 && errno == EINTR)
-    ;
-}
-
-/* Send all of 'p'. Returns 0 or -1 with the error set. */
-static int conn_send(struct http_conn *c, const char *what, const char *p,
-                     size_t n)
-{
-  while (n > 0) {
-    size_t sent = 0;
-    CURLcode r = curl_easy_send(c->curl, p, n, &sent);
-    if (r == CURLE_AGAIN) {
-      conn_wait(c, POLLOUT);
-      continue;
-    }
-    if (r != CURLE_OK) {
-      set_curl_error(c, what, r);
-      return -1;
-    }
-    p += sent;
-    n -= sent;
-  }
-  return 0;
-}
-
-/* Receive up to 'cap' bytes into 'dst', waiting for them (the socket
- * blocks). Returns the byte count, 0 when the server closed the connection,
- * -1 on an error (with the error set). */
-static long conn_recv(struct http_conn *c, const char *what, char *dst,
-                      size_t cap)
-{
-  for (;;) {
-    size_t got = 0;
-    CURLcode r = curl_easy_recv(c->curl, dst, cap, &got);
-    if (r == CURLE_AGAIN) {
-      conn_wait(c, POLLIN); /* interrupted, or the socket is non-blocking */
-      continue;
-    }
-    if (r != CURLE_OK) {
-      set_curl_error(c, what, r);
-      return -1;
-    }
-    return (long)got;
-  }
-}
-
-/* Receive more into rx, making room first (moving the unconsumed bytes to
- * the front, then growing up to what a head may need). Returns as
- * conn_recv. */
-static long rx_fill(struct http_conn *c, const char *what)
-{
-  if (c->rx_pos > 0) {
-    memmove(c->rx, c->rx + c->rx_pos, c->rx_len - c->rx_pos);
-    c->rx_len -= c->rx_pos;
-    c->rx_pos = 0;
-  }
-  if (c->rx_len == c->rx_cap) {
-    size_t cap = c->rx_cap ? c->rx_cap * 2 : HTTP_CONN_RX_START;
-    char *p = cap <= 2 * HTTP_CONN_MAX_HEAD ? realloc(c->rx, cap) : NULL;
-    if (p == NULL) {
-      set_error(c, "%s: out of memory for the answer", what);
-      return -1;
-    }
-    c->rx = p;
-    c->rx_cap = cap;
-  }
-  long got = conn_recv(c, what, c->rx + c->rx_len, c->rx_cap - c->rx_len);
-  if (got > 0)
-    c->rx_len += (size_t)got;
-  return got;
-}
-
-/* ==== Answers ==== */
-
-int http_conn_read_head(struct http_conn *c, const char *what,
-                        struct http_head *h, http_header_fn fn, void *ud,
-                        int *answered)
-{
-  *answered = 0;
-  if (c->sock == CURL_SOCKET_BAD) {
-    set_error(c, "%s: no connection to read an answer from", what);
-    return HTTP_CONN_ETRANSPORT;
-  }
-  for (;;) {
-    size_t avail = c->rx_len - c->rx_pos;
-    const char *p = c->rx + c->rx_pos;
-    if (avail > 0)
-      *answered = 1;
-    size_t n = http_head_end(p, avail);
-    if (n > 0) {
-      /* Only the final answer's fields count: an interim one's ("100
-       * Continue") are parsed but not reported. */
-      int interim = n > 9 && p[9] == '1';
-      if (http_parse_head(p, n, h, interim ? NULL : fn, ud) != 0) {
-        set_error(c, "%s: malformed answer", what);
-        goto fail;
-      }
-      c->rx_pos += n;
-      if (h->status >= 200 || h->status == 101)
-        return HTTP_CONN_OK;
-      continue;
-    }
-    if (avail >= HTTP_CONN_MAX_HEAD) {
-      set_error(c, "%s: answer head over %u bytes", what, HTTP_CONN_MAX_HEAD);
-      goto fail;
-    }
-    long got = rx_fill(c, what);
-    if (got < 0)
-      goto fail;
-    if (got == 0) {
-      set_error(c, "%s: connection closed %s", what,
-                *answered ? "in the answer head" : "before an answer");
-      goto fail;
-    }
-  }
-fail:
-  http_conn_close(c);
-  return HTTP_CONN_ETRANSPORT;
-}
-
-int http_conn_request(struct http_conn *c, const char *what, const char *head,
-                      size_t head_len, const char *body, size_t body_len,
-                      const char *tail, size_t tail_len, struct http_head *h,
-                      http_header_fn fn, void *ud)
-{
-  for (int attempt = 0;; attempt++) {
-    int reused = c->sock != CURL_SOCKET_BAD;
-    int answered = 0;
-    if (conn_open(c, what) != 0)
-      return HTTP_CONN_ETRANSPORT;
-    /* Bytes left over from an earlier answer would be taken for this
-     * one's: the connection is out of step. */
-    if (c->rx_pos != c->rx_len) {
-      http_conn_close(c);
-      continue;
-    }
-    c->rx_pos = c->rx_len = 0;
-    if (conn_send(c, what, head, head_len) == 0 &&
-        (body == NULL || conn_send(c, what, body, body_len) == 0) &&
-        (tail == NULL || conn_send(c, what, tail, tail_len) == 0) &&
-        http_conn_read_head(c, what, h, fn, ud, &answered) == HTTP_CONN_OK)
-      return HTTP_CONN_OK;
-    /* Found dead when reused, before a byte of an answer: the server never
-     * took the request (it closed an idle connection). Once more. */
-    http_conn_close(c);
-    if (!reused || answered || attempt > 0)
-      return HTTP_CONN_ETRANSPORT;
-  }
-}
-
-/* Where body bytes go (http_body_into, and dropping while draining). */
-struct body_sink {
-  struct buf *dst;
-  enum http_body_into into;
-  int drop;
-  int failed; /* BUF_* code of a refused append */
-};
-
-static int sink_bytes(void *ud, const char *p, size_t n)
-{
-  struct body_sink *s = ud;
-  if (s->drop)
-    return 0;
-  if (s->into == HTTP_INTO_ALL) {
-    int rc = buf_append(s->dst, p, n);
-    if (rc != BUF_OK)
-      s->failed = rc;
-    return rc;
-  }
-  size_t room = s->dst->max - s->dst->len;
-  if (room > 0 && buf_append(s->dst, p, n < room ? n : room) != BUF_OK)
-    buf_reset(s->dst);
-  return 0;
-}
-
-/* A Content-Length body into 'b': sized once, then received in place, with
- * no copy beyond what already sat in rx. */
-static int read_length_into(struct http_conn *c, const char *what,
-                            struct buf *b, size_t len)
-{
-  int rc = buf_reserve(b, len);
-  if (rc != BUF_OK)
-    return rc == BUF_ETOOBIG ? HTTP_CONN_ETOOBIG : HTTP_CONN_ENOMEM;
-  size_t have = c->rx_len - c->rx_pos;
-  if (have > len)
-    have = len;
-  memcpy(b->data + b->len, c->rx + c->rx_pos, have);
-  c->rx_pos += have;
-  b->len += have;
-  size_t left = len - have;
-  while (left > 0) {
-    long got = conn_recv(c, what, b->data + b->len, left);
-    if (got <= 0) {
-      if (got == 0)
-        set_error(c, "%s: connection closed in the body (%zu of %zu bytes)",
-                  what, len - left, len);
-      b->data[b->len] = '\0';
-      return HTTP_CONN_ETRANSPORT;
-    }
-    b->len += (size_t)got;
-    left -= (size_t)got;
-  }
-  b->data[b->len] = '\0';
-  return HTTP_CONN_OK;
-}
-
-int http_conn_read_body(struct http_conn *c, const char *what,
-                        const struct http_head *h, struct buf *dst,
-                        enum http_body_into into, size_t drain_max)
-{
-  struct body_sink s = {dst, into, 0, 0};
-  int rc = HTTP_CONN_OK;
-  if (h->framing == HTTP_BODY_NONE)
-    goto out;
-  if (h->framing == HTTP_BODY_LENGTH && into == HTTP_INTO_ALL) {
-    if (h->length <= dst->max - dst->len) {
-      rc = read_length_into(c, what, dst, (size_t)h->length);
-      goto out;
-    }
-    /* Over the cap: a body of sane size is read past so the connection
-     * survives (and the server does not take a dropped connection for an
-     * undelivered answer); a bigger one ends it. */
-    if (h->length > drain_max) {
-      rc = HTTP_CONN_ETOOBIG;
-      goto out;
-    }
-    s.drop = 1;
-  }
-  unsigned long long left = h->length;
-  struct http_chunked ch;
-  http_chunked_init(&ch);
-  for (;;) {
-    size_t avail = c->rx_len - c->rx_pos;
-    const char *p = c->rx + c->rx_pos;
-    if (h->framing == HTTP_BODY_CHUNKED) {
-      long used = http_chunked_feed(&ch, p, avail, sink_bytes, &s);
-      if (used < 0) {
-        if (s.failed == 0)
-          set_error(c, "%s: malformed chunked body", what);
-        rc = HTTP_CONN_ETRANSPORT;
-        goto out;
-      }
-      c->rx_pos += (size_t)used;
-      if (ch.done)
-        goto out;
-    } else {
-      size_t take = avail;
-      if (h->framing == HTTP_BODY_LENGTH && take > left)
-        take = (size_t)left;
-      if (sink_bytes(&s, p, take) != 0) {
-        rc = HTTP_CONN_ETRANSPORT;
-        goto out;
-      }
-      c->rx_pos += take;
-      left -= take;
-      if (h->framing == HTTP_BODY_LENGTH && left == 0)
-        goto out;
-    }
-    long got = rx_fill(c, what);
-    if (got < 0) {
-      rc = HTTP_CONN_ETRANSPORT;
-      goto out;
-    }
-    if (got == 0) {
-      if (h->framing != HTTP_BODY_UNTIL_CLOSE) {
-        set_error(c, "%s: connection closed in the body", what);
-        rc = HTTP_CONN_ETRANSPORT;
-      }
-      goto out;
-    }
-  }
-out:;
-  int complete = rc == HTTP_CONN_OK; /* the body was read to its end */
-  if (s.drop && complete)
-    rc = HTTP_CONN_ETOOBIG;
-  if (s.failed == BUF_ETOOBIG)
-    rc = HTTP_CONN_ETOOBIG;
-  else if (s.failed != 0)
-    rc = HTTP_CONN_ENOMEM;
-  if (rc == HTTP_CONN_ETOOBIG)
-    set_error(c, "%s: body over %zu bytes", what, dst->max);
-  else if (rc == HTTP_CONN_ENOMEM)
-    set_error(c, "%s: out of memory for the body", what);
-  if (!complete || !h->keep_alive)
-    http_conn_close(c);
-  return rc;
-}
-
-/* ==== Lifecycle ==== */
-
-int http_conn_new(struct http_conn **out, const char *host, char *err,
-                  size_t err_size)
+int http_conn_new(struct http_conn **out, const char *host,
+                  const char *user_agent, char *err, size_t err_size)
 {
   static int curl_ready; /* curl_global_init: once, before any handle */
   *out = NULL;
@@ -447,26 +480,41 @@ int http_conn_new(struct http_conn **out, const char *host, char *err,
   struct http_conn *c = calloc(1, sizeof *c);
   if (c == NULL)
     return -1;
-  c->sock = CURL_SOCKET_BAD;
   c->err = err;
   c->err_size = err_size;
-  size_t n = sizeof "http://" + strlen(host) + 1;
-  c->url = malloc(n);
-  if (c->url == NULL) {
-    free(c);
-    return -1;
-  }
-  snprintf(c->url, n, "http://%s/", host);
+  buf_init(&c->url, HTTP_CONN_MAX_URL);
+  /* An empty Expect: stops curl waiting for "100 Continue" before a big
+   * body, which the Runtime API never sends. */
+  struct curl_slist *l =
+      curl_slist_append(NULL, "Content-Type: application/json");
+  if (l == NULL)
+    goto fail;
+  c->json_fields = l;
+  l = curl_slist_append(c->json_fields, "Expect:");
+  if (l == NULL)
+    goto fail;
+  c->json_fields = l;
+  if (buf_puts(&c->url, "http://") != BUF_OK ||
+      buf_puts(&c->url, host) != BUF_OK)
+    goto fail;
+  c->base_len = c->url.len;
+  c->curl = curl_easy_init();
+  if (c->curl == NULL || set_common_options(c, user_agent) != CURLE_OK)
+    goto fail;
   *out = c;
   return 0;
+fail:
+  http_conn_destroy(c);
+  return -1;
 }
 
 void http_conn_destroy(struct http_conn *c)
 {
   if (c == NULL)
     return;
-  http_conn_close(c);
-  free(c->rx);
-  free(c->url);
+  if (c->curl != NULL)
+    curl_easy_cleanup(c->curl);
+  curl_slist_free_all(c->json_fields);
+  buf_free(&c->url);
   free(c);
 }

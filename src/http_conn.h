@@ -1,28 +1,30 @@
-/* http_conn: one keep-alive HTTP/1.1 client connection, opened by libcurl.
+/* http_conn: the process's one libcurl easy handle, used as curl designs it.
  *
- * libcurl resolves the name and connects (CURLOPT_CONNECT_ONLY: the 1 s
- * connect timeout, TCP_NODELAY, proxies ignored, plain http only); this
- * module then writes requests and reads answers over the socket with
- * curl_easy_send and curl_easy_recv, framing them with http_wire. A request
- * is one send and usually one recv: curl's own transfer machinery (state
- * machine, per-transfer setup, six polls per request) was a third of a small
- * invocation's CPU (docs/performance.md). Received bytes past an answer stay
- * for the next one, so a pipelined request's answer can be read later.
+ * One handle lives as long as the process, so curl keeps the keep-alive
+ * connection to the server from one request to the next (at most one in its
+ * cache). The options every request shares are set once: 1 s connect
+ * timeout, no overall timeout (a GET may wait as long as the sandbox idles),
+ * NOSIGNAL, TCP_NODELAY, HTTP/1.1, plain http only, no proxy whatever the
+ * environment says, no redirects, and sockets opened close-on-exec. Each
+ * request then sets only its URL, method, body and fields. curl frames the
+ * requests and answers; this file hands the caller each field of the final
+ * answer, receives a body into the caller's capped buffer (sized once from
+ * Content-Length) and keeps the start of a refusal's body for the error text.
  *
- * A connection the server closed while idle is replaced, and the request
- * sent once more, when not a byte of an answer came back (as curl does).
- * Every failure leaves a message in the caller's error buffer, prefixed
- * with the 'what' the caller passes, and a failure that loses the framing
- * closes the connection. Knows curl and HTTP; nothing of Lambda or Lua. */
+ * Two guards curl does not give: bytes the server sent unasked on the idle
+ * connection are found before it is reused (it is dropped, with one WARN
+ * line), and a POST whose body curl had wholly read is never sent a second
+ * time on a fresh connection when the reused one died before the answer (the
+ * server may have acted on it). Knows curl and HTTP; nothing of Lambda or
+ * Lua. */
 #ifndef LRT_HTTP_CONN_H
 #define LRT_HTTP_CONN_H
 
 #include <stddef.h>
 
 #include "buf.h"
-#include "http_wire.h"
 
-struct http_conn; /* opaque: owns the CURL handle and the receive buffer */
+struct http_conn; /* opaque: owns the CURL handle */
 
 enum http_conn_status {
   HTTP_CONN_OK = 0,
@@ -31,58 +33,49 @@ enum http_conn_status {
   HTTP_CONN_ENOMEM = -3
 };
 
-/* 'host' is "host:port" (IPv6 in brackets), already checked by the caller.
- * Failure messages go to 'err' (capacity 'err_size'), which must outlive
- * the connection. No connection is opened until the first request. Returns
- * 0 or -1. */
-int http_conn_new(struct http_conn **out, const char *host, char *err,
-                  size_t err_size) __attribute__((warn_unused_result));
-void http_conn_destroy(struct http_conn *c);
+/* Called once per header field of the final answer (interim 1xx answers and
+ * trailers are skipped), in order. 'name' and 'value' are not
+ * NUL-terminated; the value has its surrounding blanks removed. */
+typedef void (*http_field_fn)(void *ud, const char *name, size_t name_len,
+                              const char *value, size_t value_len);
 
-/* Drop the connection and anything received on it. */
-void http_conn_close(struct http_conn *c);
-
-/* Which connection is open: a number that changes whenever one is opened,
- * 0 while none is. A request sent on connection N has an answer to read
- * only while this still says N. */
-unsigned long http_conn_id(const struct http_conn *c);
-
-/* Send 'head', then 'body' and 'tail' (either may be NULL; 'tail' is a
- * further request pipelined behind this one), opening a connection if there
- * is none, and read the answer's head into '*h', calling 'fn' for each
- * field of the final answer (interim 1xx answers are skipped). Returns
- * HTTP_CONN_OK or HTTP_CONN_ETRANSPORT (no connection afterwards). */
-int http_conn_request(struct http_conn *c, const char *what, const char *head,
-                      size_t head_len, const char *body, size_t body_len,
-                      const char *tail, size_t tail_len, struct http_head *h,
-                      http_header_fn fn, void *ud)
-    __attribute__((warn_unused_result));
-
-/* Read the head of the next answer on the open connection (one to a request
- * sent earlier, pipelined). '*answered' is set when any byte of it arrived:
- * when it is not, the server closed without answering and the request may be
- * sent again. Returns as http_conn_request. */
-int http_conn_read_head(struct http_conn *c, const char *what,
-                        struct http_head *h, http_header_fn fn, void *ud,
-                        int *answered) __attribute__((warn_unused_result));
-
-/* Where http_conn_read_body puts the body. */
-enum http_body_into {
-  /* all of it into 'dst', whose cap it must fit: over it, HTTP_CONN_ETOOBIG
-   * (a body of at most 'drain_max' bytes with a known length is read and
-   * dropped so the connection stays; a bigger one ends it) */
-  HTTP_INTO_ALL,
-  /* what fits under 'dst''s cap, the rest dropped (an error answer's start) */
-  HTTP_INTO_START
+/* Where an answer goes. */
+struct http_answer {
+  http_field_fn on_field; /* may be NULL */
+  void *ud;
+  /* A 2xx answer's body, all of it, within the buffer's cap (NULL: dropped).
+   * A body over the cap of at most 'drain_max' bytes is read and dropped so
+   * that the connection stays; a bigger one ends it. Either way the request
+   * returns HTTP_CONN_ETOOBIG, after the fields were reported. */
+  struct buf *body;
+  size_t drain_max;
+  /* Any other answer's body: what fits under the cap, the rest dropped. */
+  struct buf *refusal;
+  long status; /* out: the final status, 0 when no answer came */
 };
 
-/* Read the body '*h' frames. A Content-Length body into an empty 'dst' is
- * received in place, with no copy beyond what already arrived with the head.
- * Closes the connection when the answer said so or the framing is lost.
- * Returns HTTP_CONN_OK or a failure. */
-int http_conn_read_body(struct http_conn *c, const char *what,
-                        const struct http_head *h, struct buf *dst,
-                        enum http_body_into into, size_t drain_max)
+/* 'host' is "host:port" (IPv6 in brackets), already checked by the caller;
+ * 'user_agent' is sent with every request. Failure messages go to 'err'
+ * (capacity 'err_size'), which must outlive the connection. No connection
+ * is opened until the first request. Returns 0 or -1. */
+int http_conn_new(struct http_conn **out, const char *host,
+                  const char *user_agent, char *err, size_t err_size)
+    __attribute__((warn_unused_result));
+void http_conn_destroy(struct http_conn *c);
+
+/* GET 'path' (from the root: "/a/b"). 'what' prefixes failure messages.
+ * Returns HTTP_CONN_OK whatever the status (see a->status), or a failure. */
+int http_conn_get(struct http_conn *c, const char *what, const char *path,
+                  struct http_answer *a) __attribute__((warn_unused_result));
+
+/* POST 'len' bytes of JSON to 'path' with an explicit Content-Length and no
+ * Expect, plus 'field' ("Name: value", no line break; NULL for none).
+ * Results as http_conn_get. A body of 0 bytes has nothing to rewind, so
+ * curl would send such a POST again unasked: the runtime never posts one
+ * (every answer it posts is a JSON text). */
+int http_conn_post_json(struct http_conn *c, const char *what, const char *path,
+                        const char *field, const char *body, size_t len,
+                        struct http_answer *a)
     __attribute__((warn_unused_result));
 
 #endif

@@ -21,7 +21,7 @@
 
 static int read_event(const char *path, struct buf *out)
 {
-  FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
+  FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rbe");
   if (!f) {
     log_write(LOG_ERROR, "cannot open event file %s: %s", path,
               strerror(errno));
@@ -54,7 +54,7 @@ static int read_event(const char *path, struct buf *out)
 static void make_request_id(char out[37])
 {
   unsigned char b[16];
-  FILE *f = fopen("/dev/urandom", "rb");
+  FILE *f = fopen("/dev/urandom", "rbe");
   size_t got = f ? fread(b, 1, sizeof(b), f) : 0;
   if (f)
     fclose(f);

@@ -134,10 +134,7 @@ int main(int argc, char **argv)
       usage(stderr);
       code = 2;
     } else {
-      /* Opt-in: servers that run pipelined requests out of turn (Node's,
-       * so @vercel/fun) break with it (docs/performance.md). */
-      const char *pipe = getenv("LUA_RUNTIME_PIPELINE");
-      code = runtime_loop_run(api, pipe && strcmp(pipe, "1") == 0, &cfg);
+      code = runtime_loop_run(api, &cfg);
     }
   }
   free(lua_dir);

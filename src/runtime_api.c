@@ -1,9 +1,8 @@
 /* runtime_api: the Lambda Runtime API client. See runtime_api.h.
  *
  * The requests of the 2018-06-01 API over one http_conn: GET /next with its
- * Lambda-Runtime-* headers into a runtime_invocation, the three POSTs with
- * an explicit length, and, when asked, the next GET /next pipelined behind
- * an invocation's answer. This file reports what happened (a transport
+ * Lambda-Runtime-* headers into a runtime_invocation, and the three POSTs
+ * with an explicit length. This file reports what happened (a transport
  * failure, an HTTP status, an oversized body); retrying, carrying on or
  * exiting is runtime_loop's decision. Uses buf for every byte it keeps. */
 #include "runtime_api.h"
@@ -21,8 +20,6 @@
 /* Header values other than the request id (ARN, trace id, client context,
  * cognito identity). Lambda caps the client context at 3.5 KiB. */
 #define RUNTIME_API_MAX_HEADER (64u * 1024u)
-/* Bodies up to this size go out in the same send as the request head. */
-#define RUNTIME_API_COALESCE (64u * 1024u)
 /* An oversized event body up to this size is read and dropped, keeping the
  * connection; a bigger one ends it. */
 #define RUNTIME_API_MAX_DRAIN (4u * RUNTIME_API_MAX_EVENT)
@@ -37,15 +34,9 @@
 
 struct runtime_api {
   struct http_conn *conn;
-  char *host;          /* "host:port", for the Host field */
-  struct buf next_req; /* the whole GET /next request, built once */
-  struct buf req;      /* a POST's head, and its body when small */
-  int pipelining;      /* invocation POSTs carry the next GET /next */
-  /* The connection (http_conn_id) a pipelined GET /next went out on, 0 when
-   * none: its answer is there to read while that connection is open (a
-   * connection the POST's answer closed took the GET with it). */
-  unsigned long next_in_flight;
-  struct buf answer; /* the start of a POST's answer body, for last_error */
+  struct buf path;   /* a POST's path, built per request */
+  struct buf field;  /* a POST's Lambda-Runtime-Function-Error-Type field */
+  struct buf answer; /* the start of a refusal's body, for last_error */
   char last_error[RUNTIME_API_ERROR_SIZE];
 };
 
@@ -183,7 +174,7 @@ static void store_header(struct runtime_invocation *inv, const char *name,
   }
 }
 
-/* http_header_fn for /next answers: keep what the invocation needs. */
+/* http_field_fn for /next answers: keep what the invocation needs. */
 static void on_field(void *ud, const char *name, size_t nlen, const char *v,
                      size_t vlen)
 {
@@ -223,14 +214,6 @@ static void set_http_error(struct runtime_api *api, const char *what,
 
 /* ==== Requests ==== */
 
-/* Whether a GET /next pipelined with the last POST has an answer to read:
- * it went out on the connection that is still open. */
-static int next_pending(const struct runtime_api *api)
-{
-  return api->next_in_flight != 0 &&
-         api->next_in_flight == http_conn_id(api->conn);
-}
-
 /* An http_conn status as a runtime_api one. */
 static int from_conn(int rc)
 {
@@ -250,44 +233,24 @@ int runtime_api_next(struct runtime_api *api, struct runtime_invocation *inv,
                      long *http_status)
 {
   static const char what[] = "GET next";
-  struct http_head h;
-  int rc = HTTP_CONN_ETRANSPORT;
-  int pipelined = next_pending(api);
-  api->next_in_flight = 0;
   runtime_invocation_reset(inv);
+  struct http_answer a = {.on_field = on_field,
+                          .ud = inv,
+                          .body = &inv->body,
+                          .drain_max = RUNTIME_API_MAX_DRAIN,
+                          .refusal = &api->answer};
+  int rc = http_conn_get(api->conn, what,
+                         RUNTIME_API_PATH "/runtime/invocation/next", &a);
   if (http_status != NULL)
-    *http_status = 0;
-  if (pipelined) {
-    /* Sent with the last POST: only the answer is left to read. If the
-     * connection ended before a byte of it (the server closed after the
-     * POST's answer), ask again on a new one. */
-    int answered = 0;
-    rc = http_conn_read_head(api->conn, what, &h, on_field, inv, &answered);
-    if (rc != HTTP_CONN_OK && answered)
-      return RUNTIME_API_EPIPELINE; /* garbled: the server was confused */
-    if (rc != HTTP_CONN_OK)
-      pipelined = 0;
-  }
-  if (rc != HTTP_CONN_OK)
-    rc = http_conn_request(api->conn, what, api->next_req.data,
-                           api->next_req.len, NULL, 0, NULL, 0, &h, on_field,
-                           inv);
+    *http_status = a.status;
   if (rc != HTTP_CONN_OK)
     return from_conn(rc);
-  if (http_status != NULL)
-    *http_status = h.status;
-  if (h.status != 200) {
-    /* The body of a refusal is not an event: its start goes to 'answer'. */
-    buf_reset(&api->answer);
-    rc = http_conn_read_body(api->conn, what, &h, &api->answer, HTTP_INTO_START,
-                             0);
-    if (rc != HTTP_CONN_OK)
-      return from_conn(rc);
-    set_http_error(api, what, h.status);
-    return pipelined ? RUNTIME_API_EPIPELINE : RUNTIME_API_EHTTP;
+  if (a.status != 200) {
+    /* The body of a refusal is not an event: its start is in 'answer'. */
+    set_http_error(api, what, a.status);
+    return RUNTIME_API_EHTTP;
   }
-  return from_conn(http_conn_read_body(api->conn, what, &h, &inv->body,
-                                       HTTP_INTO_ALL, RUNTIME_API_MAX_DRAIN));
+  return RUNTIME_API_OK;
 }
 
 /* Append a header value with any control character (a CR or LF would end the
@@ -310,70 +273,36 @@ static int post(struct runtime_api *api, const char *what,
                 const char *request_id, const char *error_type,
                 const char *body, size_t len, long *http_status)
 {
-  struct http_head h;
-  struct buf *r = &api->req;
-  char length[24];
+  struct buf *path = &api->path;
+  struct buf *field = &api->field;
   if (http_status != NULL)
     *http_status = 0;
-  if (body == NULL)
-    len = 0;
-  snprintf(length, sizeof length, "%zu", len);
-  buf_reset(r);
-  int ok = buf_puts(r, "POST " RUNTIME_API_PATH) == BUF_OK;
+  buf_reset(path);
+  buf_reset(field);
+  int ok = buf_puts(path, RUNTIME_API_PATH) == BUF_OK;
   if (request_id == NULL)
-    ok = ok && buf_puts(r, "/runtime/init/error") == BUF_OK;
+    ok = ok && buf_puts(path, "/runtime/init/error") == BUF_OK;
   else
-    ok = ok && buf_puts(r, "/runtime/invocation/") == BUF_OK &&
-         buf_puts(r, request_id) == BUF_OK &&
-         buf_puts(r, error_type ? "/error" : "/response") == BUF_OK;
-  ok = ok && buf_puts(r, " HTTP/1.1\r\nHost: ") == BUF_OK &&
-       buf_puts(r, api->host) == BUF_OK &&
-       buf_puts(r, "\r\nUser-Agent: " RUNTIME_API_AGENT
-                   "\r\nContent-Type: application/json\r\n") == BUF_OK;
+    ok = ok && buf_puts(path, "/runtime/invocation/") == BUF_OK &&
+         buf_puts(path, request_id) == BUF_OK &&
+         buf_puts(path, error_type ? "/error" : "/response") == BUF_OK;
   if (error_type != NULL)
-    ok = ok && buf_puts(r, "Lambda-Runtime-Function-Error-Type: ") == BUF_OK &&
-         append_field_value(r, error_type) == 0 &&
-         buf_puts(r, "\r\n") == BUF_OK;
-  ok = ok && buf_puts(r, "Content-Length: ") == BUF_OK &&
-       buf_puts(r, length) == BUF_OK && buf_puts(r, "\r\n\r\n") == BUF_OK;
-  /* A small body rides in the same send as the head, and so does the next
-   * GET /next when pipelining: one send and one wake-up instead of two. */
-  int then_next = api->pipelining && request_id != NULL;
-  const struct buf *tail = NULL;
-  if (ok && len <= RUNTIME_API_COALESCE) {
-    ok = buf_append(r, body, len) == BUF_OK &&
-         (!then_next ||
-          buf_append(r, api->next_req.data, api->next_req.len) == BUF_OK);
-    len = 0;
-  } else if (then_next) {
-    tail = &api->next_req;
-  }
+    ok = ok &&
+         buf_puts(field, "Lambda-Runtime-Function-Error-Type: ") == BUF_OK &&
+         append_field_value(field, error_type) == 0;
   if (!ok) {
     set_error(api, "%s: out of memory", what);
     return RUNTIME_API_ENOMEM;
   }
-  /* The answer to a pipelined GET still unread would be taken for this
-   * POST's: start over on a fresh connection (runtime_loop never does
-   * this; it reads every /next). */
-  if (next_pending(api))
-    http_conn_close(api->conn);
-  api->next_in_flight = 0;
-  int rc = http_conn_request(api->conn, what, r->data, r->len,
-                             len ? body : NULL, len, tail ? tail->data : NULL,
-                             tail ? tail->len : 0, &h, NULL, NULL);
-  if (rc != HTTP_CONN_OK)
-    return from_conn(rc);
-  if (then_next)
-    api->next_in_flight = http_conn_id(api->conn);
+  struct http_answer a = {.refusal = &api->answer};
+  int rc = http_conn_post_json(api->conn, what, path->data,
+                               error_type ? field->data : NULL, body, len, &a);
   if (http_status != NULL)
-    *http_status = h.status;
-  buf_reset(&api->answer);
-  rc = http_conn_read_body(api->conn, what, &h, &api->answer, HTTP_INTO_START,
-                           0);
+    *http_status = a.status;
   if (rc != HTTP_CONN_OK)
     return from_conn(rc);
-  if (h.status < 200 || h.status > 299) {
-    set_http_error(api, what, h.status);
+  if (a.status < 200 || a.status > 299) {
+    set_http_error(api, what, a.status);
     return RUNTIME_API_EHTTP;
   }
   return RUNTIME_API_OK;
@@ -417,11 +346,6 @@ int runtime_api_post_init_error(struct runtime_api *api, const char *error_type,
               http_status);
 }
 
-void runtime_api_set_pipelining(struct runtime_api *api, int on)
-{
-  api->pipelining = on != 0;
-}
-
 const char *runtime_api_last_error(const struct runtime_api *api)
 {
   return api->last_error;
@@ -448,6 +372,7 @@ static int endpoint_is_valid(const char *ep, size_t len)
 int runtime_api_new(struct runtime_api **out, const char *endpoint)
 {
   struct runtime_api *api = NULL;
+  char *host = NULL; /* "host:port", copied by http_conn */
   *out = NULL;
   if (endpoint == NULL)
     return -1;
@@ -462,22 +387,18 @@ int runtime_api_new(struct runtime_api **out, const char *endpoint)
   if (api == NULL)
     goto fail;
   buf_init(&api->answer, RUNTIME_API_MAX_ANSWER);
-  buf_init(&api->next_req, 4096);
-  buf_init(&api->req, RUNTIME_API_COALESCE + 16384);
-  api->host = strndup(endpoint, len);
-  if (api->host == NULL || http_conn_new(&api->conn, api->host, api->last_error,
-                                         sizeof api->last_error) != 0)
+  buf_init(&api->path, 1024);
+  buf_init(&api->field, RUNTIME_API_MAX_TYPE + 64);
+  host = strndup(endpoint, len);
+  if (host == NULL ||
+      http_conn_new(&api->conn, host, RUNTIME_API_AGENT, api->last_error,
+                    sizeof api->last_error) != 0)
     goto fail;
-  if (buf_puts(&api->next_req,
-               "GET " RUNTIME_API_PATH "/runtime/invocation/next HTTP/1.1\r\n"
-               "Host: ") != BUF_OK ||
-      buf_puts(&api->next_req, api->host) != BUF_OK ||
-      buf_puts(&api->next_req,
-               "\r\nUser-Agent: " RUNTIME_API_AGENT "\r\n\r\n") != BUF_OK)
-    goto fail;
+  free(host);
   *out = api;
   return 0;
 fail:
+  free(host);
   runtime_api_destroy(api);
   return -1;
 }
@@ -488,8 +409,7 @@ void runtime_api_destroy(struct runtime_api *api)
     return;
   http_conn_destroy(api->conn);
   buf_free(&api->answer);
-  buf_free(&api->next_req);
-  buf_free(&api->req);
-  free(api->host);
+  buf_free(&api->path);
+  buf_free(&api->field);
   free(api);
 }

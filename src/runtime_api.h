@@ -1,10 +1,9 @@
 /* runtime_api: the Lambda Runtime API client, over one http_conn.
  *
  * GET /next (no timeout), POST response, error and init error, exactly as
- * docs/architecture.md and the Runtime API contract say: one keep-alive
- * connection opened by libcurl (proxies ignored, TCP_NODELAY, 1 s connect
- * timeout) with HTTP/1.1 framed by http_conn and http_wire, response headers
- * matched case-insensitively. It reports what happened; the policy (retry,
+ * docs/architecture.md and the Runtime API contract say, over http_conn's
+ * one keep-alive libcurl connection, response headers matched
+ * case-insensitively. It reports what happened; the policy (retry,
  * carry on, exit) is runtime_loop's. Knows the Runtime API's requests and
  * headers; nothing of curl, Lua or Kafka. */
 #ifndef LRT_RUNTIME_API_H
@@ -19,7 +18,7 @@
 #define RUNTIME_API_MAX_EVENT (16u * 1024u * 1024u)
 #define RUNTIME_API_MAX_ID 256
 
-struct runtime_api; /* opaque: owns the CURL handle */
+struct runtime_api; /* opaque: owns the http_conn */
 
 /* One event from /next. Header strings are "" when absent. */
 struct runtime_invocation {
@@ -39,11 +38,7 @@ enum runtime_api_status {
   RUNTIME_API_ETRANSPORT = -1, /* refused, reset, timeout, malformed answer */
   RUNTIME_API_EHTTP = -2,      /* the API answered an unexpected status */
   RUNTIME_API_ETOOBIG = -3,    /* event body over RUNTIME_API_MAX_EVENT */
-  RUNTIME_API_ENOMEM = -4,
-  /* The answer to a pipelined GET /next was a refusal or garbled: the server
-   * may not take pipelined requests. Nothing was delivered; turn pipelining
-   * off and ask again. */
-  RUNTIME_API_EPIPELINE = -5
+  RUNTIME_API_ENOMEM = -4
 };
 
 /* 'endpoint' is AWS_LAMBDA_RUNTIME_API ("host:port"). Returns 0 or -1. */
@@ -55,10 +50,10 @@ void runtime_invocation_init(struct runtime_invocation *inv);
 void runtime_invocation_reset(struct runtime_invocation *inv);
 void runtime_invocation_free(struct runtime_invocation *inv);
 
-/* GET /runtime/invocation/next into 'inv' (or read the answer to the one
- * pipelined with the last POST). *http_status is the HTTP status (0 when there
- * was no answer). Returns RUNTIME_API_OK only for a 200 with a complete body;
- * RUNTIME_API_EPIPELINE when a pipelined one failed as described above. */
+/* GET /runtime/invocation/next into 'inv'. *http_status is the HTTP status
+ * (0 when there was no answer). Returns RUNTIME_API_OK only for a 200 with a
+ * complete body; RUNTIME_API_ETOOBIG (with the headers, request id included,
+ * in 'inv') for a body over RUNTIME_API_MAX_EVENT. */
 int runtime_api_next(struct runtime_api *api, struct runtime_invocation *inv,
                      long *http_status) __attribute__((warn_unused_result));
 
@@ -80,18 +75,6 @@ int runtime_api_post_error(struct runtime_api *api, const char *request_id,
 int runtime_api_post_init_error(struct runtime_api *api, const char *error_type,
                                 const char *body, size_t len, long *http_status)
     __attribute__((warn_unused_result));
-
-/* With 'on', each POST of an invocation's response or error carries the next
- * GET /next in the same send (HTTP/1.1 pipelining: the server answers them
- * in order), and the following runtime_api_next only reads its answer. It
- * saves a send and a wake-up per invocation. Servers that take requests one
- * at a time per connection handle it (RFC 9112 9.3.2): Go's net/http, so
- * Lambda's own and the emulator, and Python's http.server.
- * Servers that run a pipelined request's handler before the one ahead of it
- * is done (Node's http module: @vercel/fun hangs) break with it, so it is
- * off by default: LUA_RUNTIME_PIPELINE=1 turns it on, and the loop turns it
- * off before the last post when it is about to exit. */
-void runtime_api_set_pipelining(struct runtime_api *api, int on);
 
 /* A description of the last transport failure (curl_easy_strerror plus
  * detail), for log lines. */

@@ -163,17 +163,6 @@ static int post_outcome(struct runtime_api *api, const char *what, int rc,
   return 0;
 }
 
-/* Whether the loop pipelines its GET /next (runtime_api_set_pipelining). */
-static int loop_pipeline;
-
-/* Before an invocation's answer goes out: pipeline the next GET /next only
- * when the loop will read its answer. A SIGTERM already received means it
- * will not, and an event handed to that GET would be lost. */
-static void prepare_post(struct runtime_api *api)
-{
-  runtime_api_set_pipelining(api, loop_pipeline && !loop_terminate);
-}
-
 /* Log an invocation's error and post it. Returns 0 to carry on, 1 to exit
  * non-zero. */
 static int post_invoke_error(struct runtime_api *api, const char *request_id,
@@ -183,7 +172,6 @@ static int post_invoke_error(struct runtime_api *api, const char *request_id,
   static const char msg[] = "Invoke Error";
   log_emit(stderr, LOG_ERROR, msg, sizeof(msg) - 1, buf_cstr(body));
   long status = 0;
-  prepare_post(api);
   int rc = runtime_api_post_error(api, request_id, type, body->data, body->len,
                                   &status);
   return post_outcome(api, "error", rc, status);
@@ -257,7 +245,6 @@ static int serve(struct runtime_api *api, struct lua_host **host,
         post_invoke_error(api, inv->request_id, res->error_type, &res->body);
   } else {
     long status = 0;
-    prepare_post(api);
     int rc = runtime_api_post_response(api, inv->request_id, res->body.data,
                                        res->body.len, &status);
     fatal = post_outcome(api, "response", rc, status);
@@ -284,8 +271,7 @@ static int refuse_event(struct runtime_api *api,
   return fatal;
 }
 
-int runtime_loop_run(const char *endpoint, int pipeline,
-                     const struct lua_host_config *cfg)
+int runtime_loop_run(const char *endpoint, const struct lua_host_config *cfg)
 {
   struct runtime_api *api = NULL;
   struct lua_host *host = NULL;
@@ -294,7 +280,6 @@ int runtime_loop_run(const char *endpoint, int pipeline,
   int code = 1;
 
   install_signals();
-  loop_pipeline = pipeline;
   runtime_invocation_init(&inv);
   lua_host_result_init(&res);
   if (runtime_api_new(&api, endpoint) != 0) {
@@ -324,16 +309,6 @@ int runtime_loop_run(const char *endpoint, int pipeline,
       failures = 0;
       if (refuse_event(api, &inv, &res.body))
         goto out;
-      continue;
-    }
-    if (rc == RUNTIME_API_EPIPELINE) {
-      /* A server that refuses pipelined requests, or garbles them: the
-       * sequential servers (Lambda's own, the emulator) never get here. */
-      loop_pipeline = 0;
-      log_write(LOG_WARN,
-                "the Runtime API failed a pipelined /next (%s); pipelining is "
-                "off from now on (unset LUA_RUNTIME_PIPELINE for this server)",
-                runtime_api_last_error(api));
       continue;
     }
     if (rc != RUNTIME_API_OK) {

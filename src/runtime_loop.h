@@ -11,12 +11,9 @@
 
 #include "lua_host.h"
 
-/* Run the loop against the Runtime API at 'endpoint' (host:port), sending
- * each invocation's next GET /next with its answer when 'pipeline' is set
- * (runtime_api_set_pipelining). Returns the process exit code (it only
- * returns on a fatal condition or SIGTERM). */
-int runtime_loop_run(const char *endpoint, int pipeline,
-                     const struct lua_host_config *cfg);
+/* Run the loop against the Runtime API at 'endpoint' (host:port). Returns
+ * the process exit code (it only returns on a fatal condition or SIGTERM). */
+int runtime_loop_run(const char *endpoint, const struct lua_host_config *cfg);
 
 /* The Lua heap cap for a function of 'memory_mb' MB (0 when unknown): what
  * is left after room for the runtime's own buffers (event body, cJSON tree,

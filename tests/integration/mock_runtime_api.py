@@ -11,7 +11,8 @@ headers with case-insensitive access, body, connection number) so tests can
 assert on exactly what the runtime sent, and faults can be injected: a status
 for the next /next or POST (one-shot queues, or per request id), a delay on
 /next, a connection dropped in the middle of an event body or before any
-answer, headers in any case, garbage or missing headers.
+answer, headers in any case, garbage or missing headers, bytes sent unasked
+after an answer, a POST read and then left unanswered.
 
 Python 3.11 standard library only. Three ways to use it:
 
@@ -163,7 +164,8 @@ class Event:
     """A queued event and how to serve it."""
 
     def __init__(self, body, headers, request_id, truncate_at=None,
-                 status=200, delay=0.0, drop=False):
+                 status=200, delay=0.0, drop=False, stray=None,
+                 stray_marker=None):
         self.body = body
         self.headers = headers  # list of (name, value) in send order
         self.request_id = request_id
@@ -171,6 +173,8 @@ class Event:
         self.status = status
         self.delay = delay
         self.drop = drop
+        self.stray = stray
+        self.stray_marker = stray_marker
 
 
 def _header_name_case(name, case):
@@ -216,6 +220,7 @@ class MockRuntimeAPI:
                                 "error": collections.deque(),
                                 "init_error": collections.deque()}
             self.post_faults_by_id = {}  # (kind, id) -> status
+            self.post_hang_ups = 0  # POSTs to read, then close unanswered
 
     def start(self):
         mock = self
@@ -265,7 +270,8 @@ class MockRuntimeAPI:
 
     def push_event(self, body, request_id=None, headers=None, header_case=None,
                    deadline_ms=None, trace_id="default", arn=DEFAULT_ARN,
-                   truncate_at=None, delay=0.0, drop=False):
+                   truncate_at=None, delay=0.0, drop=False, stray=None,
+                   stray_marker=None):
         """Queue an event; returns its request id (None when omitted).
 
         body: bytes (a str is encoded as UTF-8, a dict/list as JSON).
@@ -282,6 +288,9 @@ class MockRuntimeAPI:
           bytes of it, then close the connection.
         delay: seconds to wait before answering the /next that takes it.
         drop: close the connection without any answer when taken.
+        stray: bytes to write on the connection, unasked, a moment after the
+          answer (a confused server); then the file 'stray_marker', when
+          given, is created, so a handler can wait until they are out.
         """
         if isinstance(body, (dict, list)):
             body = json.dumps(body).encode()
@@ -312,7 +321,7 @@ class MockRuntimeAPI:
             if k.lower() == "lambda-runtime-aws-request-id":
                 rid = v
         ev = Event(body, sent, rid, truncate_at=truncate_at, delay=delay,
-                   drop=drop)
+                   drop=drop, stray=stray, stray_marker=stray_marker)
         with self._cond:
             self.events.append(ev)
             if rid is not None:
@@ -344,6 +353,12 @@ class MockRuntimeAPI:
             else:
                 for _ in range(count):
                     self.post_faults[kind].append(status)
+
+    def hang_up_posts(self, count=1):
+        """Read the next 'count' POSTs whole (recorded, as if acted on), then
+        close their connection without answering."""
+        with self._cond:
+            self.post_hang_ups += count
 
     def raw_next(self, data, close=False):
         """Answer the next /next with exactly these bytes (status line,
@@ -555,6 +570,14 @@ class _Handler(BaseHTTPRequestHandler):
             with self.mock._cond:
                 self.mock._sockets.discard(self.connection)
 
+    def handle(self):
+        # A runtime that drops a connection with bytes unread resets it:
+        # that ends this connection's thread, quietly.
+        try:
+            super().handle()
+        except (ConnectionResetError, BrokenPipeError):
+            pass
+
     def log_message(self, fmt, *args):
         if self.mock.verbose:
             sys.stderr.write("mock: " + (fmt % args) + "\n")
@@ -654,6 +677,14 @@ class _Handler(BaseHTTPRequestHandler):
         except (BrokenPipeError, ConnectionResetError):
             self.mock._requeue(ev)
             raise
+        if ev.stray is not None:
+            # A write of its own, once the runtime has read the answer.
+            time.sleep(0.1)
+            self.wfile.write(ev.stray)
+            self.wfile.flush()
+            if ev.stray_marker:
+                with open(ev.stray_marker, "w") as f:
+                    f.write("sent")
 
     def do_POST(self):
         body = self._read_body()
@@ -673,6 +704,13 @@ class _Handler(BaseHTTPRequestHandler):
             req.status = 404
             return self._answer_json(404, {"errorMessage": "no such path",
                                            "errorType": "NotFound"})
+        with self.mock._cond:
+            hang_up = self.mock.post_hang_ups > 0
+            if hang_up:
+                self.mock.post_hang_ups -= 1
+        if hang_up:
+            self.mock._record_post(Post(kind, rid, req, None))
+            return self._drop()
         status = self.mock._post_status(kind, rid, body)
         req.status = status
         self.mock._record_post(Post(kind, rid, req, status))

@@ -630,55 +630,97 @@ class RuntimeLoopTest(unittest.TestCase):
         self.assertEqual(posts[0].json(), {"finished": True})
         self.assertIn("SIGTERM", rt.stderr())
 
-    # ---- pipelining (LUA_RUNTIME_PIPELINE=1) ----
+    # ---- the connection is the runtime's alone ----
 
-    def test_pipelined_invocations_one_connection(self):
-        rt = self.start(COUNTER_HANDLER, env={"LUA_RUNTIME_PIPELINE": "1"})
-        count = 50
-        for _ in range(count):
-            self.mock.push_event({})
-        posts = self.posts(rt, count)
-        self.assertEqual([p.status for p in posts], [202] * count, rt.logs())
-        self.assertEqual([p.json()["n"] for p in posts],
-                         list(range(1, count + 1)))
-        self.mock.wait_for_next_waiting(1, timeout=WAIT)
-        # One GET per event plus the one now waiting: none sent twice, and
-        # each after the first left with the POST before it.
-        reqs = self.mock.get_requests()
-        self.assertEqual(len(self.mock.get_requests(NEXT_PATH)), count + 1)
-        self.assertEqual([r.method for r in reqs],
-                         ["GET"] + ["POST", "GET"] * count)
-        self.assertEqual(len(self.mock.api_connections), 1)
-        self.assertTrue(rt.running(), rt.logs())
-
-    def test_pipelined_next_refused_falls_back(self):
-        # A server that refuses the pipelined GET (as a Node-style server
-        # may): the runtime says so once, stops pipelining, serves on.
-        rt = self.start(COUNTER_HANDLER, env={"LUA_RUNTIME_PIPELINE": "1"})
+    def test_popen_child_inherits_no_socket(self):
+        # A handler's io.popen child lists the descriptors it inherited
+        # (the shell's own, $$): the Runtime API connection, open and
+        # kept alive while the handler runs, must not be among them.
+        rt = self.start("""
+            local router = require "router"
+            router.custom(function(event, context)
+              local p = assert(io.popen("ls -l /proc/$$/fd"))
+              local out = p:read("a")
+              p:close()
+              return { fds = out }
+            end)
+        """)
         self.mock.push_event({})
-        [p] = self.posts(rt, 1)
-        self.mock.fail_next(500)
-        for _ in range(3):
-            self.mock.push_event({})
-        posts = self.posts(rt, 4)
-        self.assertEqual([q.json()["n"] for q in posts], [1, 2, 3, 4])
-        self.assertTrue(rt.running(), rt.logs())
-        self.assertEqual(rt.stderr().count("pipelining is off"), 1, rt.logs())
-        self.mock.wait_for_next_waiting(1, timeout=WAIT)
-        reqs = [r.method for r in self.mock.get_requests()]
-        # The refused GET left with the first POST; after it, each GET
-        # goes alone, once the POST before it was answered.
-        self.assertEqual(reqs, ["GET", "POST", "GET"] + ["GET", "POST"] * 3
-                         + ["GET"], rt.logs())
+        self.mock.push_event({})
+        posts = self.posts(rt, 2)
+        for p in posts:
+            self.assertEqual(p.kind, "response", rt.logs())
+            listing = p.json()["fds"]
+            self.assertIn("/proc/", listing + "/proc/")  # it did list
+            inherited = [ln for ln in listing.splitlines()
+                         if re.search(r" (\d+) -> ", ln)
+                         and int(re.search(r" (\d+) -> ", ln).group(1)) > 2]
+            self.assertEqual([ln for ln in inherited if "socket:" in ln], [],
+                             listing)
+        # The second listing ran with the connection reused: one in all.
+        self.assertEqual(len(self.mock.api_connections), 1)
 
-    def test_pipelining_off_before_exit(self):
-        # SIGTERM during an invocation: the answer goes out without a GET,
-        # so no event can be handed to a runtime about to exit.
-        rt, rid = self.sigterm_mid_invocation(env={"LUA_RUNTIME_PIPELINE": "1"})
-        self.assertEqual([(r.method, r.path.rsplit("/", 1)[-1])
-                          for r in self.mock.get_requests()],
-                         [("GET", "next"), ("POST", "response")], rt.logs())
-        self.assertEqual(self.mock.get_posts()[0].request_id, rid)
+    def test_stray_bytes_on_idle_connection_never_taken(self):
+        # After the event's answer the server writes a whole second answer
+        # nobody asked for. The handler waits until it is out; reused, the
+        # connection would hand it to the POST as its answer, or to the next
+        # /next as an event.
+        rt = self.start("""
+            local router = require "router"
+            router.custom(function(event, context)
+              if event.marker then
+                for _ = 1, 3000 do
+                  local f = io.open(event.marker)
+                  if f then f:close() break end
+                  os.execute("sleep 0.01")
+                end
+              end
+              return { id = context.aws_request_id }
+            end)
+        """)
+        marker = os.path.join(self.tmp, "stray-sent")
+        stray = (b"HTTP/1.1 200 OK\r\nLambda-Runtime-Aws-Request-Id: stray-id"
+                 b"\r\nContent-Length: 2\r\n\r\n{}")
+        r1 = self.mock.push_event({"marker": marker}, stray=stray,
+                                  stray_marker=marker)
+        r2 = self.mock.push_event({})
+        p1, p2 = self.posts(rt, 2)
+        self.assertEqual([(p.kind, p.request_id, p.status) for p in (p1, p2)],
+                         [("response", r1, 202), ("response", r2, 202)],
+                         rt.logs())
+        self.assertEqual(p1.json(), {"id": r1})
+        self.mock.wait_for_next_waiting(1, timeout=WAIT)
+        self.assertNotIn("stray-id",
+                         [p.request_id for p in self.mock.get_posts()])
+        warns = [ln for ln in rt.stderr().splitlines()
+                 if "nobody asked for" in ln]
+        self.assertEqual(len(warns), 1, rt.logs())
+        self.assertIn("WARN", warns[0])
+        # The POST went out on a new connection, and stayed on it.
+        reqs = self.mock.get_requests()
+        self.assertEqual(len({r.conn for r in reqs}), 2, reqs)
+        self.assertNotEqual(reqs[0].conn, reqs[1].conn)
+        self.assertTrue(rt.running(), rt.logs())
+
+    def test_post_not_sent_twice_when_server_hangs_up(self):
+        # The server reads the response POST (and may have acted on it),
+        # then closes without answering. curl would send it again on a
+        # fresh connection; the runtime must not: one POST, one log line,
+        # and the next event served.
+        rt = self.start(COUNTER_HANDLER)
+        self.mock.hang_up_posts(1)
+        r1 = self.mock.push_event({"a": 1})
+        r2 = self.mock.push_event({"a": 2})
+        posts = self.posts(rt, 2)
+        self.mock.wait_for_next_waiting(1, timeout=WAIT)
+        posts = self.mock.get_posts()
+        self.assertEqual([(p.request_id, p.status) for p in posts],
+                         [(r1, None), (r2, 202)], rt.logs())
+        self.assertEqual(len([r for r in self.mock.get_requests()
+                              if r1 in r.path]), 1, rt.logs())
+        self.assertIn("not sent again", rt.stderr())
+        self.assertEqual(posts[1].json()["n"], 2)
+        self.assertTrue(rt.running(), rt.logs())
 
 if __name__ == "__main__":
     unittest.main()

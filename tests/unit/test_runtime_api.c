@@ -641,7 +641,10 @@ static void test_answer_framings(void)
   ASSERT_EQ(state_int(st, "connections"), 3);
   cJSON_Delete(st);
 
-  /* Malformed answers: a transport error, then a clean new connection. */
+  /* Malformed answers, the server closing after each: curl refuses them
+   * (a transport error) or, where it is lenient, the answer carries no
+   * usable request id, so the loop skips it; either way nothing is taken
+   * for an event and the next one is served on a clean connection. */
   static const char *const bad[] = {
       "HTTP/1.1 2OO OK\r\n\r\n",
       "HTTP/2 200\r\n\r\n",
@@ -654,14 +657,17 @@ static void test_answer_framings(void)
       "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nabc\r\n",
   };
   for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
-    int rc = next_after_raw(api, &inv, bad[i], 0);
-    if (rc != RUNTIME_API_ETRANSPORT)
-      TEST_FAIL("bad answer %zu: %d, not ETRANSPORT", i, rc);
-    ASSERT_CONTAINS(runtime_api_last_error(api), "malformed");
+    int rc = next_after_raw(api, &inv, bad[i], 1);
+    if (rc != RUNTIME_API_ETRANSPORT && rc != RUNTIME_API_OK)
+      TEST_FAIL("bad answer %zu: %d", i, rc);
+    if (rc == RUNTIME_API_OK && inv.request_id_valid)
+      TEST_FAIL("bad answer %zu taken for an event", i);
+    if (rc == RUNTIME_API_ETRANSPORT)
+      ASSERT(runtime_api_last_error(api)[0] != '\0');
     assert_recovers(api, &inv);
   }
 
-  /* A head that never ends is cut off at the cap. */
+  /* A head that never ends is cut off (curl's own cap on a header). */
   size_t big = 300u * 1024u;
   char *raw = malloc(big + 64);
   ASSERT_NOT_NULL(raw);
@@ -669,82 +675,8 @@ static void test_answer_framings(void)
   memset(raw + strlen(raw), 'a', big);
   raw[25 + big] = '\0';
   ASSERT_EQ(next_after_raw(api, &inv, raw, 1), RUNTIME_API_ETRANSPORT);
-  ASSERT_CONTAINS(runtime_api_last_error(api), "answer head over");
   free(raw);
   assert_recovers(api, &inv);
-
-  runtime_invocation_free(&inv);
-  runtime_api_destroy(api);
-}
-
-/* Pipelining: the POST carries the next GET, which is answered in turn. */
-static void test_pipelining(void)
-{
-  struct runtime_api *api = new_api();
-  struct runtime_invocation inv;
-  long status = -1;
-  runtime_invocation_init(&inv);
-  mock_reset();
-  runtime_api_set_pipelining(api, 1);
-  mock_post("/_mock/event", "{\"request_id\": \"p-1\", \"body\": \"1\"}");
-  mock_post("/_mock/event", "{\"request_id\": \"p-2\", \"body\": \"2\"}");
-  ASSERT_EQ(runtime_api_next(api, &inv, &status), RUNTIME_API_OK);
-  ASSERT_STR_EQ(inv.request_id, "p-1");
-  ASSERT_EQ(runtime_api_post_response(api, "p-1", "\"one\"", 5, &status),
-            RUNTIME_API_OK);
-  ASSERT_EQ(status, 202);
-  ASSERT_EQ(runtime_api_next(api, &inv, &status), RUNTIME_API_OK);
-  ASSERT_STR_EQ(inv.request_id, "p-2");
-  ASSERT_STR_EQ(buf_cstr(&inv.body), "2");
-  cJSON *st = mock_state();
-  /* GET, POST, GET on one connection: the second GET went with the POST. */
-  ASSERT_EQ(cJSON_GetArraySize(cJSON_GetObjectItem(st, "requests")), 3);
-  ASSERT_STR_EQ(item_str(state_item(st, "requests", 2), "method"), "GET");
-  ASSERT_EQ(state_int(st, "connections"), 1);
-  cJSON_Delete(st);
-
-  /* An error post pipelines too; a big body goes in its own send. */
-  size_t big_len = 200u * 1024u;
-  char *big = malloc(big_len);
-  ASSERT_NOT_NULL(big);
-  memset(big, ' ', big_len);
-  big[0] = '"';
-  big[big_len - 1] = '"';
-  mock_post("/_mock/event", "{\"request_id\": \"p-3\"}");
-  ASSERT_EQ(runtime_api_post_error(api, "p-2", "E.Big", big, big_len, &status),
-            RUNTIME_API_OK);
-  free(big);
-  ASSERT_EQ(runtime_api_next(api, &inv, &status), RUNTIME_API_OK);
-  ASSERT_STR_EQ(inv.request_id, "p-3");
-
-  /* The server closes after the POST's answer: the GET is asked again. */
-  mock_post("/_mock/fault", "{\"drop_next\": 1}");
-  mock_post("/_mock/event", "{\"request_id\": \"p-4\"}");
-  ASSERT_EQ(runtime_api_post_response(api, "p-3", "3", 1, &status),
-            RUNTIME_API_OK);
-  ASSERT_EQ(runtime_api_next(api, &inv, &status), RUNTIME_API_OK);
-  ASSERT_STR_EQ(inv.request_id, "p-4");
-
-  /* A refused pipelined GET is EPIPELINE (status kept), and nothing is
-   * lost: the event is still there for a plain GET. */
-  mock_post("/_mock/fault", "{\"next_status\": 500}");
-  mock_post("/_mock/event", "{\"request_id\": \"p-5\"}");
-  ASSERT_EQ(runtime_api_post_response(api, "p-4", "4", 1, &status),
-            RUNTIME_API_OK);
-  ASSERT_EQ(runtime_api_next(api, &inv, &status), RUNTIME_API_EPIPELINE);
-  ASSERT_EQ(status, 500);
-  runtime_api_set_pipelining(api, 0);
-  ASSERT_EQ(runtime_api_next(api, &inv, &status), RUNTIME_API_OK);
-  ASSERT_STR_EQ(inv.request_id, "p-5");
-  ASSERT_EQ(runtime_api_post_response(api, "p-5", "5", 1, &status),
-            RUNTIME_API_OK);
-  /* Every GET went out exactly once: GET, then five POSTs each carrying a
-   * GET (the fourth dropped and asked again, the fifth refused and asked
-   * again), then a last POST without one. */
-  st = mock_state();
-  ASSERT_EQ(cJSON_GetArraySize(cJSON_GetObjectItem(st, "requests")), 12);
-  ASSERT_STR_EQ(item_str(state_item(st, "requests", -1), "method"), "POST");
-  cJSON_Delete(st);
 
   runtime_invocation_free(&inv);
   runtime_api_destroy(api);
@@ -793,7 +725,6 @@ int main(void)
   test_proxy_env_ignored();
   test_body_cap_and_broken_bodies();
   test_answer_framings();
-  test_pipelining();
   test_refused_and_endpoints();
   stop_mock();
   curl_easy_cleanup(control);
