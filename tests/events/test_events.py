@@ -346,6 +346,16 @@ class SyntheticTest(unittest.TestCase):
                         'return { custom = e.Records[1].messageId } end)\n')
             with open(os.path.join(root, "only_sns.lua"), "w") as f:
                 f.write('require("router").sns(function() end)\n')
+            kafka_ev = {"eventSource": "aws:kafka", "records": {"t-0": [{
+                "topic": "t", "partition": 0, "offset": 5, "value": "AA=="}]}}
+            with open(os.path.join(root, "kafka_custom.lua"), "w") as f:
+                f.write('require("router").custom(function(e) '
+                        'return e.records["t-0"][1].value end)\n')
+            code, out, err = invoke(kafka_ev, "kafka_custom", root)
+            self.assertEqual((code, out), (0, "AA=="), err)
+            code, out, err = invoke(kafka_ev, "only_sns", root)
+            self.assertEqual(out["errorType"], "Runtime.NoHandler")
+            self.assertIn("'kafka'", out["errorMessage"])
             ev = {"Records": [sqs_rec(1)]}
             code, out, err = invoke(ev, "only_custom", root)
             self.assertEqual((code, out), (0, {"custom": "m1"}), err)
