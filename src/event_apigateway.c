@@ -10,7 +10,7 @@
  * when two differ only in case), cookies (v2), body (base64-decoded when
  * isBase64Encoded; a body that is not base64 is nil with a decode_error),
  * request_context as delivered. path_params are filled by the route that
- * matches (lua/router_http.lua). */
+ * matches (lua/lrt_router_http.lua). */
 #include <ctype.h>
 #include <lauxlib.h>
 #include <string.h>

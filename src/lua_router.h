@@ -7,9 +7,9 @@
  * module loads (init); a second registration for the same kind, or one made
  * during an invocation, raises. A handler may be a function or any value with
  * a __call metamethod. router.apigateway(path, method, fn) adds a route to
- * the API dispatcher written in Lua (lua/router_http.lua), and
- * router.process(event, fn [, opts]) is lua/router_batch.lua's partial-batch
- * loop, given the invocation's context. Knows only Lua. */
+ * the API dispatcher written in Lua (lua/lrt_router_http.lua), and
+ * router.process(event, fn [, opts]) is lua/lrt_router_batch.lua's
+ * partial-batch loop, given the invocation's context. Knows only Lua. */
 #ifndef LRT_LUA_ROUTER_H
 #define LRT_LUA_ROUTER_H
 
@@ -24,7 +24,7 @@ enum router_kind {
   ROUTER_DYNAMODB,
   ROUTER_KINESIS,
   ROUTER_EVENTBRIDGE,
-  ROUTER_APIGATEWAY /* the API routes' dispatcher (lua/router_http.lua) */
+  ROUTER_APIGATEWAY /* the API routes' dispatcher (lua/lrt_router_http.lua) */
 };
 
 /* The `router` module. Stack effect: [-0, +1, m]. */
