@@ -10,13 +10,12 @@
  * when two differ only in case), cookies (v2), body (base64-decoded when
  * isBase64Encoded; a body that is not base64 is nil with a decode_error),
  * request_context as delivered. path_params are filled by the route that
- * matches (lua/router_http.lua). */
+ * matches (lua/lrt_router_http.lua). */
 #include <ctype.h>
 #include <lauxlib.h>
 #include <string.h>
 
 #include "event_http.h"
-#include "json_lua.h"
 
 /* Push name -> string for the object member 'name' (nil/absent: {}), names
  * lower-cased when 'lower'. [-0, +1, v] */
@@ -177,23 +176,7 @@ void event_apigateway_fill(struct event_fields *f, const cJSON *root, int t,
   apigw_push_map(f, root, "headers", 1);
   lua_setfield(L, t, "headers");
   if (v2) {
-    const cJSON *cookies = event_fields_opt(root, "cookies");
-    if (cookies != NULL && !cJSON_IsArray(cookies))
-      event_fields_fail_type(f, "cookies", "an array", cookies);
-    lua_createtable(L, cookies != NULL ? cJSON_GetArraySize(cookies) : 0, 0);
-    int k = 0;
-    for (const cJSON *c = cookies != NULL ? cookies->child : NULL; c != NULL;
-         c = c->next) {
-      if (!cJSON_IsString(c))
-        event_fields_fail_type(f, "cookies", "an array of strings", c);
-      lua_pushstring(L, c->valuestring);
-      lua_rawseti(L, -2, ++k);
-    }
-    if (k == 0) {
-      json_lua_push_array_mt(L);
-      lua_setmetatable(L, -2);
-    }
-    lua_setfield(L, t, "cookies");
+    event_fields_set_strings(f, t, "cookies", root, "cookies");
   }
   const cJSON *b64 = event_fields_opt(root, "isBase64Encoded");
   if (b64 != NULL && !cJSON_IsBool(b64))

@@ -21,21 +21,5 @@ void event_eventbridge_fill(struct event_fields *f, const cJSON *root, int t)
     json_lua_push_typed(L, detail, f->error_type);
     lua_setfield(L, t, "detail");
   }
-  const cJSON *res = event_fields_opt(root, "resources");
-  if (res != NULL && !cJSON_IsArray(res))
-    event_fields_fail_type(f, "resources", "an array", res);
-  lua_createtable(L, res != NULL ? cJSON_GetArraySize(res) : 0, 0);
-  int k = 0;
-  for (const cJSON *r = res != NULL ? res->child : NULL; r != NULL;
-       r = r->next) {
-    if (!cJSON_IsString(r))
-      event_fields_fail_type(f, "resources", "an array of strings", r);
-    lua_pushstring(L, r->valuestring);
-    lua_rawseti(L, -2, ++k);
-  }
-  if (k == 0) {
-    json_lua_push_array_mt(L);
-    lua_setmetatable(L, -2);
-  }
-  lua_setfield(L, t, "resources");
+  event_fields_set_strings(f, t, "resources", root, "resources");
 }

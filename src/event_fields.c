@@ -93,6 +93,29 @@ void event_fields_set_string(struct event_fields *f, int t, const char *key,
   lua_setfield(f->L, t, key);
 }
 
+void event_fields_set_strings(struct event_fields *f, int t, const char *key,
+                              const cJSON *obj, const char *name)
+{
+  lua_State *L = f->L;
+  const cJSON *arr = event_fields_opt(obj, name);
+  if (arr != NULL && !cJSON_IsArray(arr))
+    event_fields_fail_type(f, name, "an array", arr);
+  lua_createtable(L, arr != NULL ? cJSON_GetArraySize(arr) : 0, 0);
+  int k = 0;
+  for (const cJSON *e = arr != NULL ? arr->child : NULL; e != NULL;
+       e = e->next) {
+    if (!cJSON_IsString(e))
+      event_fields_fail_type(f, name, "an array of strings", e);
+    lua_pushstring(L, e->valuestring);
+    lua_rawseti(L, -2, ++k);
+  }
+  if (k == 0) {
+    json_lua_push_array_mt(L);
+    lua_setmetatable(L, -2);
+  }
+  lua_setfield(L, t, key);
+}
+
 void event_fields_set_json(struct event_fields *f, int t, const char *key,
                            const cJSON *obj, const char *name)
 {

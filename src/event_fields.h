@@ -55,6 +55,12 @@ const char *event_fields_string(struct event_fields *f, const cJSON *obj,
 void event_fields_set_string(struct event_fields *f, int t, const char *key,
                              const cJSON *obj, const char *name, int required);
 
+/* t[key] = the sequence of strings in the array member 'name' ({} marked
+ * as a JSON array when absent, null or empty); anything but an array of
+ * strings raises. [-0, +0, v] */
+void event_fields_set_strings(struct event_fields *f, int t, const char *key,
+                              const cJSON *obj, const char *name);
+
 /* t[key] = the JSON value of member 'name' as json_lua decodes it (nil when
  * absent). [-0, +0, e] */
 void event_fields_set_json(struct event_fields *f, int t, const char *key,

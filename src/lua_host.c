@@ -619,7 +619,9 @@ static enum router_kind push_event(lua_State *L, struct invoke_args *a,
 {
   struct lua_host *h = a->host;
   *detected = ROUTER_KAFKA;
-  if (!catch_all &&
+  /* With no Kafka route a Kafka event goes to router.custom like any
+   * source's, as plain JSON: the fast path would build the wrong table. */
+  if (!catch_all && router_has_route(L, ROUTER_KAFKA) &&
       kafka_scan_push(L, a->event, a->len, &h->scratch) == KAFKA_SCAN_PUSHED) {
     kafka_schema_apply(L, lua_gettop(L)); /* the same step on both paths */
     return ROUTER_KAFKA;
@@ -639,7 +641,7 @@ static enum router_kind push_event(lua_State *L, struct invoke_args *a,
                            (lua_Integer)at, (lua_Integer)a->len);
   enum router_kind kind = event_source_detect(tree);
   *detected = kind;
-  if (kind != ROUTER_KAFKA && !router_has_route(L, kind))
+  if (kind != ROUTER_CUSTOM && !router_has_route(L, kind))
     kind = ROUTER_CUSTOM;
   if (catch_all || kind == ROUTER_CUSTOM)
     json_lua_push_typed(L, tree, "Runtime.InvalidEvent");

@@ -130,7 +130,7 @@ static void router_require(lua_State *L, const char *name)
 }
 
 /* router.apigateway(path, method, fn): the first call makes the routes
- * object and installs its dispatcher as the API handler; router_http.lua
+ * object and installs its dispatcher as the API handler; lrt_router_http.lua
  * checks the pattern and refuses a repeated path and method. */
 static int router_apigateway(lua_State *L)
 {
@@ -144,7 +144,7 @@ static int router_apigateway(lua_State *L)
   push_state(L); /* stack: path method fn state */
   if (lua_getfield(L, 4, "api") == LUA_TNIL) {
     lua_pop(L, 1); /* nil */
-    router_require(L, "router_http");
+    router_require(L, "lrt_router_http");
     lua_getfield(L, -1, "new");
     lua_call(L, 0, 1); /* stack: ... module routes */
     lua_getfield(L, -1, "dispatch");
@@ -160,12 +160,12 @@ static int router_apigateway(lua_State *L)
   return 0;
 }
 
-/* router.process(event, fn [, opts]): lua/router_batch.lua's loop, with the
+/* router.process(event, fn [, opts]): lua/lrt_router_batch.lua's loop, with the
  * invocation's context as a fourth argument so fn always gets it. */
 static int router_process(lua_State *L)
 {
   lua_settop(L, 3);
-  router_require(L, "router_batch");
+  router_require(L, "lrt_router_batch");
   lua_getfield(L, -1, "process");
   lua_insert(L, 1);
   lua_pop(L, 1); /* module */

@@ -9,9 +9,9 @@
  * a __call metamethod. router.kafka(fn, opts) also takes the schema-aware
  * options { value = ..., key = ... }, checked by kafka_schema_options() and
  * kept beside the handler. router.apigateway(path, method, fn) adds a route
- * to the API dispatcher written in Lua (lua/router_http.lua), and
- * router.process(event, fn [, opts]) is lua/router_batch.lua's partial-batch
- * loop, given the invocation's context. Knows Lua and kafka_schema's
+ * to the API dispatcher written in Lua (lua/lrt_router_http.lua), and
+ * router.process(event, fn [, opts]) is lua/lrt_router_batch.lua's
+ * partial-batch loop, given the invocation's context. Knows Lua and kafka_schema's
  * options. */
 #ifndef LRT_LUA_ROUTER_H
 #define LRT_LUA_ROUTER_H
@@ -27,7 +27,7 @@ enum router_kind {
   ROUTER_DYNAMODB,
   ROUTER_KINESIS,
   ROUTER_EVENTBRIDGE,
-  ROUTER_APIGATEWAY /* the API routes' dispatcher (lua/router_http.lua) */
+  ROUTER_APIGATEWAY /* the API routes' dispatcher (lua/lrt_router_http.lua) */
 };
 
 /* The `router` module. Stack effect: [-0, +1, m]. */

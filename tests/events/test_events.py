@@ -346,6 +346,16 @@ class SyntheticTest(unittest.TestCase):
                         'return { custom = e.Records[1].messageId } end)\n')
             with open(os.path.join(root, "only_sns.lua"), "w") as f:
                 f.write('require("router").sns(function() end)\n')
+            kafka_ev = {"eventSource": "aws:kafka", "records": {"t-0": [{
+                "topic": "t", "partition": 0, "offset": 5, "value": "AA=="}]}}
+            with open(os.path.join(root, "kafka_custom.lua"), "w") as f:
+                f.write('require("router").custom(function(e) '
+                        'return e.records["t-0"][1].value end)\n')
+            code, out, err = invoke(kafka_ev, "kafka_custom", root)
+            self.assertEqual((code, out), (0, "AA=="), err)
+            code, out, err = invoke(kafka_ev, "only_sns", root)
+            self.assertEqual(out["errorType"], "Runtime.NoHandler")
+            self.assertIn("'kafka'", out["errorMessage"])
             ev = {"Records": [sqs_rec(1)]}
             code, out, err = invoke(ev, "only_custom", root)
             self.assertEqual((code, out), (0, {"custom": "m1"}), err)
@@ -441,34 +451,15 @@ class LoopTest(unittest.TestCase):
         self.assertEqual(got["now"], "m2")
 
     def test_bad_event_then_good_event_in_runtime_loop(self):
-        from mock_runtime_api import MockRuntimeAPI
         good = json.dumps({"Records": [kin_rec(1)]}).encode()
         bad = json.dumps({"Records": [ddb_rec(1, {"x": {"S": "a", "N": "1"}})]})
-        with MockRuntimeAPI() as api:
-            bad_id = api.push_event(bad.encode())
-            trunc_id = api.push_event(good[:30])
-            good_id = api.push_event(good)
-            env = dict(os.environ)
-            env.update({"AWS_LAMBDA_RUNTIME_API": api.endpoint,
-                        "_HANDLER": "dump", "LAMBDA_TASK_ROOT": HANDLERS})
-            proc = subprocess.Popen([BOOT], env=env, stdout=subprocess.PIPE,
-                                    stderr=subprocess.PIPE)
-            try:
-                api.wait_for_posts(3, timeout=TIMEOUT)
-            finally:
-                proc.terminate()
-                try:
-                    proc.communicate(timeout=10)
-                except subprocess.TimeoutExpired:
-                    proc.kill()
-                    proc.communicate()
-            posts = {p.request_id: p for p in api.get_posts()}
-        self.assertEqual(posts[bad_id].kind, "error")
-        self.assertEqual(posts[bad_id].json()["errorType"],
-                         "DynamoDB.InvalidEvent")
-        self.assertEqual(posts[trunc_id].kind, "error")
-        self.assertEqual(posts[good_id].kind, "response")
-        self.assertEqual(posts[good_id].json()["route"], "kinesis")
+        bad_post, trunc_post, good_post = self.run_loop(
+            [bad.encode(), good[:30], good], "dump")
+        self.assertEqual(bad_post.kind, "error")
+        self.assertEqual(bad_post.json()["errorType"], "DynamoDB.InvalidEvent")
+        self.assertEqual(trunc_post.kind, "error")
+        self.assertEqual(good_post.kind, "response")
+        self.assertEqual(good_post.json()["route"], "kinesis")
 
 
 if __name__ == "__main__":

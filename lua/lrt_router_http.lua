@@ -11,7 +11,7 @@
 -- a path matched for other methods only a 405 with `Allow`. The handler's
 -- return value becomes the response (see `response`). Internal: handlers
 -- use `router.apigateway`.
--- @module router_http
+-- @module lrt_router_http
 
 local json = require "json"
 

@@ -11,7 +11,7 @@
 -- break order. The C side (lua_router.c) passes the invocation's context as
 -- the fourth argument. This module is internal: handlers use
 -- `router.process` or `kafka.process`.
--- @module router_batch
+-- @module lrt_router_batch
 
 local json = require "json"
 local log = require "log"
