@@ -104,6 +104,15 @@ static void set_var(lua_State *L, const char *name, int idx, const char *what)
 {
   idx = lua_absindex(L, idx);
   int t = lua_type(L, idx);
+  if (t == LUA_TSTRING) {
+    size_t len = 0;
+    const char *v = lua_tolstring(L, idx, &len);
+    if (strlen(v) != len)
+      luaL_error(L,
+                 "lambda.invoke: %s holds a NUL byte, which an environment "
+                 "variable cannot",
+                 what);
+  }
   if (t == LUA_TSTRING || t == LUA_TNUMBER)
     lua_pushstring(L, lua_tostring(L, idx));
   else if (t == LUA_TBOOLEAN && !lua_toboolean(L, idx))
@@ -312,7 +321,8 @@ static int lambda_invoke(lua_State *L)
     lua_pushnil(L);
     while (lua_next(L, -2)) { /* stack: ... env name value */
       if (lua_type(L, -2) != LUA_TSTRING || !*lua_tostring(L, -2) ||
-          strchr(lua_tostring(L, -2), '='))
+          strchr(lua_tostring(L, -2), '=') ||
+          strlen(lua_tostring(L, -2)) != lua_rawlen(L, -2))
         return luaL_error(L, "lambda.invoke: opts.env names must be "
                              "non-empty strings without '='");
       set_var(L, lua_tostring(L, -2), -1, "an opts.env value");
