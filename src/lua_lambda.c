@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "clock.h"
@@ -303,7 +304,9 @@ static int lambda_invoke(lua_State *L)
   if (!root)
     return luaL_error(L, "lambda.invoke: opts.root must be a string");
   char root_abs[PATH_MAX];
-  if (!realpath(root, root_abs))
+  struct stat st;
+  if (!realpath(root, root_abs) || stat(root_abs, &st) != 0 ||
+      !S_ISDIR(st.st_mode))
     return luaL_error(L, "lambda.invoke: task root %s is not a directory",
                       root);
   lua_pop(L, 1); /* root */
