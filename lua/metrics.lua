@@ -14,9 +14,11 @@
 --
 -- Limits from the EMF specification, checked when a value is added so that
 -- a record CloudWatch would reject is never written: names of 1 to 255
--- bytes, at most 30 dimensions in the set (service included), values finite
--- numbers; more than 100 metrics, or more than 100 values of one metric,
--- are spread over several records. The same name cannot be a metric, a
+-- bytes, not all spaces, at most 30 dimensions in the set (service
+-- included), dimensions in printable ASCII, values finite numbers, a
+-- namespace of CloudWatch's characters (checked at the flush); more than
+-- 100 metrics, or more than 100 values of one metric, are spread over
+-- several records. The same name cannot be a metric, a
 -- dimension and a property at once: all three are members of the record.
 -- @module metrics
 local json = require "json"
@@ -57,8 +59,19 @@ local function check_name(what, name)
   if #name < 1 or #name > MAX_NAME then
     error(("metrics.%s: name must be 1 to %d bytes, got %d"):format(what, MAX_NAME, #name), 3)
   end
+  if not name:find("%S") then
+    error(("metrics.%s: name must hold a character that is not a space"):format(what), 3)
+  end
   if name == "_aws" then
     error(("metrics.%s: the name _aws is EMF's own"):format(what), 3)
+  end
+end
+
+-- CloudWatch takes dimension names and values of printable ASCII only.
+local function check_ascii(what, text)
+  if text:find("[^\32-\126]") then
+    error(("metrics.dimension: %s %q holds a byte that is not printable ASCII, "
+      .. "which CloudWatch refuses in dimensions"):format(what, text), 3)
   end
 end
 
@@ -117,6 +130,12 @@ function M.dimension(name, value)
     error(("metrics.dimension: value of %q must be a string of 1 to %d bytes"):format(
       name, MAX_DIMENSION_VALUE), 2)
   end
+  check_ascii("name", name)
+  check_ascii("value of " .. name, value)
+  if not value:find("%S") then
+    error(("metrics.dimension: value of %q must hold a character that is not a space"):format(
+      name), 2)
+  end
   check_free("dimension", name, "dimension")
   if not dimensions[name] then
     local count = #dimension_order + 1
@@ -152,30 +171,42 @@ function M.clear()
   properties = {}
 end
 
+-- CloudWatch's rule for namespaces: 1 to 255 of these characters, and not
+-- AWS's own "AWS/" prefix. A bad one is an error at the flush (logged by the
+-- runtime): CloudWatch would drop the records without a word.
 local function namespace()
   local ns = getenv("POWERTOOLS_METRICS_NAMESPACE")
   if not ns or ns == "" then ns = getenv("AWS_LAMBDA_FUNCTION_NAME") end
   if not ns or ns == "" then ns = "local-function" end
-  return ns:sub(1, MAX_NAME)
+  if #ns > MAX_NAME or not ns:find("^[%w%.%-_/#: ]+$") or ns:find("^AWS/") then
+    error(("metrics: namespace %q is not one CloudWatch takes (1 to %d letters, "
+      .. "digits and . - _ / # : or space, not starting with AWS/)"):format(ns, MAX_NAME), 0)
+  end
+  return ns
 end
 
 --- The EMF records of what was added, as JSON texts; clears. For the
 -- runtime's end of invocation (src/lua_metrics.c).
 function M._flush(timestamp_ms)
-  if #metric_order == 0 then
-    M.clear()
+  -- Taken and cleared first: a flush that fails (a bad namespace, no memory
+  -- left) must not carry this invocation's metrics into the next one.
+  local added, order = metrics, metric_order
+  local dims_set, dims_order, props = dimensions, dimension_order, properties
+  M.clear()
+  if #order == 0 then
     return nil
   end
+  local ns = namespace()
   local base = {}
-  for name, value in pairs(properties) do base[name] = value end
+  for name, value in pairs(props) do base[name] = value end
   local dims = {}
   local svc = service()
-  if svc and not dimensions.service then
+  if svc and not dims_set.service then
     base.service = svc
     dims[#dims + 1] = "service"
   end
-  for _, name in ipairs(dimension_order) do
-    base[name] = dimensions[name]
+  for _, name in ipairs(dims_order) do
+    base[name] = dims_set[name]
     dims[#dims + 1] = name
   end
 
@@ -185,8 +216,8 @@ function M._flush(timestamp_ms)
   local chunk = 0
   while true do
     local names = {}
-    for _, name in ipairs(metric_order) do
-      if #metrics[name].values > chunk * MAX_VALUES then names[#names + 1] = name end
+    for _, name in ipairs(order) do
+      if #added[name].values > chunk * MAX_VALUES then names[#names + 1] = name end
     end
     if #names == 0 then break end
     for first = 1, #names, MAX_METRICS do
@@ -194,7 +225,7 @@ function M._flush(timestamp_ms)
       for k, v in pairs(base) do record[k] = v end
       for i = first, math.min(first + MAX_METRICS - 1, #names) do
         local name = names[i]
-        local m = metrics[name]
+        local m = added[name]
         local values = {}
         for j = chunk * MAX_VALUES + 1, math.min((chunk + 1) * MAX_VALUES, #m.values) do
           values[#values + 1] = m.values[j]
@@ -205,7 +236,7 @@ function M._flush(timestamp_ms)
       record._aws = {
         Timestamp = timestamp_ms,
         CloudWatchMetrics = { {
-          Namespace = namespace(),
+          Namespace = ns,
           Dimensions = { json.array(dims) },
           Metrics = defs,
         } },
@@ -214,7 +245,6 @@ function M._flush(timestamp_ms)
     end
     chunk = chunk + 1
   end
-  M.clear()
   return records
 end
 

@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "clock.h"
@@ -104,6 +105,15 @@ static void set_var(lua_State *L, const char *name, int idx, const char *what)
 {
   idx = lua_absindex(L, idx);
   int t = lua_type(L, idx);
+  if (t == LUA_TSTRING) {
+    size_t len = 0;
+    const char *v = lua_tolstring(L, idx, &len);
+    if (strlen(v) != len)
+      luaL_error(L,
+                 "lambda.invoke: %s holds a NUL byte, which an environment "
+                 "variable cannot",
+                 what);
+  }
   if (t == LUA_TSTRING || t == LUA_TNUMBER)
     lua_pushstring(L, lua_tostring(L, idx));
   else if (t == LUA_TBOOLEAN && !lua_toboolean(L, idx))
@@ -292,7 +302,9 @@ static int lambda_invoke(lua_State *L)
   if (!root)
     return luaL_error(L, "lambda.invoke: opts.root must be a string");
   char root_abs[PATH_MAX];
-  if (!realpath(root, root_abs))
+  struct stat st;
+  if (!realpath(root, root_abs) || stat(root_abs, &st) != 0 ||
+      !S_ISDIR(st.st_mode))
     return luaL_error(L, "lambda.invoke: task root %s is not a directory",
                       root);
   lua_pop(L, 1); /* root */
@@ -310,7 +322,8 @@ static int lambda_invoke(lua_State *L)
     lua_pushnil(L);
     while (lua_next(L, -2)) { /* stack: ... env name value */
       if (lua_type(L, -2) != LUA_TSTRING || !*lua_tostring(L, -2) ||
-          strchr(lua_tostring(L, -2), '='))
+          strchr(lua_tostring(L, -2), '=') ||
+          strlen(lua_tostring(L, -2)) != lua_rawlen(L, -2))
         return luaL_error(L, "lambda.invoke: opts.env names must be "
                              "non-empty strings without '='");
       set_var(L, lua_tostring(L, -2), -1, "an opts.env value");

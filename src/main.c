@@ -28,6 +28,11 @@ static void usage(FILE *out)
         "[--watch]\n"
         "                                      one local invocation; FILE "
         "may be - for stdin\n"
+        "       bootstrap --exec FILE [ARG...]\n"
+        "                                      run a Lua script as `lua FILE "
+        "ARG...` does, with\n"
+        "                                      the runtime's modules (e.g. "
+        "/usr/bin/busted spec/)\n"
         "\n"
         "  --event FILE    the event JSON to invoke the handler with\n"
         "  --handler NAME  handler module (default: $_HANDLER, else "
@@ -35,11 +40,6 @@ static void usage(FILE *out)
         "  --root DIR      task root holding the scripts (default: "
         "$LAMBDA_TASK_ROOT, else .)\n"
         "  --watch         re-run whenever a script under the root changes\n"
-        "\n"
-        "       bootstrap --exec FILE [ARG...]   run a Lua script as `lua "
-        "FILE ARG...` does,\n"
-        "                                      with the runtime's modules "
-        "(e.g. /usr/bin/busted)\n"
         "  --help, --version\n",
         out);
 }

@@ -11,7 +11,10 @@ CloudWatch_Embedded_Metric_Format_Specification.html) and CloudWatch's limits:
   most 100 MetricDefinitions), and no other member;
 * a DimensionSet is an array of at most 30 dimension names, each naming a
   member of the root whose value is a string (1 to 1024 characters); names
-  are 1 to 255 characters and do not start with ':';
+  are 1 to 255 characters and do not start with ':'; CloudWatch takes
+  dimension names and values of ASCII with a non-space character;
+* a Namespace is made of letters, digits, '.', '-', '_', '/', '#', ':' and
+  spaces, and does not start with "AWS/" (CloudWatch's rule);
 * a MetricDefinition has `Name` (1 to 255 characters) naming a member of the
   root whose value is a number or an array of at most 100 numbers, an
   optional `Unit` from CloudWatch's list, an optional `StorageResolution`
@@ -22,6 +25,7 @@ Python 3.11 standard library only.
 
 import json
 import math
+import re
 
 UNITS = {
     "Seconds", "Microseconds", "Milliseconds", "Bytes", "Kilobytes",
@@ -74,6 +78,10 @@ def validate(line):
         _check(set(d) <= {"Namespace", "Dimensions", "Metrics"},
                "unknown MetricDirective members: %r" % sorted(d))
         _name(d.get("Namespace"), "Namespace")
+        _check(re.fullmatch(r"[A-Za-z0-9._/#: -]+", d["Namespace"]) and
+               not d["Namespace"].startswith("AWS/"),
+               "Namespace %r has characters CloudWatch refuses or starts "
+               "with AWS/" % d["Namespace"])
         dims = d.get("Dimensions")
         _check(isinstance(dims, list), "Dimensions is not an array")
         for ds in dims:
@@ -87,6 +95,10 @@ def validate(line):
                 _check(isinstance(v, str) and 1 <= len(v) <= 1024,
                        "dimension %r has no string value of 1 to 1024 "
                        "characters in the root: %r" % (dn, v))
+                for text in (dn, v):
+                    _check(re.fullmatch(r"[\x20-\x7e]*[\x21-\x7e][\x20-\x7e]*", text),
+                           "dimension name or value %r is not printable ASCII "
+                           "with a non-space character" % text)
         metrics = d.get("Metrics")
         _check(isinstance(metrics, list), "Metrics is not an array")
         _check(len(metrics) <= MAX_METRICS,

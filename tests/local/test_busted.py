@@ -69,6 +69,12 @@ class BustedSpecs(unittest.TestCase):
             self.assertRegex(line, r"^(ok \d|not ok \d|1\.\.\d|#)", line)
         self.assertIn(b"greeting world", r.stderr)
 
+    def test_the_repository_busted_file_runs_every_spec(self):
+        every = tap(run(["--exec", BUSTED, "-o", "TAP", *SPEC_DIRS]).stdout)
+        r = run(["--exec", BUSTED, "-o", "TAP"])  # ROOT from .busted
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        self.assertEqual(tap(r.stdout), every)
+
     def test_default_output_from_another_directory(self):
         tmp = tempfile.mkdtemp(prefix="lrt-busted-cwd-")
         self.addCleanup(shutil.rmtree, tmp, True)

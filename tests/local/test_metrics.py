@@ -49,6 +49,7 @@ HANDLER = textwrap.dedent("""\
       if event.bad_unit then metrics.add("x", 1, "Furlongs") end
       if event.bad_name then metrics.add(("n"):rep(256), 1) end
       if event.bad_value then metrics.add("v", 0/0) end
+      if event.raw_name then metrics.add(event.raw_name, 1) end
       if event.fail then error({ type = "Test.Failed", message = "after adding" }) end
       if event.break_flush == "raise" then
         metrics._flush = function() error("broken flush") end
@@ -99,6 +100,10 @@ class ValidatorRejects(unittest.TestCase):
             "empty namespace": lambda r: d(r).update(Namespace=""),
             "long name": lambda r: d(r)["Metrics"][0].update(Name="n" * 256),
             "extra member": lambda r: d(r).update(Extra=1),
+            "AWS/ namespace": lambda r: d(r).update(Namespace="AWS/Lambda"),
+            "namespace with !": lambda r: d(r).update(Namespace="a!b"),
+            "non-ASCII dimension": lambda r: r.update(d="caf\u00e9"),
+            "blank dimension": lambda r: r.update(d="  "),
         }
         for what, fn in bad.items():
             with self.subTest(what):
@@ -217,6 +222,14 @@ class MetricsInTheLambdaLoop(unittest.TestCase):
         self.start()
         for event, text in (({"bad_unit": True}, 'unknown unit "Furlongs"'),
                             ({"bad_name": True}, "1 to 255 bytes"),
+                            ({"raw_name": "   "}, "not a space"),
+                            ({"raw_name": ""}, "1 to 255 bytes"),
+                            ({"dims": [["topic", "caf\u00e9"]], "metrics": 1},
+                             "not printable ASCII"),
+                            ({"dims": [[":x", "v"]], "metrics": 1},
+                             "cannot start with ':'"),
+                            ({"dims": [["m1", "v"]], "metrics": 1},
+                             '"m1" is already a dimension'),
                             ({"bad_value": True}, "must be a finite number")):
             with self.subTest(event=event):
                 post, recs = self.invoke(event)
@@ -225,6 +238,15 @@ class MetricsInTheLambdaLoop(unittest.TestCase):
                 self.assertEqual(recs, [])
         post, recs = self.invoke({"metrics": 1})
         self.assertEqual((post.kind, len(recs)), ("response", 1))
+
+    def test_a_namespace_cloudwatch_refuses_is_logged_not_written(self):
+        self.start(POWERTOOLS_METRICS_NAMESPACE="AWS/Lambda")
+        for _ in range(2):
+            post, recs = self.invoke({"metrics": 1})
+            self.assertEqual((post.kind, recs), ("response", []))
+        self.assertEqual(self.rt.stderr().count(
+            'namespace \\"AWS/Lambda\\" is not one CloudWatch takes'), 2,
+            self.rt.stderr())
 
     def test_a_broken_flush_is_logged_and_the_runtime_goes_on(self):
         self.start()

@@ -63,6 +63,41 @@ describe("kafka examples", function()
     assert.are.equal("amount must be positive, got -5", response.failed[2].error)
   end)
 
+  it("basic prints each record and counts them", function()
+    local ok, response, output = invoke("basic")
+    assert.is_true(ok)
+    assert.are.same({ processed = 3 }, response)
+    assert.matches("users partition 1 offset 7: {\"id\":42,\"name\":\"Ann\"}",
+      output.stdout, 1, true)
+  end)
+
+  it("headers routes by a header, matched case-insensitively", function()
+    local ok, response = invoke("headers")
+    assert.is_true(ok)
+    assert.are.same({ standard = 2, priority = 2 }, response)
+  end)
+
+  it("binary tells text, bytes and tombstones apart", function()
+    local ok, response, output = invoke("binary")
+    assert.is_true(ok)
+    assert.are.same({ text = 1, binary = 1, empty = 1 }, response)
+    assert.matches("binary, 7 bytes, starts 000102fffe8041", output.stdout, 1, true)
+  end)
+
+  it("monitoring counts records, errors and bytes", function()
+    local ok, response = invoke("monitoring")
+    assert.is_true(ok)
+    assert.are.same({ processed = 3, errors = 2, bytes_processed = 52, records = 5 },
+      response)
+  end)
+
+  it("performance sums per topic", function()
+    local ok, response = invoke("performance")
+    assert.is_true(ok)
+    assert.are.same({ orders = { records = 3, bytes = 98 },
+                      users = { records = 1, bytes = 22 } }, response)
+  end)
+
   it("metrics counts processed and failed records and bytes", function()
     local ok, response, output = invoke("metrics")
     assert.is_true(ok)
