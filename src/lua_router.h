@@ -11,8 +11,8 @@
  * kept beside the handler. router.apigateway(path, method, fn) adds a route
  * to the API dispatcher written in Lua (lua/lrt_router_http.lua), and
  * router.process(event, fn [, opts]) is lua/lrt_router_batch.lua's
- * partial-batch loop, given the invocation's context. Knows Lua and kafka_schema's
- * options. */
+ * partial-batch loop, given the invocation's context. Knows Lua and
+ * kafka_schema's options. */
 #ifndef LRT_LUA_ROUTER_H
 #define LRT_LUA_ROUTER_H
 
