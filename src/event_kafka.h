@@ -4,9 +4,12 @@
  * records of every topic-partition flattened in delivery order with the map
  * key each came under kept as record.topic_partition, partition/offset/
  * timestamp as integers, base64 key/value straight into Lua strings (nil when
- * absent or null), signed header bytes, schema metadata.
+ * absent or null), signed header bytes, schema metadata. Strings and member
+ * names are read with all their bytes (json_tree's lengths; a \u0000 is a
+ * byte like any other), so the tree should come from json_tree_parse; a
+ * tree cJSON itself parsed reads the same up to any NUL.
  *
- * Knows cJSON and Lua; nothing of HTTP. */
+ * Knows cJSON's tree, json_tree and Lua; nothing of HTTP. */
 #ifndef LRT_EVENT_KAFKA_H
 #define LRT_EVENT_KAFKA_H
 

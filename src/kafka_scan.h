@@ -3,17 +3,21 @@
  * Lambda's Kafka events have one shape, and a 6 MB batch spends most of its
  * decode time in a general JSON parser building a tree only to walk it once.
  * This reader walks the text itself, in one pass, and pushes exactly the
- * table event_kafka_push() would build from the cJSON tree: base64 is
- * decoded straight from the body into the Lua string, nothing else is copied,
- * and nothing is allocated but the Lua values.
+ * table event_kafka_push() would build from the parsed tree: base64 is
+ * decoded straight from the body into the Lua string, an escaped string is
+ * resolved in the scratch buffer, nothing else is copied, and nothing is
+ * allocated but the Lua values.
  *
- * It only takes the shape Lambda sends (strings without escapes; integers
- * without fraction or exponent and within 2^53; headers as one-member objects
- * of byte arrays). Anything else, including every kind of malformed event,
- * makes it decline, and the caller falls back to cJSON and event_kafka_push(),
- * which is the reference and produces the precise errors. The test suite checks
- * the two agree on every fixture and the fuzz target on arbitrary input. Knows
- * Lua and base64; not cJSON, not HTTP. */
+ * It takes every valid event of the shape Lambda sends: escapes in any
+ * string (resolved as json_text does, a \u0000 kept as a byte), integers of
+ * any size or form (1.0, 1e3; past 2^53 rounded to the nearest double as the
+ * reference path rounds them), headers as one-member objects of byte arrays,
+ * keys in any order. The rest (the other header forms, duplicate keys, and
+ * every kind of malformed event) makes it decline, and the caller falls back
+ * to json_tree and event_kafka_push(), which is the reference and produces
+ * the precise errors. The test suite checks the two agree on every fixture
+ * and the fuzz target on arbitrary input. Knows Lua, base64 and json_text;
+ * not cJSON, not HTTP. */
 #ifndef LRT_KAFKA_SCAN_H
 #define LRT_KAFKA_SCAN_H
 

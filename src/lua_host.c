@@ -8,8 +8,9 @@
  *
  * C-owned memory never lives across a raise: inside the protected call, a
  * Kafka event is read straight from the body text (kafka_scan), and any
- * other is parsed by cJSON into the host's arena (see arena.h), released by
- * one arena reset after lua_pcall returns on both paths. Buffers (scratch,
+ * other is parsed by json_tree into the host's arena (see arena.h, charged
+ * to the memory budget), released by one arena reset after lua_pcall
+ * returns on both paths. Buffers (scratch,
  * response) belong to the long-lived host or caller.
  *
  * Collaborators: lua_router (routes), json_lua (plain JSON and responses),
@@ -610,8 +611,9 @@ struct invoke_args {
  * takes it and sets *detected to the source it came from (they differ when
  * the source has no route and router.custom gets it as plain JSON).
  * Kafka events take kafka_scan's one-pass reader; whatever it declines
- * (other events, unusual or malformed Kafka events) is parsed by cJSON into
- * the host's arena, detected by event_source and decoded by event_kafka,
+ * (other events, unusual or malformed Kafka events) is parsed by json_tree
+ * into the host's arena (a tree that does not fit the budget is
+ * Runtime.OutOfMemory), detected by event_source and decoded by event_kafka,
  * event_source or json_lua, which word the errors.
  * Stack effect: [-0, +1, e]. */
 static enum router_kind push_event(lua_State *L, struct invoke_args *a,
