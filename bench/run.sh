@@ -135,12 +135,7 @@ if [ "$lean" = 1 ]; then
     { tail -40 "$out/lean.log"; exit 1; }
   rm -rf "$out/lean-rt"
   mkdir -p "$out/lean-rt"
-  python3 -c 'import sys, zipfile, os
-with zipfile.ZipFile(sys.argv[1]) as z:
-    for i in z.infolist():
-        p = z.extract(i, sys.argv[2])
-        os.chmod(p, (i.external_attr >> 16) & 0o777 or 0o644)' \
-    "$out/lean-dist/runtime-layer.zip" "$out/lean-rt"
+  unzip -q "$out/lean-dist/runtime-layer.zip" -d "$out/lean-rt"
   # The layer's binary names its loader and lib/ under /opt: point them at
   # where it was unpacked here, as package.sh does for /opt.
   lrt="$out/lean-rt/lua-kafka-runtime"
