@@ -14,6 +14,7 @@
 
 #include "base64.h"
 #include "json_lua.h"
+#include "json_tree.h"
 #include "lrt_error.h"
 #include "url_decode.h"
 
@@ -27,31 +28,11 @@ void event_fields_fail(struct event_fields *f, const char *field,
                   what);
 }
 
-static const char *event_fields_type_name(const cJSON *item)
-{
-  if (item == NULL)
-    return "missing";
-  if (cJSON_IsNull(item))
-    return "null";
-  if (cJSON_IsBool(item))
-    return "a boolean";
-  if (cJSON_IsNumber(item))
-    return "a number";
-  if (cJSON_IsString(item))
-    return "a string";
-  if (cJSON_IsArray(item))
-    return "an array";
-  if (cJSON_IsObject(item))
-    return "an object";
-  return "invalid";
-}
-
 void event_fields_fail_type(struct event_fields *f, const char *field,
                             const char *want, const cJSON *got)
 {
   /* Built on the stack; the raise discards it. */
-  lua_pushfstring(f->L, "must be %s (got %s)", want,
-                  event_fields_type_name(got));
+  lua_pushfstring(f->L, "must be %s (got %s)", want, json_tree_type_name(got));
   event_fields_fail(f, field, lua_tostring(f->L, -1));
 }
 

@@ -82,32 +82,13 @@ static void kafka_fail(struct kafka_ctx *c, const char *field, const char *what)
                     w->map_key, field, what);
 }
 
-static const char *kafka_type_name(const cJSON *item)
-{
-  if (item == NULL)
-    return "missing";
-  if (cJSON_IsNull(item))
-    return "null";
-  if (cJSON_IsBool(item))
-    return "a boolean";
-  if (cJSON_IsNumber(item))
-    return "a number";
-  if (cJSON_IsString(item))
-    return "a string";
-  if (cJSON_IsArray(item))
-    return "an array";
-  if (cJSON_IsObject(item))
-    return "an object";
-  return "invalid";
-}
-
 /* "must be a string (got a number)". [-0, +0, v] */
 static void kafka_fail_type(struct kafka_ctx *c, const char *field,
                             const char *want, const cJSON *got)
 {
   lua_State *L = c->L;
   /* The message is built on the stack; the raise discards it. */
-  lua_pushfstring(L, "must be %s (got %s)", want, kafka_type_name(got));
+  lua_pushfstring(L, "must be %s (got %s)", want, json_tree_type_name(got));
   kafka_fail(c, field, lua_tostring(L, -1));
 }
 
@@ -253,7 +234,7 @@ static void kafka_push_byte_array(struct kafka_ctx *c, const cJSON *arr,
                         name, (lua_Integer)(i + 1), (lua_Number)b->valuedouble);
       else
         lua_pushfstring(L, "header \"%s\" byte %I: must be a number (got %s)",
-                        name, (lua_Integer)(i + 1), kafka_type_name(b));
+                        name, (lua_Integer)(i + 1), json_tree_type_name(b));
       lua_pushfstring(L, "headers[%d]", entry);
       kafka_fail(c, lua_tostring(L, -1), lua_tostring(L, -2));
     }

@@ -254,3 +254,22 @@ cJSON *json_tree_get(const cJSON *obj, const char *name)
   }
   return NULL;
 }
+
+const char *json_tree_type_name(const cJSON *item)
+{
+  if (item == NULL)
+    return "missing";
+  if (cJSON_IsNull(item))
+    return "null";
+  if (cJSON_IsBool(item))
+    return "a boolean";
+  if (cJSON_IsNumber(item))
+    return "a number";
+  if (cJSON_IsString(item))
+    return "a string";
+  if (cJSON_IsArray(item))
+    return "an array";
+  if (cJSON_IsObject(item))
+    return "an object";
+  return "invalid";
+}

@@ -42,4 +42,8 @@ size_t json_tree_key_len(const cJSON *item);
  * "bootstrapServers". */
 cJSON *json_tree_get(const cJSON *obj, const char *name);
 
+/* What a node is, for error messages: "missing" (NULL), "null",
+ * "a boolean", "a number", "a string", "an array", "an object". */
+const char *json_tree_type_name(const cJSON *item);
+
 #endif
