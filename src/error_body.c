@@ -6,28 +6,34 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <cjson/cJSON.h>
+#include "json_text.h"
 
-#include "utf8.h"
-
-static cJSON *json_text(const char *s, size_t n)
+/* Append the JSON string literal for s[0..n) (json_text_escape: every byte
+ * kept, invalid UTF-8 repaired). Returns buf's status. */
+static int put_string(struct buf *out, const char *s, size_t n)
 {
-  char *clean = utf8_sanitize_dup(s, n);
-  if (!clean)
-    return NULL;
-  cJSON *item = cJSON_CreateString(clean);
-  free(clean);
-  return item;
+  size_t len = json_text_escape(s, n, NULL);
+  int rc = buf_reserve(out, len);
+  if (rc != BUF_OK)
+    return rc;
+  json_text_escape(s, n, out->data + out->len);
+  out->len += len;
+  out->data[out->len] = '\0';
+  return BUF_OK;
 }
 
 /* One stackTrace line per frame of Lua's traceback text, within
  * ERROR_BODY_MAX_FRAMES lines of ERROR_BODY_MAX_FRAME bytes and
- * ERROR_BODY_MAX_TRACE bytes in all. */
-static void add_frames(cJSON *trace, const char *traceback)
+ * ERROR_BODY_MAX_TRACE bytes in all. The bottom frames that are the
+ * runtime's own entry points ("[C]: in ?") are noise and left out. */
+static int put_frames(struct buf *out, const char *traceback)
 {
   const char *line = traceback;
   size_t total = 0;
   int frames = 0;
+  /* Where the body ends after the last frame that is not an entry point:
+   * the entry points after it are cut back off at the end. */
+  size_t keep = out->len;
   while (line && *line && frames < ERROR_BODY_MAX_FRAMES &&
          total < ERROR_BODY_MAX_TRACE) {
     const char *end = strchr(line, '\n');
@@ -43,18 +49,19 @@ static void add_frames(cJSON *trace, const char *traceback)
       n = ERROR_BODY_MAX_TRACE - total;
     /* Lua's header line says nothing a reader of stackTrace needs. */
     if (n && strncmp(text, "stack traceback:", n) != 0) {
-      cJSON_AddItemToArray(trace, json_text(text, n));
+      if ((frames && buf_append(out, ",", 1) != BUF_OK) ||
+          put_string(out, text, n) != BUF_OK)
+        return -1;
+      if (!(n == 9 && memcmp(text, "[C]: in ?", 9) == 0))
+        keep = out->len;
       total += n;
       frames++;
     }
     line = end ? end + 1 : NULL;
   }
-  /* The bottom frames are the runtime's own entry points: noise. */
-  int n;
-  while ((n = cJSON_GetArraySize(trace)) > 0 &&
-         strcmp(cJSON_GetArrayItem(trace, n - 1)->valuestring, "[C]: in ?") ==
-             0)
-    cJSON_DeleteItemFromArray(trace, n - 1);
+  out->len = keep;
+  out->data[out->len] = '\0';
+  return 0;
 }
 
 int error_body_build(struct buf *out, const char *type, const char *message,
@@ -72,26 +79,14 @@ int error_body_build(struct buf *out, const char *type, const char *message,
   size_t type_len = strlen(type);
   if (type_len > ERROR_BODY_MAX_TYPE)
     type_len = ERROR_BODY_MAX_TYPE;
-  cJSON *root = cJSON_CreateObject();
-  cJSON *trace = cJSON_CreateArray();
-  if (root && trace) {
-    cJSON_AddItemToObject(root, "errorMessage",
-                          json_text(message, message_len));
-    cJSON_AddItemToObject(root, "errorType", json_text(type, type_len));
-    add_frames(trace, traceback);
-    cJSON_AddItemToObject(root, "stackTrace", trace);
-    trace = NULL;
-    char *printed = cJSON_PrintUnformatted(root);
-    if (printed) {
-      if (buf_puts(out, printed) != BUF_OK)
-        buf_reset(out);
-      cJSON_free(printed);
-    }
-  }
-  cJSON_Delete(trace);
-  cJSON_Delete(root);
-  if (out->len > 0)
+  if (buf_puts(out, "{\"errorMessage\":") == BUF_OK &&
+      put_string(out, message, message_len) == BUF_OK &&
+      buf_puts(out, ",\"errorType\":") == BUF_OK &&
+      put_string(out, type, type_len) == BUF_OK &&
+      buf_puts(out, ",\"stackTrace\":[") == BUF_OK &&
+      put_frames(out, traceback) == 0 && buf_puts(out, "]}") == BUF_OK)
     return 0;
+  buf_reset(out);
   /* Out of memory: still answer with a well-formed body. */
   if (buf_puts(out, "{\"errorMessage\":\"out of memory\","
                     "\"errorType\":\"Runtime.OutOfMemory\","

@@ -3,7 +3,7 @@
  * Every error the runtime posts or prints, whether a handler's, an init
  * failure or one of its own (an event too large), is
  * {"errorMessage": ..., "errorType": ..., "stackTrace": [...]}, valid UTF-8
- * whatever bytes the message held. Knows cJSON, utf8 and buf; not Lua. */
+ * whatever bytes the message held. Knows json_text and buf; not Lua. */
 #ifndef LRT_ERROR_BODY_H
 #define LRT_ERROR_BODY_H
 

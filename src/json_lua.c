@@ -294,88 +294,16 @@ static void enc_put(lua_State *L, struct enc_ctx *ctx, const char *p, size_t n)
 
 #define ENC_LITERAL(L, ctx, lit) enc_put((L), (ctx), (lit), sizeof(lit) - 1)
 
-/* Write the JSON string literal for s[0..n) into out (when not NULL) and
- * return its length. Two passes (size, then fill) keep it allocation-free. */
-static size_t escape_string(const char *s, size_t n, char *out)
-{
-  static const char hex[] = "0123456789abcdef";
-  const unsigned char *p = (const unsigned char *)s;
-  size_t o = 0;
-#define EMIT(ch)                                                               \
-  do {                                                                         \
-    if (out)                                                                   \
-      out[o] = (char)(ch);                                                     \
-    o++;                                                                       \
-  } while (0)
-  EMIT('"');
-  for (size_t i = 0; i < n;) {
-    unsigned char c = p[i];
-    if (c == '"' || c == '\\') {
-      EMIT('\\');
-      EMIT(c);
-      i++;
-    } else if (c < 0x20) {
-      const char *short_esc = NULL;
-      switch (c) {
-      case '\n':
-        short_esc = "\\n";
-        break;
-      case '\r':
-        short_esc = "\\r";
-        break;
-      case '\t':
-        short_esc = "\\t";
-        break;
-      case '\b':
-        short_esc = "\\b";
-        break;
-      case '\f':
-        short_esc = "\\f";
-        break;
-      default:
-        break;
-      }
-      if (short_esc) {
-        EMIT(short_esc[0]);
-        EMIT(short_esc[1]);
-      } else {
-        EMIT('\\');
-        EMIT('u');
-        EMIT('0');
-        EMIT('0');
-        EMIT(hex[c >> 4]);
-        EMIT(hex[c & 0xF]);
-      }
-      i++;
-    } else {
-      size_t len = utf8_sequence_len(p + i, n - i);
-      if (len == 0) {
-        EMIT(0xEF); /* U+FFFD for one bad byte */
-        EMIT(0xBF);
-        EMIT(0xBD);
-        i++;
-      } else {
-        for (size_t j = 0; j < len; j++)
-          EMIT(p[i + j]);
-        i += len;
-      }
-    }
-  }
-  EMIT('"');
-#undef EMIT
-  return o;
-}
-
 /* Write the 'n' bytes at 's' as a JSON string literal: sized first, then
  * escaped in place. */
 static void enc_string_bytes(lua_State *L, struct enc_ctx *ctx, const char *s,
                              size_t n)
 {
-  size_t len = escape_string(s, n, NULL);
+  size_t len = json_text_escape(s, n, NULL);
   int rc = buf_reserve(ctx->out, len);
   if (rc != BUF_OK)
     enc_refused(L, ctx, rc);
-  escape_string(s, n, ctx->out->data + ctx->out->len);
+  json_text_escape(s, n, ctx->out->data + ctx->out->len);
   ctx->out->len += len;
   ctx->out->data[ctx->out->len] = '\0';
 }
@@ -439,7 +367,7 @@ static const char *enc_key(lua_State *L, struct enc_ctx *ctx, int kidx)
   for (size_t i = 0; i < n;) {
     size_t len = utf8_sequence_len((const unsigned char *)k + i, n - i);
     if (len == 0) {
-      /* Repaired here (as escape_string would) so that two keys repaired
+      /* Repaired here (as json_text_escape would) so that two keys repaired
        * into the same text are seen as the same key. */
       luaL_Buffer b;
       luaL_buffinit(L, &b);

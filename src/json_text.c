@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "utf8.h"
+
 /* Number literals up to this long are read from a stack copy. */
 #define JSON_TEXT_NUMBER_SMALL 63
 
@@ -240,4 +242,74 @@ void json_text_format_lua(double d, char *out, size_t size)
   if (old)
     uselocale(old);
   mark_float(out, size);
+}
+
+size_t json_text_escape(const char *s, size_t n, char *out)
+{
+  static const char hex[] = "0123456789abcdef";
+  const unsigned char *p = (const unsigned char *)s;
+  size_t o = 0;
+#define EMIT(ch)                                                               \
+  do {                                                                         \
+    if (out)                                                                   \
+      out[o] = (char)(ch);                                                     \
+    o++;                                                                       \
+  } while (0)
+  EMIT('"');
+  for (size_t i = 0; i < n;) {
+    unsigned char c = p[i];
+    if (c == '"' || c == '\\') {
+      EMIT('\\');
+      EMIT(c);
+      i++;
+    } else if (c < 0x20) {
+      const char *short_esc = NULL;
+      switch (c) {
+      case '\n':
+        short_esc = "\\n";
+        break;
+      case '\r':
+        short_esc = "\\r";
+        break;
+      case '\t':
+        short_esc = "\\t";
+        break;
+      case '\b':
+        short_esc = "\\b";
+        break;
+      case '\f':
+        short_esc = "\\f";
+        break;
+      default:
+        break;
+      }
+      if (short_esc) {
+        EMIT(short_esc[0]);
+        EMIT(short_esc[1]);
+      } else {
+        EMIT('\\');
+        EMIT('u');
+        EMIT('0');
+        EMIT('0');
+        EMIT(hex[c >> 4]);
+        EMIT(hex[c & 0xF]);
+      }
+      i++;
+    } else {
+      size_t len = utf8_sequence_len(p + i, n - i);
+      if (len == 0) {
+        EMIT(0xEF); /* U+FFFD for one bad byte */
+        EMIT(0xBF);
+        EMIT(0xBD);
+        i++;
+      } else {
+        for (size_t j = 0; j < len; j++)
+          EMIT(p[i + j]);
+        i += len;
+      }
+    }
+  }
+  EMIT('"');
+#undef EMIT
+  return o;
 }

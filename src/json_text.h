@@ -1,10 +1,12 @@
-/* json_text: the two JSON lexical rules the fast decoders need, written once.
+/* json_text: JSON's lexical rules, written once, for reading and writing.
  *
  * kafka_scan reads JSON text itself instead of through cJSON, and must read
  * it exactly as cJSON does, minus cJSON's two losses: a string's bytes are
  * kept whole (cJSON's C strings end at a \u0000) and numbers are read
  * independently of the C locale (os.setlocale in a handler must not change
- * what "1.5" means). Knows nothing of Lua or cJSON. */
+ * what "1.5" means). The writers (json_lua's encoder, error_body) take the
+ * same care the other way: strings escaped with every byte kept, numbers
+ * in the "C" locale. Knows nothing of Lua or cJSON. */
 #ifndef LRT_JSON_TEXT_H
 #define LRT_JSON_TEXT_H
 
@@ -43,5 +45,11 @@ int json_text_number(const char *p, size_t len, double *out);
  * 'out' has 'size' bytes (64 is always enough). */
 void json_text_format_float(double d, char *out, size_t size);
 void json_text_format_lua(double d, char *out, size_t size);
+
+/* The JSON string literal (quotes included) for the 'n' bytes at 's', every
+ * byte kept (a NUL is \u0000) and invalid UTF-8 repaired to U+FFFD: written
+ * into 'out' when it is not NULL, and its length returned either way, so a
+ * caller sizes first, then fills (no allocation). */
+size_t json_text_escape(const char *s, size_t n, char *out);
 
 #endif

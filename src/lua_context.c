@@ -7,8 +7,10 @@
 
 #include <cjson/cJSON.h>
 
+#include "arena.h"
 #include "clock.h"
 #include "json_lua.h"
+#include "json_tree.h"
 #include "log.h"
 
 static const char CONTEXT_MT_KEY = 'c';
@@ -49,8 +51,16 @@ static void set_json(lua_State *L, const char *field, const char *header,
 {
   if (!text || !*text)
     return;
-  cJSON *tree = cJSON_ParseWithLength(text, strlen(text));
+  /* json_tree, as for events: a \u0000 in a string stays a NUL byte. A
+   * header is small (curl caps a header line at 100 KB), so the arena needs
+   * no budget of its own. */
+  struct arena arena;
+  arena_init(&arena);
+  size_t at = 0;
+  const char *why = NULL;
+  cJSON *tree = json_tree_parse(&arena, text, strlen(text), &at, &why);
   if (!tree) {
+    arena_free(&arena);
     log_write(LOG_WARN, "context.%s left nil: the %s header is not valid JSON",
               field, header);
     return;
@@ -58,7 +68,7 @@ static void set_json(lua_State *L, const char *field, const char *header,
   lua_pushcfunction(L, push_tree_protected);
   lua_pushlightuserdata(L, tree);
   int status = lua_pcall(L, 1, 1, 0);
-  cJSON_Delete(tree);
+  arena_free(&arena);
   if (status == LUA_ERRMEM)
     lua_error(L); /* re-raise, the tree is already freed */
   if (status != LUA_OK) {

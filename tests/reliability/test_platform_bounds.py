@@ -60,6 +60,21 @@ class PlatformBounds(RuntimeTestCase):
                  if "context.identity left nil" in line]
         self.assertEqual(len(warns), 1, rt.logs())
 
+    def test_nul_in_a_context_string_is_kept(self):
+        # Issue 11 item 9: the context headers keep every byte too.
+        body, rt = self.invoke_with('{"custom": {"k": "a\\u0000b"}}',
+                                    '{"cognitoIdentityId": "x\\u0000y"}')
+        self.assertEqual(body, {"cc": "a\u0000b", "id": "x\u0000y"}, rt.logs())
+
+    def test_nul_in_an_error_message_is_kept(self):
+        rt = self.start(r"""
+local router = require("router")
+router.custom(function() error({type = "Nul.Kept", message = "a\0b"}) end)
+""")
+        self.mock.push_event({})
+        (post,) = self.posts(rt, 1)
+        self.assertEqual(post.json()["errorMessage"], "a\u0000b", rt.logs())
+
     def test_invalid_json_context_is_a_warning_too(self):
         body, rt = self.invoke_with("{nope", GOOD_ID)
         self.assertEqual(body, {"cc": "nil", "id": "abc"})
