@@ -16,6 +16,7 @@
 
 #include "log.h"
 #include "runtime_api.h"
+#include "watchdog.h"
 
 #define LOOP_NEXT_RETRIES 3
 #define LOOP_BACKOFF_MS 100
@@ -329,6 +330,7 @@ int runtime_loop_run(const char *endpoint, const struct lua_host_config *cfg)
   install_signals();
   runtime_invocation_init(&inv);
   lua_host_result_init(&res);
+  watchdog_set_endpoint(endpoint);
   if (runtime_api_new(&api, endpoint) != 0) {
     log_write(LOG_FATAL, "cannot set up the Runtime API client for %s",
               endpoint);

@@ -29,6 +29,7 @@ static long long watch_fire_at; /* epoch ms */
 static int watch_post;          /* post Runtime.Timeout when firing */
 static char watch_id[WATCHDOG_MAX_ID + 1];
 static char watch_what[96];
+static char watch_api[256]; /* the Runtime API, "" in a local invocation */
 
 /* Write one line to stderr with write(2): the process ends right after. */
 static void fatal_line(const char *text)
@@ -45,8 +46,8 @@ static void fatal_line(const char *text)
 /* POST /invocation/<id>/error with Runtime.Timeout; best effort. */
 static void post_timeout(const char *id)
 {
-  const char *api = getenv("AWS_LAMBDA_RUNTIME_API");
-  if (!api || !*api)
+  const char *api = watch_api;
+  if (!*api)
     return;
   CURL *curl = curl_easy_init();
   if (!curl)
@@ -155,6 +156,13 @@ static int watch_arm(long long fire_at, int post, const char *id,
   }
   pthread_mutex_unlock(&watch_lock);
   return rc;
+}
+
+void watchdog_set_endpoint(const char *endpoint)
+{
+  pthread_mutex_lock(&watch_lock);
+  snprintf(watch_api, sizeof watch_api, "%s", endpoint ? endpoint : "");
+  pthread_mutex_unlock(&watch_lock);
 }
 
 int watchdog_arm_invocation(const char *request_id, long long fire_at_ms)

@@ -16,9 +16,14 @@
 #ifndef LRT_WATCHDOG_H
 #define LRT_WATCHDOG_H
 
+/* The Runtime API ("host:port") the watchdog answers on; the Lambda loop
+ * sets it once. Without it (a local invocation) nothing is posted: the
+ * watchdog only logs and exits. */
+void watchdog_set_endpoint(const char *endpoint);
+
 /* Arm for an invocation: at epoch 'fire_at_ms', unless disarmed first, post
- * Runtime.Timeout for 'request_id' to the Runtime API named by
- * AWS_LAMBDA_RUNTIME_API (if set), then exit the process with status 1.
+ * Runtime.Timeout for 'request_id' to the endpoint set above (if any), then
+ * exit the process with status 1.
  * Returns 0, or -1 when the thread could not be started (the cooperative
  * guard still runs). */
 int watchdog_arm_invocation(const char *request_id, long long fire_at_ms);
