@@ -12,6 +12,7 @@
 #include "json_lua.h"
 #include "json_tree.h"
 #include "log.h"
+#include "memory_size.h"
 
 static const char CONTEXT_MT_KEY = 'c';
 
@@ -99,7 +100,8 @@ static void push_context_mt(lua_State *L)
   set_string(L, "log_stream_name", getenv("AWS_LAMBDA_LOG_STREAM_NAME"));
   const char *mem = getenv("AWS_LAMBDA_FUNCTION_MEMORY_SIZE");
   if (mem && *mem) {
-    lua_pushinteger(L, (lua_Integer)strtoll(mem, NULL, 10));
+    int valid; /* runtime_loop warned about a nonsense value */
+    lua_pushinteger(L, (lua_Integer)memory_size_mb(mem, &valid));
     lua_setfield(L, -2, "memory_limit_in_mb");
   }
   lua_pushcfunction(L, context_remaining);

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "memory_size.h"
 #include "runtime_api.h"
 #include "watchdog.h"
 
@@ -114,18 +115,14 @@ size_t runtime_loop_memory_limit(const char *memory_size)
 {
   if (!memory_size || !*memory_size)
     return 0; /* a local run: no cap */
-  char *end = NULL;
-  errno = 0;
-  long long mb = strtoll(memory_size, &end, 10);
-  if (errno != 0 || end == memory_size || *end != '\0' ||
-      mb < RUNTIME_LOOP_MIN_MEMORY_MB || mb > RUNTIME_LOOP_MAX_MEMORY_MB) {
+  int valid;
+  long long mb = memory_size_mb(memory_size, &valid);
+  if (!valid)
     log_write(LOG_WARN,
               "AWS_LAMBDA_FUNCTION_MEMORY_SIZE=%.40s is not a size in MB "
               "(%d..%d); using %d MB",
-              memory_size, RUNTIME_LOOP_MIN_MEMORY_MB,
-              RUNTIME_LOOP_MAX_MEMORY_MB, RUNTIME_LOOP_DEFAULT_MEMORY_MB);
-    mb = RUNTIME_LOOP_DEFAULT_MEMORY_MB;
-  }
+              memory_size, MEMORY_SIZE_MIN_MB, MEMORY_SIZE_MAX_MB,
+              MEMORY_SIZE_DEFAULT_MB);
   /* Keep 40 MB plus 15% for the runtime itself: the 6 MB event body, the
    * response being posted and the process's own pages live outside the
    * budget (the cJSON-path tree and the encoder's text are charged to it,

@@ -15,16 +15,10 @@
  * the process exit code (it only returns on a fatal condition or SIGTERM). */
 int runtime_loop_run(const char *endpoint, const struct lua_host_config *cfg);
 
-/* AWS_LAMBDA_FUNCTION_MEMORY_SIZE is taken when it is a whole number of MB
- * in this range (Lambda's is 128..10240); anything else is replaced by the
- * default, with one WARN line. */
-#define RUNTIME_LOOP_MIN_MEMORY_MB 1
-#define RUNTIME_LOOP_MAX_MEMORY_MB 10240
-#define RUNTIME_LOOP_DEFAULT_MEMORY_MB 128
-
 /* The memory budget (heap.h) for the function size 'memory_size' (the
- * variable's text; NULL or empty: a local run, no cap, 0): what is left
- * after room for the runtime's own buffers (event body, response). */
+ * variable's text, read by memory_size_mb, a nonsense value replaced by the
+ * default with one WARN line; NULL or empty: a local run, no cap, 0): what
+ * is left after room for the runtime's own buffers (event body, response). */
 size_t runtime_loop_memory_limit(const char *memory_size);
 
 #endif

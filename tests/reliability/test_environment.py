@@ -13,11 +13,12 @@ from rtutil import WAIT, RuntimeTestCase, main
 
 HANDLER = r"""
 local router = require("router")
-router.custom(function(event)
+router.custom(function(event, context)
   if event.mode == "big" then
     local s = string.rep("x", 100 * 1024 * 1024)
     return {len = #s}
   end
+  if event.mode == "mem" then return {mb = context.memory_limit_in_mb} end
   return {ok = true}
 end)
 """
@@ -28,10 +29,11 @@ class Environment(RuntimeTestCase):
     def memory_case(self, value):
         rt = self.start(HANDLER, env={"AWS_LAMBDA_FUNCTION_MEMORY_SIZE": value})
         self.mock.push_event({"mode": "big"})
-        self.mock.push_event({})
+        self.mock.push_event({"mode": "mem"})
         first, second = self.posts(rt, 2)
         self.assert_error(first, "Runtime.OutOfMemory", rt)
-        self.assertEqual((second.kind, second.json()), ("response", {"ok": True}))
+        # The context says the size the budget was made from.
+        self.assertEqual((second.kind, second.json()), ("response", {"mb": 128}))
         warns = [line for line in rt.stderr().splitlines()
                  if "AWS_LAMBDA_FUNCTION_MEMORY_SIZE" in line]
         self.assertEqual(len(warns), 1, rt.logs())
