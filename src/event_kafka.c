@@ -28,6 +28,7 @@
 #include <string.h>
 
 #include "base64.h"
+#include "json_text.h"
 #include "json_tree.h"
 #include "lrt_error.h"
 
@@ -135,8 +136,9 @@ static lua_Integer kafka_integer(struct kafka_ctx *c, const cJSON *item,
   if (!cJSON_IsNumber(item))
     kafka_fail_type(c, field, "an integer", item);
   if (!kafka_is_integer(item->valuedouble, &v)) {
-    lua_pushfstring(c->L, "must be an integer (got %f)",
-                    (lua_Number)item->valuedouble);
+    char num[64]; /* "C" locale, whatever os.setlocale() did */
+    json_text_format_lua(item->valuedouble, num, sizeof num);
+    lua_pushfstring(c->L, "must be an integer (got %s)", num);
     kafka_fail(c, field, lua_tostring(c->L, -1));
   }
   return v;
@@ -228,10 +230,13 @@ static void kafka_push_byte_array(struct kafka_ctx *c, const cJSON *arr,
         lua_pushfstring(L,
                         "header \"%s\" byte %I: %I is not a byte (-128..255)",
                         name, (lua_Integer)(i + 1), v);
-      else if (cJSON_IsNumber(b))
+      else if (cJSON_IsNumber(b)) {
+        char num[64]; /* "C" locale, whatever os.setlocale() did */
+        json_text_format_lua(b->valuedouble, num, sizeof num);
         lua_pushfstring(L,
-                        "header \"%s\" byte %I: %f is not a byte (-128..255)",
-                        name, (lua_Integer)(i + 1), (lua_Number)b->valuedouble);
+                        "header \"%s\" byte %I: %s is not a byte (-128..255)",
+                        name, (lua_Integer)(i + 1), num);
+      }
       else
         lua_pushfstring(L, "header \"%s\" byte %I: must be a number (got %s)",
                         name, (lua_Integer)(i + 1), json_tree_type_name(b));
