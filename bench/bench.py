@@ -192,22 +192,17 @@ def proc_status_kb(pid, key):
 
 def runtime_specs(args):
     specs = {}
-    if args.bootstrap:
-        root = os.path.abspath(args.lua_root)
-        specs["ours"] = {
-            "cmd": [os.path.abspath(args.bootstrap)],
-            "cwd": root,
-            "env": {"_HANDLER": "bench", "LAMBDA_TASK_ROOT": root},
-        }
-    if args.lean:
-        # The packaged runtime (runtime-layer.zip unpacked), started through
-        # its bootstrap script and bundled loader, with the same scripts.
-        root = os.path.abspath(args.lua_root)
-        specs["lean"] = {
-            "cmd": [os.path.abspath(args.lean)],
-            "cwd": root,
-            "env": {"_HANDLER": "bench", "LAMBDA_TASK_ROOT": root},
-        }
+    lua_root = os.path.abspath(args.lua_root)
+    # ours: the development build; lean: the packaged lean runtime
+    # (runtime-layer.zip unpacked), started through its bootstrap symlink and
+    # bundled loader. Both run the same scripts.
+    for name, binary in (("ours", args.bootstrap), ("lean", args.lean)):
+        if binary:
+            specs[name] = {
+                "cmd": [os.path.abspath(binary)],
+                "cwd": lua_root,
+                "env": {"_HANDLER": "bench", "LAMBDA_TASK_ROOT": lua_root},
+            }
     if args.go:
         root = os.path.dirname(os.path.abspath(args.go))
         specs["go"] = {
@@ -399,7 +394,7 @@ def main(argv=None):
     ap.add_argument("--bootstrap", help="our runtime; omit to skip it")
     ap.add_argument("--lua-root", default=os.path.join(here, "handlers"))
     ap.add_argument("--lean", help="the lean build's packaged bootstrap "
-                    "(the zip's wrapper script); omit to skip it")
+                    "(an unpacked runtime-layer.zip's); omit to skip it")
     ap.add_argument("--go", help="the aws-lambda-go handler binary "
                     "(bench/go); omit to skip it")
     ap.add_argument("--node", help="Node.js 22 binary; omit to skip the peer")

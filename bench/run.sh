@@ -96,8 +96,10 @@ if [ "$ours_only" = 0 ]; then
   need_cmd xz xz-utils
 fi
 if [ -n "$go_src" ]; then
-  [ -d "$go_src/lambda" ] && [ -d "$go_src/events" ] ||
-    { echo "run.sh: --go-src $go_src is not aws-lambda-go's source" >&2; exit 2; }
+  if [ ! -d "$go_src/lambda" ] || [ ! -d "$go_src/events" ]; then
+    echo "run.sh: --go-src $go_src is not aws-lambda-go's source" >&2
+    exit 2
+  fi
   go_src=$(cd "$go_src" && pwd)
   need_cmd go golang-go
 fi
@@ -180,7 +182,7 @@ if [ -n "$go_src" ]; then
   cp -r "$go_src" "$gopath/src/github.com/aws/aws-lambda-go"
   cp "$here/go/main.go" "$gopath/src/lrtbench/"
   (cd "$gopath/src/lrtbench" &&
-    GOPATH=$gopath GO111MODULE=off GOFLAGS= GOCACHE="$out/go-cache" \
+    GOPATH=$gopath GO111MODULE=off GOFLAGS='' GOCACHE="$out/go-cache" \
       CGO_ENABLED=0 GOOS=linux go build -tags lambda.norpc \
       -o "$tools/go/bootstrap" .) >"$out/go-build.log" 2>&1 ||
     { cat "$out/go-build.log"; exit 1; }
