@@ -236,8 +236,7 @@ static void kafka_push_byte_array(struct kafka_ctx *c, const cJSON *arr,
         lua_pushfstring(L,
                         "header \"%s\" byte %I: %s is not a byte (-128..255)",
                         name, (lua_Integer)(i + 1), num);
-      }
-      else
+      } else
         lua_pushfstring(L, "header \"%s\" byte %I: must be a number (got %s)",
                         name, (lua_Integer)(i + 1), json_tree_type_name(b));
       lua_pushfstring(L, "headers[%d]", entry);

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <lua.h>
@@ -16,6 +17,8 @@
 #include "runtime_loop.h"
 
 #define LRT_VERSION "0.1.0"
+/* The runtime's folder in the zips (scripts/package.sh). */
+#define MAIN_PACKAGE_DIR "lua-kafka-runtime"
 
 static void usage(FILE *out)
 {
@@ -43,6 +46,16 @@ static void usage(FILE *out)
         out);
 }
 
+/* A malloc'd "<a><b>", or NULL. */
+static char *join_path(const char *a, const char *b)
+{
+  size_t len = strlen(a) + strlen(b) + 1;
+  char *p = malloc(len);
+  if (p)
+    snprintf(p, len, "%s%s", a, b);
+  return p;
+}
+
 /* The runtime's own lua/ folder sits beside the binary, in the build tree
  * as in the zips. The binary is found from argv[0] when it is a path: when
  * the zips start it through their bundled dynamic loader, /proc/self/exe is
@@ -61,11 +74,15 @@ static char *runtime_lua_dir(const char *argv0)
   if (!slash)
     return NULL;
   *slash = '\0';
-  size_t len = strlen(exe) + sizeof("/lua");
-  char *dir = malloc(len);
-  if (dir)
-    snprintf(dir, len, "%s/lua", exe);
-  return dir;
+  /* In the zips the binary is lua-kafka-runtime/bootstrap, reached through
+   * a top-level symlink; a tool that re-zips following symlinks leaves a
+   * copy at the top instead, whose runtime folder is then beside it. */
+  char *dir = join_path(exe, "/" MAIN_PACKAGE_DIR "/lua");
+  struct stat st;
+  if (dir && stat(dir, &st) == 0 && S_ISDIR(st.st_mode))
+    return dir;
+  free(dir);
+  return join_path(exe, "/lua");
 }
 
 /* The Lambda loop's handler: --handler, else _HANDLER, else the first

@@ -317,6 +317,24 @@ class ArchTests:
         env = {"LD_LIBRARY_PATH": "/bogus:" + LAMBDA_LD_LIBRARY_PATH}
         self.check_kafka_responses(root, "/var/task/bootstrap", env)
 
+    def test_dereferenced_bootstrap_runs_in_empty_root(self):
+        # A tool that re-zips following symlinks turns the top-level
+        # bootstrap into a copy of the binary: it still finds its runtime
+        # folder (lua-kafka-runtime/lua), not a lua/ folder of the user's.
+        root = self.empty_root()
+        task = os.path.join(root, "var", "task")
+        extract(os.path.join(self.out, "function.zip"), task)
+        top = os.path.join(task, "bootstrap")
+        self.assertTrue(os.path.islink(top))
+        real = os.path.realpath(top)
+        os.unlink(top)
+        shutil.copy2(real, top)
+        os.makedirs(os.path.join(task, "lua"))
+        with open(os.path.join(task, "lua", "kafka.lua"), "w") as f:
+            f.write('error("the user\'s lua/ folder was taken for the '
+                    'runtime\'s")\n')
+        self.check_kafka_responses(root, "/var/task/bootstrap")
+
     def test_layer_and_code_zip_run_in_empty_root(self):
         root = self.empty_root()
         extract(os.path.join(self.out, "runtime-layer.zip"),
