@@ -20,8 +20,8 @@
 local json = require "json"
 local schema = require "lrt.kafka_schema"
 
-local error, getmetatable, ipairs, pcall, tostring, type =
-  error, getmetatable, ipairs, pcall, tostring, type
+local error, getmetatable, ipairs, pcall, type =
+  error, getmetatable, ipairs, pcall, type
 local lower = string.lower
 
 local M = { _VERSION = "1.0" }
@@ -74,12 +74,7 @@ end
 
 -- The text of an error object: json.decode raises tables from C
 -- ({ type = ..., message = ... }) as well as strings.
-local function error_text(err)
-  if type(err) == "table" and err.message ~= nil then
-    return tostring(err.message)
-  end
-  return tostring(err)
-end
+local error_text = require("lrt_router_batch").error_text
 
 --- The record's value decoded as JSON.
 -- @tparam table record a record of `event.records`

@@ -22,13 +22,16 @@ local format, sub = string.format, string.sub
 
 local M = {}
 
--- The text of an error object: runtime errors are { type, message } tables.
+--- The text of an error object: the runtime's own errors (and json.decode's)
+-- are `{ type = ..., message = ... }` tables, a handler's may be anything.
+-- Shared with the kafka module.
 local function error_text(err)
   if type(err) == "table" and err.message ~= nil then
     return tostring(err.message)
   end
   return tostring(err)
 end
+M.error_text = error_text
 
 local function callable(v)
   if type(v) == "function" then return true end
