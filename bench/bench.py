@@ -371,7 +371,8 @@ def print_ratios(results, shapes, failures):
             print("ratios %s/%s (targets: %s)" % (ours, peer, "; ".join(
                 "%s <= %s" % (SHORT[k], " ".join(
                     "%s %.3g" % (s, v[s]) for s in rows if s in v))
-                for k, v in TARGETS[peer].items())))
+                for k, v in TARGETS[peer].items()
+                if any(s in v for s in rows))))
             print("%-8s %9s %9s %9s %9s %9s %8s %8s" % (
                 "shape", "cpu", "sched", "p50", "p99", "inv/s", "peakRSS",
                 "init"))

@@ -135,11 +135,19 @@ if [ "$lean" = 1 ]; then
     { tail -40 "$out/lean.log"; exit 1; }
   rm -rf "$out/lean-rt"
   mkdir -p "$out/lean-rt"
-  python3 -c 'import sys, zipfile, os
+  # zipfile writes a symlink entry (the layer's bootstrap) as a file holding
+  # the target's name: made a symlink again here, as unzip would.
+  python3 -c 'import sys, zipfile, os, stat
 with zipfile.ZipFile(sys.argv[1]) as z:
     for i in z.infolist():
+        mode = i.external_attr >> 16
+        if stat.S_ISLNK(mode):
+            p = os.path.join(sys.argv[2], i.filename)
+            os.makedirs(os.path.dirname(p), exist_ok=True)
+            os.symlink(z.read(i).decode(), p)
+            continue
         p = z.extract(i, sys.argv[2])
-        os.chmod(p, (i.external_attr >> 16) & 0o777 or 0o644)' \
+        os.chmod(p, mode & 0o777 or 0o644)' \
     "$out/lean-dist/runtime-layer.zip" "$out/lean-rt"
   # The layer's binary names its loader and lib/ under /opt: point them at
   # where it was unpacked here, as package.sh does for /opt.

@@ -3,9 +3,10 @@
  *
  * For each event file, two phases, each repeated for about SECONDS of
  * process CPU time:
- *   decode  the event JSON -> Lua tables exactly as lua_host does it: a
- *           Kafka event through kafka_scan_push straight from the text,
- *           any other through json_tree_parse into an arena, then
+ *   decode  the event JSON -> Lua tables exactly as lua_host does it: an
+ *           SQS event through sqs_scan_push and a Kafka event through
+ *           kafka_scan_push straight from the text, any other (or one they
+ *           decline) through json_tree_parse into an arena, then
  *           event_source_detect and event_source_push; the collector
  *           stopped while decoding, then the table dropped and a full
  *           collection run, so the MB/s (10^6 bytes of event JSON per CPU
@@ -32,6 +33,7 @@
 #include "json_tree.h"
 #include "kafka_scan.h"
 #include "lua_host.h"
+#include "sqs_scan.h"
 
 static double cpu_now(void)
 {
@@ -72,7 +74,9 @@ static int decode_protected(lua_State *L)
 {
   struct decode_args *a = lua_touserdata(L, 1);
   lua_pop(L, 1);
-  if (kafka_scan_push(L, a->text, a->len, a->scratch) == KAFKA_SCAN_PUSHED)
+  if (sqs_scan_push(L, a->text, a->len, a->scratch, a->arena) ==
+          SQS_SCAN_PUSHED ||
+      kafka_scan_push(L, a->text, a->len, a->scratch) == KAFKA_SCAN_PUSHED)
     return 1;
   size_t at = 0;
   const char *why = NULL;
