@@ -41,7 +41,9 @@ from load_server import LoadServer, percentile  # noqa: E402
 
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 MIN_TICKS = 20
-BIG_SHAPES = ("text", "binary")
+BIG_SHAPES = ("text", "binary", "sqs", "kinesis", "dynamodb")
+# The shapes aws-lambda-go's twin (bench/go/main.go) has a handler for.
+GO_SHAPES = ("text", "binary", "small")
 
 FUNCTION_ENV = {
     "AWS_LAMBDA_FUNCTION_NAME": "bench",
@@ -327,7 +329,7 @@ def combine(runs):
 
 
 def fmt_row(shape, r):
-    return ("%-7s %-5s %9.3f %9.3f %9.3f %9.3f %9.1f %8.1f %8.1f %8.3f" % (
+    return ("%-8s %-5s %9.3f %9.3f %9.3f %9.3f %9.1f %8.1f %8.1f %8.3f" % (
         shape, r["runtime"], r["cpu_ms"], r["sched_ms"], r["p50_ms"],
         r["p99_ms"], r["inv_per_s"], r["peak_rss_mb"], r["init_ms"],
         r["server_cpu_ms"]))
@@ -335,9 +337,12 @@ def fmt_row(shape, r):
 
 # Issue 12's targets, as the largest ratio ours/peer that meets them: warm
 # CPU per invocation 4x / 6x / 2x below Node's and 3x / 3x / 2x below Go's
-# (text / binary / small), peak RSS 6x below Node's, init at or below Go's.
+# (text / binary / small), peak RSS 6x below Node's, init at or below Go's;
+# issue 15's: CPU per invocation 4x below Node's for SQS, Kinesis and
+# DynamoDB (it sets no memory target for them).
 TARGETS = {
-    "node": {"cpu_ms": {"text": 1 / 4, "binary": 1 / 6, "small": 1 / 2},
+    "node": {"cpu_ms": {"text": 1 / 4, "binary": 1 / 6, "small": 1 / 2,
+                        "sqs": 1 / 4, "kinesis": 1 / 4, "dynamodb": 1 / 4},
              "peak_rss_mb": {"text": 1 / 6, "binary": 1 / 6, "small": 1 / 6}},
     "go": {"cpu_ms": {"text": 1 / 3, "binary": 1 / 3, "small": 1 / 2},
            "init_ms": {"text": 1.0, "binary": 1.0, "small": 1.0}},
@@ -359,10 +364,11 @@ def print_ratios(results, shapes, failures):
                 continue
             print()
             print("ratios %s/%s (targets: %s)" % (ours, peer, "; ".join(
-                "%s <= %s" % (SHORT[k], "/".join(
-                    "%.3g" % v[s] for s in ("text", "binary", "small")))
-                for k, v in TARGETS[peer].items())))
-            print("%-7s %9s %9s %9s %9s %9s %8s %8s" % (
+                "%s <= %s" % (SHORT[k], " ".join(
+                    "%s %.3g" % (s, v[s]) for s in rows if s in v))
+                for k, v in TARGETS[peer].items()
+                if any(s in v for s in rows))))
+            print("%-8s %9s %9s %9s %9s %9s %8s %8s" % (
                 "shape", "cpu", "sched", "p50", "p99", "inv/s", "peakRSS",
                 "init"))
             for shape in rows:
@@ -372,7 +378,7 @@ def print_ratios(results, shapes, failures):
                 marks = ["%s %s" % (SHORT[k], "ok" if ratio[k] <= v[shape]
                                     else "MISS")
                          for k, v in TARGETS[peer].items() if shape in v]
-                print("%-7s %9.3f %9.3f %9.3f %9.3f %9.3f %8.3f %8.3f   %s" % (
+                print("%-8s %9.3f %9.3f %9.3f %9.3f %9.3f %8.3f %8.3f   %s" % (
                     (shape,) + tuple(ratio[k] for k in RATIO_KEYS)
                     + (", ".join(marks),)))
     # The same JSON value from every runtime, and all equal to the expected
@@ -390,7 +396,8 @@ def main(argv=None):
     here = os.path.dirname(os.path.abspath(__file__))
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--events", required=True, help="gen_events.py output")
-    ap.add_argument("--shapes", default="text,binary,small")
+    ap.add_argument("--shapes",
+                    default="text,binary,small,sqs,kinesis,dynamodb")
     ap.add_argument("--bootstrap", help="our runtime; omit to skip it")
     ap.add_argument("--lua-root", default=os.path.join(here, "handlers"))
     ap.add_argument("--lean", help="the lean build's packaged bootstrap "
@@ -424,10 +431,10 @@ def main(argv=None):
     failures = []
     print("load server: %s; %d run(s) per shape and runtime, medians" % (
         "load_server.c" if args.server else "load_server.py", args.repeat))
-    print("%-7s %-5s %9s %9s %9s %9s %9s %8s %8s %8s" % (
+    print("%-8s %-5s %9s %9s %9s %9s %9s %8s %8s %8s" % (
         "shape", "rt", "cpu/inv", "sched/inv", "p50", "p99", "inv/s",
         "peakRSS", "init", "srv cpu"))
-    print("%-7s %-5s %9s %9s %9s %9s %9s %8s %8s %8s" % (
+    print("%-8s %-5s %9s %9s %9s %9s %9s %8s %8s %8s" % (
         "", "", "ms", "ms", "ms", "ms", "", "MB", "ms", "ms/inv"), flush=True)
     for shape in shapes:
         event_path = os.path.join(args.events, shape + ".json")
@@ -450,13 +457,15 @@ def main(argv=None):
         runs = {name: [] for name in specs}
         for rep in range(args.repeat):
             for name, spec in specs.items():
+                if name == "go" and shape not in GO_SHAPES:
+                    continue
                 log_path = os.path.join(args.logs, "%s-%s.log" % (shape, name))
                 try:
                     r = run_one(name, spec, make_server, warmup, measure,
                                 log_path, args.timeout)
                 except BenchError as e:
                     failures.append("%s/%s: %s" % (shape, name, e))
-                    print("%-7s %-5s FAILED: %s" % (shape, name, e), flush=True)
+                    print("%-8s %-5s FAILED: %s" % (shape, name, e), flush=True)
                     continue
                 runs[name].append(r)
                 if r["good"] != warmup + measure:

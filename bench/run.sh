@@ -6,8 +6,9 @@
 # the lean build with scripts/package.sh (row "lean": bench/.build-lean,
 # started through the zip's bootstrap as Lambda starts it), installs the peer
 # (AWS's aws-lambda-ric on Node.js 22, npm) into bench/node/node_modules,
-# builds the aws-lambda-go twin when its source is given, generates the Kafka
-# events, runs every runtime under the same Runtime API load server
+# builds the aws-lambda-go twin when its source is given, generates the Kafka,
+# SQS, Kinesis and DynamoDB events (bench/gen_events.py; the Go twin runs the
+# Kafka shapes only), runs every runtime under the same Runtime API load server
 # (bench/bench.py) and the decoder microbenchmark (bench/decoder_bench.c), and
 # prints the figures and ratios.
 #
@@ -54,7 +55,7 @@ while [ $# -gt 0 ]; do
     --out) out=$2; shift ;;
     --repeat) repeat=$2; shift ;;
     --server) server=$2; shift ;;
-    -h|--help) sed -n '2,32p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,/^[^#]/{/^#/p}' "$0"; exit 0 ;;
     *) echo "run.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
   shift

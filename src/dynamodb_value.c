@@ -13,12 +13,17 @@
 #include <string.h>
 
 #include "json_lua.h"
+#include "json_tree.h"
 
-int dynamodb_value_number(const char *text, int *is_int, long long *i,
-                          double *d)
+int dynamodb_value_number(const char *text, size_t len, int *is_int,
+                          long long *i, double *d)
 {
   const char *p = text;
+  const char *end = text + len;
   int integral = 1;
+  /* The text is NUL-terminated (json_tree and cJSON both end strings so),
+   * so reading one byte past a digit run never leaves it; 'end' tells a
+   * \u0000 inside the text from its end. */
   if (*p == '-')
     p++;
   if (*p < '0' || *p > '9')
@@ -43,7 +48,7 @@ int dynamodb_value_number(const char *text, int *is_int, long long *i,
     while (*p >= '0' && *p <= '9')
       p++;
   }
-  if (*p != '\0')
+  if (p != end)
     return 0;
   if (integral) {
     errno = 0;
@@ -112,7 +117,8 @@ static int dynamodb_push_number(struct event_fields *f, const cJSON *item,
   double d = 0;
   if (!cJSON_IsString(item))
     dynamodb_fail_type(f, path, "a string (N)", item);
-  if (!dynamodb_value_number(item->valuestring, &is_int, &i, &d)) {
+  if (!dynamodb_value_number(item->valuestring, json_tree_value_len(item),
+                             &is_int, &i, &d)) {
     dynamodb_decode_error(f, path, "N is not a number");
     lua_pushnil(f->L);
     return 0;
@@ -130,7 +136,7 @@ static int dynamodb_push_bytes(struct event_fields *f, const cJSON *item,
 {
   if (!cJSON_IsString(item))
     dynamodb_fail_type(f, path, "a string (base64)", item);
-  size_t len = strlen(item->valuestring);
+  size_t len = json_tree_value_len(item);
   size_t bad = 0;
   if (event_fields_decode_base64(f, item->valuestring, len, &bad))
     return 1;
@@ -167,7 +173,7 @@ static int dynamodb_push_seq(struct event_fields *f, const cJSON *arr, char tag,
     if (tag == 'S') {
       if (!cJSON_IsString(e))
         dynamodb_fail_type(f, path, "an array of strings (SS)", e);
-      lua_pushstring(L, e->valuestring);
+      event_fields_push_text(L, e);
       good = 1;
     } else if (tag == 'N') {
       good = dynamodb_push_number(f, e, path);
@@ -200,44 +206,43 @@ int dynamodb_value_push(struct event_fields *f, const cJSON *av,
   const cJSON *m = av->child;
   if (m == NULL || m->next != NULL)
     dynamodb_fail(f, path, "an attribute value must have exactly one type");
-  const char *t = m->string;
-  if (strcmp(t, "S") == 0) {
+  if (event_fields_name_is(m, "S")) {
     if (!cJSON_IsString(m))
       dynamodb_fail_type(f, path, "a string (S)", m);
-    lua_pushstring(L, m->valuestring);
+    event_fields_push_text(L, m);
     return 1;
   }
-  if (strcmp(t, "N") == 0)
+  if (event_fields_name_is(m, "N"))
     return dynamodb_push_number(f, m, path);
-  if (strcmp(t, "B") == 0)
+  if (event_fields_name_is(m, "B"))
     return dynamodb_push_bytes(f, m, path);
-  if (strcmp(t, "BOOL") == 0) {
+  if (event_fields_name_is(m, "BOOL")) {
     if (!cJSON_IsBool(m))
       dynamodb_fail_type(f, path, "a boolean (BOOL)", m);
     lua_pushboolean(L, cJSON_IsTrue(m));
     return 1;
   }
-  if (strcmp(t, "NULL") == 0) {
+  if (event_fields_name_is(m, "NULL")) {
     if (!cJSON_IsBool(m))
       dynamodb_fail_type(f, path, "a boolean (NULL)", m);
     json_lua_push_null(L);
     return 1;
   }
-  if (strcmp(t, "M") == 0) {
+  if (event_fields_name_is(m, "M")) {
     if (!cJSON_IsObject(m))
       dynamodb_fail_type(f, path, "an object (M)", m);
     dynamodb_value_push_map(f, m, path, depth + 1);
     return 1;
   }
-  if (strcmp(t, "L") == 0)
+  if (event_fields_name_is(m, "L"))
     return dynamodb_push_seq(f, m, 'L', path, depth);
-  if (strcmp(t, "SS") == 0)
+  if (event_fields_name_is(m, "SS"))
     return dynamodb_push_seq(f, m, 'S', path, depth);
-  if (strcmp(t, "NS") == 0)
+  if (event_fields_name_is(m, "NS"))
     return dynamodb_push_seq(f, m, 'N', path, depth);
-  if (strcmp(t, "BS") == 0)
+  if (event_fields_name_is(m, "BS"))
     return dynamodb_push_seq(f, m, 'B', path, depth);
-  lua_pushfstring(L, "unknown attribute type \"%s\"", t);
+  lua_pushfstring(L, "unknown attribute type \"%s\"", m->string);
   dynamodb_fail(f, path, lua_tostring(L, -1));
   return 0;
 }
@@ -254,6 +259,6 @@ void dynamodb_value_push_map(struct event_fields *f, const cJSON *map,
   for (const cJSON *m = map->child; m != NULL; m = m->next) {
     struct dynamodb_path here = {path, m->string};
     dynamodb_value_push(f, m, &here, depth);
-    lua_setfield(L, t, m->string);
+    event_fields_set_named(L, t, m);
   }
 }

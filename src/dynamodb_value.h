@@ -11,6 +11,7 @@
 #define LRT_DYNAMODB_VALUE_H
 
 #include <cjson/cJSON.h>
+#include <stddef.h>
 
 #include "event_fields.h"
 
@@ -39,10 +40,11 @@ int dynamodb_value_push(struct event_fields *f, const cJSON *av,
 void dynamodb_value_push_map(struct event_fields *f, const cJSON *map,
                              const struct dynamodb_path *path, int depth);
 
-/* Convert DynamoDB number text: 1 with *is_int and *i or *d set, or 0 when
- * 'text' is not a decimal number (optional '-', digits, optional fraction,
- * optional exponent). Never raises. */
-int dynamodb_value_number(const char *text, int *is_int, long long *i,
-                          double *d);
+/* Convert DynamoDB number text ('len' bytes, NUL-terminated after them): 1
+ * with *is_int and *i or *d set, or 0 when the bytes are not a decimal
+ * number (optional '-', digits, optional fraction, optional exponent; a
+ * \u0000 anywhere makes it not one). Never raises. */
+int dynamodb_value_number(const char *text, size_t len, int *is_int,
+                          long long *i, double *d);
 
 #endif

@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "event_http.h"
+#include "json_tree.h"
 
 /* Push name -> string for the object member 'name' (nil/absent: {}), names
  * lower-cased when 'lower'. [-0, +1, v] */
@@ -31,13 +32,13 @@ static void apigw_push_map(struct event_fields *f, const cJSON *root,
       event_fields_fail_type(f, name, "an object of strings", m);
     if (lower) {
       luaL_Buffer b;
-      size_t n = strlen(m->string);
+      size_t n = json_tree_key_len(m);
       char *p = luaL_buffinitsize(L, &b, n + 1);
       for (size_t i = 0; i < n; i++)
         p[i] = (char)tolower((unsigned char)m->string[i]);
       luaL_pushresultsize(&b, n);
     } else {
-      lua_pushstring(L, m->string);
+      event_fields_push_name(L, m);
     }
     lua_pushvalue(L, -1);
     if (lua_rawget(L, -3) != LUA_TNIL) {
@@ -45,7 +46,7 @@ static void apigw_push_map(struct event_fields *f, const cJSON *root,
       continue;
     }
     lua_pop(L, 1); /* nil */
-    lua_pushstring(L, m->valuestring);
+    event_fields_push_text(L, m);
     lua_rawset(L, -3);
   }
 }
@@ -65,24 +66,26 @@ static void apigw_push_multi(struct event_fields *f, const cJSON *obj)
       if (!cJSON_IsString(v))
         event_fields_fail_type(f, "multiValueQueryStringParameters",
                                "an object of arrays of strings", v);
-      lua_pushstring(L, v->valuestring);
+      event_fields_push_text(L, v);
       lua_rawseti(L, -2, ++k);
     }
-    lua_setfield(L, -2, m->string);
+    event_fields_set_named(L, lua_absindex(L, -2), m);
   }
 }
 
 /* Push query_all from a raw query string ("a=1&a=2&b"): names and values
  * form-decoded, in order; a pair with a bad escape is skipped with a
  * decode_error. [-0, +1, m] */
-static void apigw_push_raw_query(struct event_fields *f, const char *q)
+static void apigw_push_raw_query(struct event_fields *f, const char *q,
+                                 size_t qlen)
 {
   lua_State *L = f->L;
   lua_newtable(L);
   int t = lua_gettop(L);
-  while (*q != '\0') {
-    const char *end = strchr(q, '&');
-    size_t len = end != NULL ? (size_t)(end - q) : strlen(q);
+  const char *stop = q + qlen;
+  while (q < stop) {
+    const char *end = memchr(q, '&', (size_t)(stop - q));
+    size_t len = end != NULL ? (size_t)(end - q) : (size_t)(stop - q);
     const char *eq = memchr(q, '=', len);
     size_t nlen = eq != NULL ? (size_t)(eq - q) : len;
     if (len > 0 && event_fields_push_url(f, q, nlen, 1, "rawQueryString")) {
@@ -131,31 +134,37 @@ void event_apigateway_fill(struct event_fields *f, const cJSON *root, int t,
 {
   lua_State *L = f->L;
   const cJSON *ctx = event_fields_object(f, root, "requestContext", 1);
-  const char *stage = event_fields_string(f, ctx, "stage", 0);
-  const char *path;
+  const cJSON *stage = event_fields_string(f, ctx, "stage", 0);
+  const cJSON *path_item;
   lua_pushstring(L, v2 ? "2.0" : "1.0");
   lua_setfield(L, t, "version");
   if (v2) {
     const cJSON *http = event_fields_object(f, ctx, "http", 1);
     event_fields_set_string(f, t, "method", http, "method", 1);
-    path = event_fields_string(f, root, "rawPath", 1);
+    path_item = event_fields_string(f, root, "rawPath", 1);
   } else {
     event_fields_set_string(f, t, "method", root, "httpMethod", 1);
-    path = event_fields_string(f, root, "path", 1);
+    path_item = event_fields_string(f, root, "path", 1);
   }
-  lua_pushstring(L, path);
+  const char *path = path_item->valuestring;
+  size_t path_len = json_tree_value_len(path_item);
+  event_fields_push_text(L, path_item);
   lua_setfield(L, t, "path");
   size_t skip = 0;
-  if (v2 && stage != NULL && strcmp(stage, "$default") != 0) {
-    size_t n = strlen(stage);
-    if (path[0] == '/' && strncmp(path + 1, stage, n) == 0 &&
-        (path[n + 1] == '/' || path[n + 1] == '\0'))
+  if (v2 && stage != NULL && !event_fields_text_is(stage, "$default")) {
+    size_t n = json_tree_value_len(stage);
+    if (path_len > n && path[0] == '/' &&
+        memcmp(path + 1, stage->valuestring, n) == 0 &&
+        (path_len == n + 1 || path[n + 1] == '/'))
       skip = n + 1;
   }
-  lua_pushstring(L, path[skip] != '\0' ? path + skip : "/");
+  if (skip < path_len)
+    lua_pushlstring(L, path + skip, path_len - skip);
+  else
+    lua_pushliteral(L, "/");
   lua_setfield(L, t, "route_path");
   if (stage != NULL) {
-    lua_pushstring(L, stage);
+    event_fields_push_text(L, stage);
     lua_setfield(L, t, "stage");
   }
   apigw_push_map(f, root, "queryStringParameters", 0);
@@ -163,12 +172,12 @@ void event_apigateway_fill(struct event_fields *f, const cJSON *root, int t,
   const cJSON *multi =
       v2 ? NULL
          : event_fields_object(f, root, "multiValueQueryStringParameters", 0);
-  const char *raw_q =
+  const cJSON *raw_q =
       v2 ? event_fields_string(f, root, "rawQueryString", 0) : NULL;
   if (multi != NULL)
     apigw_push_multi(f, multi);
-  else if (raw_q != NULL && raw_q[0] != '\0')
-    apigw_push_raw_query(f, raw_q);
+  else if (raw_q != NULL && json_tree_value_len(raw_q) > 0)
+    apigw_push_raw_query(f, raw_q->valuestring, json_tree_value_len(raw_q));
   else
     apigw_push_single_lists(L, query);
   lua_setfield(L, t, "query_all");
@@ -181,12 +190,13 @@ void event_apigateway_fill(struct event_fields *f, const cJSON *root, int t,
   const cJSON *b64 = event_fields_opt(root, "isBase64Encoded");
   if (b64 != NULL && !cJSON_IsBool(b64))
     event_fields_fail_type(f, "isBase64Encoded", "a boolean", b64);
-  const char *body = event_fields_string(f, root, "body", 0);
+  const cJSON *body = event_fields_string(f, root, "body", 0);
   if (body != NULL && cJSON_IsTrue(b64)) {
-    if (event_fields_push_base64(f, body, strlen(body), "body"))
+    if (event_fields_push_base64(f, body->valuestring,
+                                 json_tree_value_len(body), "body"))
       lua_setfield(L, t, "body");
   } else if (body != NULL) {
-    lua_pushstring(L, body);
+    event_fields_push_text(L, body);
     lua_setfield(L, t, "body");
   }
   lua_newtable(L);

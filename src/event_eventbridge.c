@@ -5,6 +5,7 @@
 
 #include "event_http.h"
 #include "json_lua.h"
+#include "json_tree.h"
 
 void event_eventbridge_fill(struct event_fields *f, const cJSON *root, int t)
 {
@@ -16,7 +17,7 @@ void event_eventbridge_fill(struct event_fields *f, const cJSON *root, int t)
   event_fields_set_string(f, t, "region", root, "region", 0);
   event_fields_set_string(f, t, "account", root, "account", 0);
   event_fields_set_string(f, t, "version", root, "version", 0);
-  const cJSON *detail = cJSON_GetObjectItemCaseSensitive(root, "detail");
+  const cJSON *detail = json_tree_get(root, "detail");
   if (detail != NULL) {
     json_lua_push_typed(L, detail, f->error_type);
     lua_setfield(L, t, "detail");

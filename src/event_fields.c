@@ -36,9 +36,41 @@ void event_fields_fail_type(struct event_fields *f, const char *field,
   event_fields_fail(f, field, lua_tostring(f->L, -1));
 }
 
+void event_fields_push_text(lua_State *L, const cJSON *item)
+{
+  lua_pushlstring(L, item->valuestring, json_tree_value_len(item));
+}
+
+void event_fields_push_name(lua_State *L, const cJSON *item)
+{
+  lua_pushlstring(L, item->string != NULL ? item->string : "",
+                  json_tree_key_len(item));
+}
+
+void event_fields_set_named(lua_State *L, int t, const cJSON *m)
+{
+  event_fields_push_name(L, m);
+  lua_insert(L, -2);
+  lua_rawset(L, t);
+}
+
+int event_fields_text_is(const cJSON *item, const char *want)
+{
+  size_t n = strlen(want);
+  return cJSON_IsString(item) && json_tree_value_len(item) == n &&
+         memcmp(item->valuestring, want, n) == 0;
+}
+
+int event_fields_name_is(const cJSON *item, const char *want)
+{
+  size_t n = strlen(want);
+  return item->string != NULL && json_tree_key_len(item) == n &&
+         memcmp(item->string, want, n) == 0;
+}
+
 const cJSON *event_fields_opt(const cJSON *obj, const char *name)
 {
-  const cJSON *item = cJSON_GetObjectItemCaseSensitive(obj, name);
+  const cJSON *item = json_tree_get(obj, name);
   return cJSON_IsNull(item) ? NULL : item;
 }
 
@@ -53,24 +85,24 @@ const cJSON *event_fields_object(struct event_fields *f, const cJSON *obj,
   return item;
 }
 
-const char *event_fields_string(struct event_fields *f, const cJSON *obj,
-                                const char *name, int required)
+const cJSON *event_fields_string(struct event_fields *f, const cJSON *obj,
+                                 const char *name, int required)
 {
   const cJSON *item = event_fields_opt(obj, name);
   if (item == NULL && !required)
     return NULL;
   if (!cJSON_IsString(item))
     event_fields_fail_type(f, name, "a string", item);
-  return item->valuestring;
+  return item;
 }
 
 void event_fields_set_string(struct event_fields *f, int t, const char *key,
                              const cJSON *obj, const char *name, int required)
 {
-  const char *s = event_fields_string(f, obj, name, required);
+  const cJSON *s = event_fields_string(f, obj, name, required);
   if (s == NULL)
     return;
-  lua_pushstring(f->L, s);
+  event_fields_push_text(f->L, s);
   lua_setfield(f->L, t, key);
 }
 
@@ -87,7 +119,7 @@ void event_fields_set_strings(struct event_fields *f, int t, const char *key,
        e = e->next) {
     if (!cJSON_IsString(e))
       event_fields_fail_type(f, name, "an array of strings", e);
-    lua_pushstring(L, e->valuestring);
+    event_fields_push_text(L, e);
     lua_rawseti(L, -2, ++k);
   }
   if (k == 0) {
@@ -100,7 +132,7 @@ void event_fields_set_strings(struct event_fields *f, int t, const char *key,
 void event_fields_set_json(struct event_fields *f, int t, const char *key,
                            const cJSON *obj, const char *name)
 {
-  const cJSON *item = cJSON_GetObjectItemCaseSensitive(obj, name);
+  const cJSON *item = json_tree_get(obj, name);
   if (item == NULL)
     return;
   json_lua_push_typed(f->L, item, f->error_type);

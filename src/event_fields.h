@@ -6,7 +6,10 @@
  * This file holds the rules written once: how a wrong-shaped field becomes
  * an invocation error naming the record and the field, how a bad value
  * inside a record becomes record.decode_error instead, and how strings and
- * base64 bytes reach Lua. Knows cJSON and Lua; nothing of HTTP. */
+ * base64 bytes reach Lua. Strings are bytes: every string and member name
+ * reaches Lua with the length json_tree kept, so a \u0000 inside one is
+ * a byte like any other, and members are looked up by all their bytes.
+ * Knows cJSON and Lua; nothing of HTTP. */
 #ifndef LRT_EVENT_FIELDS_H
 #define LRT_EVENT_FIELDS_H
 
@@ -37,7 +40,24 @@ void event_fields_fail(struct event_fields *f, const char *field,
 void event_fields_fail_type(struct event_fields *f, const char *field,
                             const char *want, const cJSON *got);
 
-/* Member 'name' of 'obj', NULL when absent or JSON null. Never raises. */
+/* Push the string node 'item' whole, a \u0000 included. [-0, +1, m] */
+void event_fields_push_text(lua_State *L, const cJSON *item);
+
+/* Push the member name of 'item' whole. [-0, +1, m] */
+void event_fields_push_name(lua_State *L, const cJSON *item);
+
+/* t[the member name of 'm'] = the value on top, popped; 't' is absolute.
+ * [-1, +0, m] */
+void event_fields_set_named(lua_State *L, int t, const cJSON *m);
+
+/* 1 when the string node 'item' is exactly 'want' (all its bytes). */
+int event_fields_text_is(const cJSON *item, const char *want);
+
+/* 1 when the member name of 'item' is exactly 'want' (all its bytes). */
+int event_fields_name_is(const cJSON *item, const char *want);
+
+/* Member 'name' of 'obj' (its name all of 'name''s bytes), NULL when absent
+ * or JSON null. Never raises. */
 const cJSON *event_fields_opt(const cJSON *obj, const char *name);
 
 /* Member 'name' of 'obj', which must be an object (or, when 'required' is 0,
@@ -45,10 +65,11 @@ const cJSON *event_fields_opt(const cJSON *obj, const char *name);
 const cJSON *event_fields_object(struct event_fields *f, const cJSON *obj,
                                  const char *name, int required);
 
-/* The string member 'name' of 'obj': NULL when absent or null and not
+/* The string member 'name' of 'obj' (a string node: its bytes are
+ * valuestring and json_tree_value_len): NULL when absent or null and not
  * 'required'; otherwise it must be a string. [-0, +0, v] */
-const char *event_fields_string(struct event_fields *f, const cJSON *obj,
-                                const char *name, int required);
+const cJSON *event_fields_string(struct event_fields *f, const cJSON *obj,
+                                 const char *name, int required);
 
 /* t[key] = the string member 'name' of 'obj' (left nil when absent or null
  * and not 'required'). 't' is an absolute index. [-0, +0, v] */

@@ -4,10 +4,10 @@
  * the number as delivered (epoch seconds, integer or float). A DynamoDB
  * change carried by Kinesis stays a Kinesis record: its JSON is in data. */
 #include <lauxlib.h>
-#include <string.h>
 
 #include "event_records.h"
 #include "json_lua.h"
+#include "json_tree.h"
 
 void event_kinesis_record(struct event_fields *f, const cJSON *rec, int t)
 {
@@ -25,7 +25,8 @@ void event_kinesis_record(struct event_fields *f, const cJSON *rec, int t)
     json_lua_push_typed(L, ts, f->error_type);
     lua_setfield(L, t, "approximate_arrival_timestamp");
   }
-  const char *data = event_fields_string(f, k, "data", 1);
-  if (event_fields_push_base64(f, data, strlen(data), "data"))
+  const cJSON *data = event_fields_string(f, k, "data", 1);
+  if (event_fields_push_base64(f, data->valuestring, json_tree_value_len(data),
+                               "data"))
     lua_setfield(L, t, "data");
 }

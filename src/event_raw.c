@@ -2,7 +2,9 @@
  *
  * The metatable's __index is a closure over the tree (upvalue 1, a light
  * userdata), the records in delivery order (2), the map table -> raw value
- * once built (3) and the event's generation (4). The registry slot at
+ * once built (3), the event's generation (4) and, for an event a scanner
+ * decoded, the text, its length and the arena to parse it into (5, 6, 7;
+ * upvalue 1 is NULL until then). The registry slot at
  * &EVENT_RAW_KEY holds the generation whose tree is alive, 0 when none. A
  * table with the metatable that is not in the map is the event itself. */
 #include "event_raw.h"
@@ -12,6 +14,7 @@
 #include <string.h>
 
 #include "json_lua.h"
+#include "json_tree.h"
 
 static const char EVENT_RAW_KEY = 'w';
 
@@ -27,6 +30,16 @@ static int event_raw_index(lua_State *L)
                            "that delivered the event");
     lua_pop(L, 1); /* generation */
     const cJSON *root = lua_touserdata(L, lua_upvalueindex(1));
+    if (root == NULL) {
+      size_t at = 0;
+      const char *why = NULL;
+      root = json_tree_parse(lua_touserdata(L, lua_upvalueindex(7)),
+                             lua_touserdata(L, lua_upvalueindex(5)),
+                             (size_t)lua_tointeger(L, lua_upvalueindex(6)), &at,
+                             &why);
+      if (root == NULL)
+        return luaL_error(L, ".raw: the event could not be parsed: %s", why);
+    }
     json_lua_push(L, root);
     int rt = lua_gettop(L);
     lua_newtable(L);
@@ -56,7 +69,10 @@ static int event_raw_index(lua_State *L)
   return 1;
 }
 
-void event_raw_begin(lua_State *L, const cJSON *root, int n)
+/* Push the metatable and order table; the closure's upvalues 5-7 are
+ * 'text', 'len', 'arena' (all unused when 'root' is set). [-0, +2, m] */
+static void event_raw_push(lua_State *L, const cJSON *root, const char *text,
+                           size_t len, struct arena *arena, int n)
 {
   lua_rawgetp(L, LUA_REGISTRYINDEX, &EVENT_RAW_KEY);
   static lua_Integer last; /* only ever compared within one state's slot */
@@ -72,8 +88,22 @@ void event_raw_begin(lua_State *L, const cJSON *root, int n)
   lua_pushvalue(L, -2);
   lua_pushboolean(L, 0); /* the map, built on first use */
   lua_pushinteger(L, gen);
-  lua_pushcclosure(L, event_raw_index, 4);
+  lua_pushlightuserdata(L, (void *)(uintptr_t)text);
+  lua_pushinteger(L, (lua_Integer)len);
+  lua_pushlightuserdata(L, arena);
+  lua_pushcclosure(L, event_raw_index, 7);
   lua_setfield(L, -3, "__index"); /* stack: mt order */
+}
+
+void event_raw_begin(lua_State *L, const cJSON *root, int n)
+{
+  event_raw_push(L, root, NULL, 0, NULL, n);
+}
+
+void event_raw_begin_text(lua_State *L, const char *text, size_t len,
+                          struct arena *arena, int n)
+{
+  event_raw_push(L, NULL, text, len, arena, n);
 }
 
 void event_raw_add_record(lua_State *L, int mt, int order, int rec,

@@ -16,11 +16,22 @@
 
 #include <cjson/cJSON.h>
 #include <lua.h>
+#include <stddef.h>
+
+#include "arena.h"
 
 /* Push the metatable for one event whose tree is 'root' (alive until
  * event_raw_end), then the table that lists its records in delivery order
  * ('n' of them expected). [-0, +2, m] */
 void event_raw_begin(lua_State *L, const cJSON *root, int n);
+
+/* As event_raw_begin for an event decoded straight from its text (a fast
+ * scanner's): no tree yet. The first .raw of the invocation parses the
+ * text (still the invocation's, unchanged) into 'arena' with json_tree and
+ * goes on as with a tree; a parse that fails (the arena over the memory
+ * budget) raises. [-0, +2, m] */
+void event_raw_begin_text(lua_State *L, const char *text, size_t len,
+                          struct arena *arena, int n);
 
 /* Give the record at 'rec' the metatable at 'mt' and list it as element 'n'
  * of Records in the order table at 'order'. [-0, +0, m] */

@@ -3,9 +3,9 @@
  * decoded ('+' a space, %XX a byte); a malformed escape leaves key nil with
  * a decode_error. size is an integer; the rest are strings as sent. */
 #include <lauxlib.h>
-#include <string.h>
 
 #include "event_records.h"
+#include "json_tree.h"
 
 void event_s3_record(struct event_fields *f, const cJSON *rec, int t)
 {
@@ -17,8 +17,9 @@ void event_s3_record(struct event_fields *f, const cJSON *rec, int t)
   const cJSON *bucket = event_fields_object(f, s3, "bucket", 1);
   const cJSON *object = event_fields_object(f, s3, "object", 1);
   event_fields_set_string(f, t, "bucket", bucket, "name", 1);
-  const char *key = event_fields_string(f, object, "key", 1);
-  if (event_fields_push_url(f, key, strlen(key), 1, "key"))
+  const cJSON *key = event_fields_string(f, object, "key", 1);
+  if (event_fields_push_url(f, key->valuestring, json_tree_value_len(key), 1,
+                            "key"))
     lua_setfield(L, t, "key");
   const cJSON *size = event_fields_opt(object, "size");
   if (size != NULL) {

@@ -3,9 +3,9 @@
  * attribute values of Type "Binary" are base64 and decoded, the others
  * ("String", "Number", "String.Array") stay the text SNS sent. */
 #include <lauxlib.h>
-#include <string.h>
 
 #include "event_records.h"
+#include "json_tree.h"
 
 void event_sns_record(struct event_fields *f, const cJSON *rec, int t)
 {
@@ -25,22 +25,23 @@ void event_sns_record(struct event_fields *f, const cJSON *rec, int t)
        a = a->next) {
     if (!cJSON_IsObject(a))
       event_fields_fail_type(f, "MessageAttributes", "an object of objects", a);
-    const char *type = event_fields_string(f, a, "Type", 1);
-    const char *value = event_fields_string(f, a, "Value", 0);
+    const cJSON *type = event_fields_string(f, a, "Type", 1);
+    const cJSON *value = event_fields_string(f, a, "Value", 0);
     lua_createtable(L, 0, 2);
-    lua_pushstring(L, type);
+    event_fields_push_text(L, type);
     lua_setfield(L, -2, "type");
-    if (value != NULL && strcmp(type, "Binary") == 0) {
+    if (value != NULL && event_fields_text_is(type, "Binary")) {
       lua_pushfstring(L, "message_attributes.%s", a->string);
-      if (event_fields_push_base64(f, value, strlen(value),
+      if (event_fields_push_base64(f, value->valuestring,
+                                   json_tree_value_len(value),
                                    lua_tostring(L, -1)))
         lua_setfield(L, -3, "value");
       lua_pop(L, 1); /* field name */
     } else if (value != NULL) {
-      lua_pushstring(L, value);
+      event_fields_push_text(L, value);
       lua_setfield(L, -2, "value");
     }
-    lua_setfield(L, -2, a->string);
+    event_fields_set_named(L, lua_absindex(L, -2), a);
   }
   lua_setfield(L, t, "message_attributes");
 }

@@ -14,6 +14,7 @@
 #include "event_kafka.h"
 #include "event_raw.h"
 #include "event_records.h"
+#include "json_tree.h"
 
 typedef void (*event_record_fn)(struct event_fields *, const cJSON *, int);
 
@@ -60,8 +61,7 @@ static const struct event_source_info *event_source_info(enum router_kind k)
 
 static int event_source_is(const cJSON *obj, const char *name, const char *want)
 {
-  const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, name);
-  return cJSON_IsString(v) && strcmp(v->valuestring, want) == 0;
+  return event_fields_text_is(json_tree_get(obj, name), want);
 }
 
 enum router_kind event_source_detect(const cJSON *root)
@@ -70,7 +70,7 @@ enum router_kind event_source_detect(const cJSON *root)
     return ROUTER_CUSTOM;
   if (event_kafka_is_kafka(root))
     return ROUTER_KAFKA;
-  const cJSON *records = cJSON_GetObjectItemCaseSensitive(root, "Records");
+  const cJSON *records = json_tree_get(root, "Records");
   if (cJSON_IsArray(records) && cJSON_IsObject(records->child)) {
     const cJSON *r = records->child;
     if (event_source_is(r, "eventSource", "aws:sqs"))
@@ -84,20 +84,20 @@ enum router_kind event_source_detect(const cJSON *root)
     if (event_source_is(r, "eventSource", "aws:kinesis"))
       return ROUTER_KINESIS;
   }
-  if (cJSON_GetObjectItemCaseSensitive(root, "source") != NULL &&
-      cJSON_GetObjectItemCaseSensitive(root, "detail-type") != NULL)
+  if (json_tree_get(root, "source") != NULL &&
+      json_tree_get(root, "detail-type") != NULL)
     return ROUTER_EVENTBRIDGE;
-  const cJSON *ctx = cJSON_GetObjectItemCaseSensitive(root, "requestContext");
+  const cJSON *ctx = json_tree_get(root, "requestContext");
   if (!cJSON_IsObject(ctx))
     return ROUTER_CUSTOM;
   if (event_source_is(root, "version", "2.0") &&
-      cJSON_IsObject(cJSON_GetObjectItemCaseSensitive(ctx, "http")))
+      cJSON_IsObject(json_tree_get(ctx, "http")))
     return ROUTER_APIGATEWAY;
-  if (cJSON_GetObjectItemCaseSensitive(root, "httpMethod") != NULL &&
-      cJSON_GetObjectItemCaseSensitive(root, "resource") != NULL &&
-      cJSON_GetObjectItemCaseSensitive(ctx, "elb") == NULL &&
-      cJSON_GetObjectItemCaseSensitive(ctx, "connectionId") == NULL &&
-      cJSON_GetObjectItemCaseSensitive(ctx, "eventType") == NULL)
+  if (json_tree_get(root, "httpMethod") != NULL &&
+      json_tree_get(root, "resource") != NULL &&
+      json_tree_get(ctx, "elb") == NULL &&
+      json_tree_get(ctx, "connectionId") == NULL &&
+      json_tree_get(ctx, "eventType") == NULL)
     return ROUTER_APIGATEWAY;
   return ROUTER_CUSTOM;
 }
@@ -108,7 +108,7 @@ static void event_source_records(struct event_fields *f,
                                  const cJSON *root, int ev, int mt, int order)
 {
   lua_State *L = f->L;
-  const cJSON *records = cJSON_GetObjectItemCaseSensitive(root, "Records");
+  const cJSON *records = json_tree_get(root, "Records");
   int n = cJSON_GetArraySize(records);
   lua_createtable(L, n, 0);
   int arr = lua_gettop(L);
@@ -135,15 +135,14 @@ void event_source_push(lua_State *L, const cJSON *root, enum router_kind kind)
   struct event_fields f = {L, info->name, info->error_type, 0, 0};
   lua_createtable(L, 0, info->fields);
   int ev = lua_gettop(L);
-  const cJSON *records = cJSON_GetObjectItemCaseSensitive(root, "Records");
+  const cJSON *records = json_tree_get(root, "Records");
   event_raw_begin(L, root, info->record ? cJSON_GetArraySize(records) : 0);
   int mt = ev + 1;
   int order = ev + 2;
   if (info->record != NULL) {
     const cJSON *first = records->child;
-    const char *src = cJSON_GetObjectItemCaseSensitive(first, "eventSource")
-                          ? "eventSource"
-                          : "EventSource";
+    const char *src =
+        json_tree_get(first, "eventSource") ? "eventSource" : "EventSource";
     event_fields_set_string(&f, ev, "event_source", first, src, 1);
     event_source_records(&f, info, root, ev, mt, order);
   } else {
@@ -152,12 +151,10 @@ void event_source_push(lua_State *L, const cJSON *root, enum router_kind kind)
     if (kind == ROUTER_EVENTBRIDGE)
       event_eventbridge_fill(&f, root, ev);
     else
-      event_apigateway_fill(
-          &f, root, ev,
-          cJSON_GetObjectItemCaseSensitive(
-              cJSON_GetObjectItemCaseSensitive(root, "requestContext"),
-              "http") != NULL &&
-              event_source_is(root, "version", "2.0"));
+      event_apigateway_fill(&f, root, ev,
+                            json_tree_get(json_tree_get(root, "requestContext"),
+                                          "http") != NULL &&
+                                event_source_is(root, "version", "2.0"));
     f.record_idx = 0;
   }
   lua_pushvalue(L, mt);

@@ -9,6 +9,14 @@
 #include <string.h>
 
 #include "event_records.h"
+#include "json_tree.h"
+
+/* 1 when the string node 'type' starts with the 6 bytes of 'prefix'. */
+static int sqs_type_is(const cJSON *type, const char *prefix)
+{
+  return json_tree_value_len(type) >= 6 &&
+         memcmp(type->valuestring, prefix, 6) == 0;
+}
 
 /* Push { data_type, value } for the attribute 'a' named 'name'.
  * [-0, +1, v] */
@@ -18,24 +26,23 @@ static void sqs_push_attribute(struct event_fields *f, const cJSON *a,
   lua_State *L = f->L;
   if (!cJSON_IsObject(a))
     event_fields_fail_type(f, "messageAttributes", "an object of objects", a);
-  const char *type = event_fields_string(f, a, "dataType", 1);
+  const cJSON *type = event_fields_string(f, a, "dataType", 1);
   lua_createtable(L, 0, 2);
   int t = lua_gettop(L);
-  lua_pushstring(L, type);
+  event_fields_push_text(L, type);
   lua_setfield(L, t, "data_type");
-  if (strncmp(type, "Binary", 6) == 0) {
-    const char *b64 = event_fields_string(f, a, "binaryValue", 0);
+  if (sqs_type_is(type, "Binary")) {
+    const cJSON *b64 = event_fields_string(f, a, "binaryValue", 0);
     if (b64 != NULL) {
       lua_pushfstring(L, "message_attributes.%s", name);
-      int ok =
-          event_fields_push_base64(f, b64, strlen(b64), lua_tostring(L, -1));
+      int ok = event_fields_push_base64(
+          f, b64->valuestring, json_tree_value_len(b64), lua_tostring(L, -1));
       if (ok) {
         lua_setfield(L, t, "value");
       }
       lua_pop(L, 1); /* field name */
     }
-  } else if (strncmp(type, "String", 6) == 0 ||
-             strncmp(type, "Number", 6) == 0) {
+  } else if (sqs_type_is(type, "String") || sqs_type_is(type, "Number")) {
     event_fields_set_string(f, t, "value", a, "stringValue", 0);
   } else {
     lua_pushfstring(L,
@@ -51,8 +58,11 @@ void event_sqs_record(struct event_fields *f, const cJSON *rec, int t)
   lua_State *L = f->L;
   event_fields_set_string(f, t, "message_id", rec, "messageId", 1);
   event_fields_set_string(f, t, "receipt_handle", rec, "receiptHandle", 0);
-  const char *body = event_fields_string(f, rec, "body", 0);
-  lua_pushstring(L, body != NULL ? body : "");
+  const cJSON *body = event_fields_string(f, rec, "body", 0);
+  if (body != NULL)
+    event_fields_push_text(L, body);
+  else
+    lua_pushliteral(L, "");
   lua_setfield(L, t, "body");
   event_fields_set_string(f, t, "md5_of_body", rec, "md5OfBody", 0);
   event_fields_set_string(f, t, "event_source_arn", rec, "eventSourceARN", 0);
@@ -64,7 +74,7 @@ void event_sqs_record(struct event_fields *f, const cJSON *rec, int t)
   if (attrs != NULL) {
     for (const cJSON *a = attrs->child; a != NULL; a = a->next) {
       sqs_push_attribute(f, a, a->string);
-      lua_setfield(L, -2, a->string);
+      event_fields_set_named(L, lua_absindex(L, -2), a);
     }
   }
   lua_setfield(L, t, "message_attributes");

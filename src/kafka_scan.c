@@ -8,10 +8,9 @@
 #include <string.h>
 
 #include "base64.h"
+#include "json_scan.h"
 #include "json_text.h"
 
-/* Nesting of values the reader skips (fields it does not know). */
-#define SCAN_MAX_SKIP_DEPTH 32
 /* Header names remembered from one record to the next, by position. */
 #define SCAN_RECENT_HEADERS 4
 /* Stack slots at the deepest point: the field names and recent strings
@@ -50,80 +49,13 @@ struct recent {
 };
 
 struct scan {
-  const char *p;
-  const char *end;
+  struct json_scan j; /* the text and the scratch */
   lua_State *L;
-  struct buf *scratch;
-  int keys;       /* stack index of scan_key_names[0] */
-  int in_scratch; /* the last str() result lives in the scratch buffer */
+  int keys; /* stack index of scan_key_names[0] */
   struct recent topic, timestamp_type, header[SCAN_RECENT_HEADERS];
 };
 
-/* ==== Lexing ==== */
-
-/* cJSON skips every byte up to and including the space as whitespace. */
-static void ws(struct scan *s)
-{
-  while (s->p < s->end && (unsigned char)*s->p <= 32)
-    s->p++;
-}
-
-static int eat(struct scan *s, char c)
-{
-  ws(s);
-  if (s->p < s->end && *s->p == c) {
-    s->p++;
-    return 1;
-  }
-  return 0;
-}
-
-static int eat_null(struct scan *s)
-{
-  ws(s);
-  if (s->end - s->p >= 4 && memcmp(s->p, "null", 4) == 0) {
-    s->p += 4;
-    return 1;
-  }
-  return 0;
-}
-
-/* The raw text between quotes, escapes unresolved; *escaped says whether
- * it holds any. */
-static int raw_str(struct scan *s, const char **out, size_t *len, int *escaped)
-{
-  ws(s);
-  if (s->p >= s->end || *s->p != '"')
-    return 0;
-  const char *start = s->p + 1;
-  size_t n = json_text_string_end(start, (size_t)(s->end - start), escaped);
-  if (n == (size_t)-1)
-    return 0;
-  *out = start;
-  *len = n;
-  s->p = start + n + 1;
-  return 1;
-}
-
-/* A string's bytes, escapes resolved as cJSON resolves them except that a
- * \u0000 is kept as a NUL byte, not the end of the string. Without escapes
- * *out points into the event (and s->in_scratch is 0); with them, into the
- * scratch buffer, valid until its next use (s->in_scratch is 1). */
-static int str(struct scan *s, const char **out, size_t *len)
-{
-  int escaped;
-  s->in_scratch = 0;
-  if (!raw_str(s, out, len, &escaped))
-    return 0;
-  if (!escaped)
-    return 1;
-  if (buf_reserve(s->scratch, *len + 1) != BUF_OK ||
-      json_text_unescape(*out, *len, s->scratch->data, len) != 0)
-    return 0;
-  *out = s->scratch->data;
-  s->in_scratch = 1;
-  return 1;
-}
+/* ==== Lexing (json_scan.h), numbers ==== */
 
 static int is_digit(char c)
 {
@@ -138,9 +70,9 @@ static int is_digit(char c)
  * word the error. */
 static int integer(struct scan *s, lua_Integer *v)
 {
-  ws(s);
-  const char *p = s->p;
-  const char *end = s->end;
+  json_scan_ws(&s->j);
+  const char *p = s->j.p;
+  const char *end = s->j.end;
   /* The common case in one pass: up to 15 plain digits (below 2^53, exact
    * as a double), no leading zero, nothing number-like after them. */
   const char *d = p < end && *p == '-' ? p + 1 : p;
@@ -151,7 +83,7 @@ static int integer(struct scan *s, lua_Integer *v)
   if (q > d && q - d <= 15 && !(*d == '0' && q - d > 1) &&
       !(q < end && (is_digit(*q) || *q == '.' || *q == 'e' || *q == 'E'))) {
     *v = d > p ? -acc : acc;
-    s->p = q;
+    s->j.p = q;
     return 1;
   }
   size_t n = json_text_number_len(p, (size_t)(end - p));
@@ -162,74 +94,8 @@ static int integer(struct scan *s, lua_Integer *v)
       (double)(lua_Integer)x != x)
     return 0;
   *v = (lua_Integer)x;
-  s->p = p + n;
+  s->j.p = p + n;
   return 1;
-}
-
-static int skip_value(struct scan *s, int depth);
-
-/* A strict JSON number (what every JSON encoder writes). */
-static int skip_number(struct scan *s)
-{
-  size_t n = json_text_number_len(s->p, (size_t)(s->end - s->p));
-  s->p += n;
-  return n > 0;
-}
-
-static int skip_literal(struct scan *s, const char *lit, size_t n)
-{
-  if ((size_t)(s->end - s->p) < n || memcmp(s->p, lit, n) != 0)
-    return 0;
-  s->p += n;
-  return 1;
-}
-
-/* Skip any JSON value (a field the decoder does not use). */
-static int skip_value(struct scan *s, int depth)
-{
-  const char *text;
-  size_t len;
-  if (depth > SCAN_MAX_SKIP_DEPTH)
-    return 0;
-  ws(s);
-  if (s->p >= s->end)
-    return 0;
-  switch (*s->p) {
-  case '"':
-    return str(s, &text, &len);
-  case '{':
-    s->p++;
-    if (eat(s, '}'))
-      return 1;
-    do {
-      if (!str(s, &text, &len) || !eat(s, ':') || !skip_value(s, depth + 1))
-        return 0;
-    } while (eat(s, ','));
-    return eat(s, '}');
-  case '[':
-    s->p++;
-    if (eat(s, ']'))
-      return 1;
-    do {
-      if (!skip_value(s, depth + 1))
-        return 0;
-    } while (eat(s, ','));
-    return eat(s, ']');
-  case 't':
-    return skip_literal(s, "true", 4);
-  case 'f':
-    return skip_literal(s, "false", 5);
-  case 'n':
-    return skip_literal(s, "null", 4);
-  default:
-    return skip_number(s);
-  }
-}
-
-static int key_is(const char *key, size_t len, const char *want)
-{
-  size_t n = strlen(want);
-  return len == n && memcmp(key, want, n) == 0;
 }
 
 /* ==== Values ==== */
@@ -245,7 +111,7 @@ static void push_key(struct scan *s, int k)
 static void push_recent(struct scan *s, struct recent *r, const char *text,
                         size_t len)
 {
-  if (s->in_scratch) {
+  if (s->j.in_scratch) {
     /* Decoded bytes do not outlive the scratch: not remembered. */
     lua_pushlstring(s->L, text, len);
     r->text = NULL;
@@ -267,11 +133,11 @@ static int decode_push(struct scan *s, const char *text, size_t len,
                        size_t skip)
 {
   size_t out_len = 0, bad = 0;
-  if (buf_reserve(s->scratch, skip + base64_decoded_max(len)) != BUF_OK)
+  if (buf_reserve(s->j.scratch, skip + base64_decoded_max(len)) != BUF_OK)
     return 0;
   if (skip)
-    text = s->scratch->data; /* where the caller unescaped it */
-  unsigned char *out = (unsigned char *)s->scratch->data + skip;
+    text = s->j.scratch->data; /* where the caller unescaped it */
+  unsigned char *out = (unsigned char *)s->j.scratch->data + skip;
   if (base64_decode(text, len, out, &out_len, &bad) != 0)
     return 0;
   lua_pushlstring(s->L, (const char *)out, out_len);
@@ -286,36 +152,36 @@ static int decode_push(struct scan *s, const char *text, size_t len,
  * decoded after them. */
 static int push_base64(struct scan *s)
 {
-  ws(s);
-  if (s->p >= s->end || *s->p != '"')
+  json_scan_ws(&s->j);
+  if (s->j.p >= s->j.end || *s->j.p != '"')
     return 0;
-  const char *start = s->p + 1;
-  const char *q = memchr(start, '"', (size_t)(s->end - start));
+  const char *start = s->j.p + 1;
+  const char *q = memchr(start, '"', (size_t)(s->j.end - start));
   if (!q)
     return 0;
   int top = lua_gettop(s->L);
   if (decode_push(s, start, (size_t)(q - start), 0)) {
-    s->p = q + 1;
+    s->j.p = q + 1;
     return 1;
   }
   lua_settop(s->L, top);
   const char *text;
   size_t len;
   int escaped;
-  if (!raw_str(s, &text, &len, &escaped) || !escaped)
+  if (!json_scan_raw_str(&s->j, &text, &len, &escaped) || !escaped)
     return 0;
-  if (buf_reserve(s->scratch, len + 1) != BUF_OK ||
-      json_text_unescape(text, len, s->scratch->data, &len) != 0)
+  if (buf_reserve(s->j.scratch, len + 1) != BUF_OK ||
+      json_text_unescape(text, len, s->j.scratch->data, &len) != 0)
     return 0;
-  return decode_push(s, s->scratch->data, len, len + 1);
+  return decode_push(s, s->j.scratch->data, len, len + 1);
 }
 
 /* One header byte: -128..255 with no leading zero, as every encoder writes
  * them; anything else (spaces, exponents, other numbers) declines. */
 static int header_byte(struct scan *s, int *out)
 {
-  const char *p = s->p;
-  const char *end = s->end;
+  const char *p = s->j.p;
+  const char *end = s->j.end;
   int neg = 0;
   if (p < end && *p == '-') {
     neg = 1;
@@ -335,7 +201,7 @@ static int header_byte(struct scan *s, int *out)
   if (v < -128 || v > 255)
     return 0;
   *out = v;
-  s->p = p;
+  s->j.p = p;
   return 1;
 }
 
@@ -343,26 +209,26 @@ static int header_byte(struct scan *s, int *out)
 static int push_byte_array(struct scan *s)
 {
   size_t n = 0;
-  if (!eat(s, '['))
+  if (!json_scan_eat(&s->j, '['))
     return 0;
-  if (!eat(s, ']')) {
+  if (!json_scan_eat(&s->j, ']')) {
     /* Every byte takes at least two characters ("1,"): that bounds the
      * count, so the scratch is sized once for the whole array. */
-    const char *close = memchr(s->p, ']', (size_t)(s->end - s->p));
-    if (!close || buf_reserve(s->scratch, (size_t)(close - s->p) / 2 + 1))
+    const char *close = memchr(s->j.p, ']', (size_t)(s->j.end - s->j.p));
+    if (!close || buf_reserve(s->j.scratch, (size_t)(close - s->j.p) / 2 + 1))
       return 0;
-    unsigned char *out = (unsigned char *)s->scratch->data;
+    unsigned char *out = (unsigned char *)s->j.scratch->data;
     do {
       int v;
-      ws(s);
+      json_scan_ws(&s->j);
       if (!header_byte(s, &v))
         return 0;
       out[n++] = (unsigned char)(v & 0xFF); /* Java's signed bytes */
-    } while (eat(s, ','));
-    if (!eat(s, ']'))
+    } while (json_scan_eat(&s->j, ','));
+    if (!json_scan_eat(&s->j, ']'))
       return 0;
   }
-  lua_pushlstring(s->L, n ? s->scratch->data : "", n);
+  lua_pushlstring(s->L, n ? s->j.scratch->data : "", n);
   return 1;
 }
 
@@ -372,21 +238,22 @@ static int set_headers(struct scan *s, int t)
 {
   lua_State *L = s->L;
   push_key(s, K_HEADERS);
-  if (eat_null(s)) {
+  if (json_scan_null(&s->j)) {
     lua_createtable(L, 0, 0);
     lua_rawset(L, t);
     return 1;
   }
-  if (!eat(s, '['))
+  if (!json_scan_eat(&s->j, '['))
     return 0;
   lua_createtable(L, 2, 0);
   int h = lua_gettop(L);
   lua_Integer n = 0;
-  if (!eat(s, ']')) {
+  if (!json_scan_eat(&s->j, ']')) {
     do {
       const char *name;
       size_t name_len;
-      if (!eat(s, '{') || !str(s, &name, &name_len) || !eat(s, ':'))
+      if (!json_scan_eat(&s->j, '{') ||
+          !json_scan_str(&s->j, &name, &name_len) || !json_scan_eat(&s->j, ':'))
         return 0;
       lua_createtable(L, 0, 2);
       push_key(s, K_KEY);
@@ -400,10 +267,10 @@ static int set_headers(struct scan *s, int t)
         return 0;
       lua_rawset(L, -3);
       lua_rawseti(L, h, ++n);
-      if (!eat(s, '}'))
+      if (!json_scan_eat(&s->j, '}'))
         return 0;
-    } while (eat(s, ','));
-    if (!eat(s, ']'))
+    } while (json_scan_eat(&s->j, ','));
+    if (!json_scan_eat(&s->j, ']'))
       return 0;
   }
   lua_rawset(L, t);
@@ -414,37 +281,37 @@ static int set_headers(struct scan *s, int t)
 static int set_schema(struct scan *s, int t, const char *field)
 {
   lua_State *L = s->L;
-  if (eat_null(s))
+  if (json_scan_null(&s->j))
     return 1;
-  if (!eat(s, '{'))
+  if (!json_scan_eat(&s->j, '{'))
     return 0;
   lua_createtable(L, 0, 2);
   int m = lua_gettop(L);
   int seen_format = 0, seen_id = 0;
-  if (!eat(s, '}')) {
+  if (!json_scan_eat(&s->j, '}')) {
     do {
       const char *key, *text;
       size_t key_len, len;
       lua_Integer v;
-      if (!str(s, &key, &key_len) || !eat(s, ':'))
+      if (!json_scan_str(&s->j, &key, &key_len) || !json_scan_eat(&s->j, ':'))
         return 0;
-      if (key_is(key, key_len, "dataFormat")) {
+      if (json_scan_key_is(key, key_len, "dataFormat")) {
         if (seen_format++)
           return 0;
-        if (eat_null(s))
+        if (json_scan_null(&s->j))
           continue;
-        if (!str(s, &text, &len))
+        if (!json_scan_str(&s->j, &text, &len))
           return 0;
         lua_pushlstring(L, text, len);
         lua_setfield(L, m, "data_format");
-      } else if (key_is(key, key_len, "schemaId")) {
+      } else if (json_scan_key_is(key, key_len, "schemaId")) {
         if (seen_id++)
           return 0;
-        if (eat_null(s))
+        if (json_scan_null(&s->j))
           continue;
-        ws(s);
-        if (s->p < s->end && *s->p == '"') {
-          if (!str(s, &text, &len))
+        json_scan_ws(&s->j);
+        if (s->j.p < s->j.end && *s->j.p == '"') {
+          if (!json_scan_str(&s->j, &text, &len))
             return 0;
           lua_pushlstring(L, text, len);
         } else {
@@ -453,11 +320,11 @@ static int set_schema(struct scan *s, int t, const char *field)
           lua_pushinteger(L, v);
         }
         lua_setfield(L, m, "schema_id");
-      } else if (!skip_value(s, 1)) {
+      } else if (!json_scan_skip(&s->j, 1)) {
         return 0;
       }
-    } while (eat(s, ','));
-    if (!eat(s, '}'))
+    } while (json_scan_eat(&s->j, ','));
+    if (!json_scan_eat(&s->j, '}'))
       return 0;
   }
   lua_setfield(L, t, field);
@@ -488,28 +355,28 @@ static int record_field(struct scan *s, int t, const char *key, size_t len,
   lua_Integer v;
   int f = 0;
   /* Dispatch on length first: one compare for most fields. */
-  if (key_is(key, len, "topic"))
+  if (json_scan_key_is(key, len, "topic"))
     f = F_TOPIC;
-  else if (key_is(key, len, "partition"))
+  else if (json_scan_key_is(key, len, "partition"))
     f = F_PARTITION;
-  else if (key_is(key, len, "offset"))
+  else if (json_scan_key_is(key, len, "offset"))
     f = F_OFFSET;
-  else if (key_is(key, len, "timestamp"))
+  else if (json_scan_key_is(key, len, "timestamp"))
     f = F_TIMESTAMP;
-  else if (key_is(key, len, "timestampType"))
+  else if (json_scan_key_is(key, len, "timestampType"))
     f = F_TIMESTAMP_TYPE;
-  else if (key_is(key, len, "key"))
+  else if (json_scan_key_is(key, len, "key"))
     f = F_KEY;
-  else if (key_is(key, len, "value"))
+  else if (json_scan_key_is(key, len, "value"))
     f = F_VALUE;
-  else if (key_is(key, len, "headers"))
+  else if (json_scan_key_is(key, len, "headers"))
     f = F_HEADERS;
-  else if (key_is(key, len, "keySchemaMetadata"))
+  else if (json_scan_key_is(key, len, "keySchemaMetadata"))
     f = F_KEY_SCHEMA;
-  else if (key_is(key, len, "valueSchemaMetadata"))
+  else if (json_scan_key_is(key, len, "valueSchemaMetadata"))
     f = F_VALUE_SCHEMA;
   else
-    return skip_value(s, 1);
+    return json_scan_skip(&s->j, 1);
   if (*seen & f)
     return 0;
   *seen |= f;
@@ -517,7 +384,7 @@ static int record_field(struct scan *s, int t, const char *key, size_t len,
   /* Each case pushes the name, then the value, then sets both raw. */
   switch (f) {
   case F_TOPIC:
-    if (!str(s, &text, &n))
+    if (!json_scan_str(&s->j, &text, &n))
       return 0;
     push_key(s, K_TOPIC);
     push_recent(s, &s->topic, text, n);
@@ -530,7 +397,7 @@ static int record_field(struct scan *s, int t, const char *key, size_t len,
     lua_pushinteger(L, v);
     break;
   case F_TIMESTAMP:
-    if (eat_null(s))
+    if (json_scan_null(&s->j))
       return 1;
     if (!integer(s, &v))
       return 0;
@@ -538,16 +405,16 @@ static int record_field(struct scan *s, int t, const char *key, size_t len,
     lua_pushinteger(L, v);
     break;
   case F_TIMESTAMP_TYPE:
-    if (eat_null(s))
+    if (json_scan_null(&s->j))
       return 1;
-    if (!str(s, &text, &n))
+    if (!json_scan_str(&s->j, &text, &n))
       return 0;
     push_key(s, K_TIMESTAMP_TYPE);
     push_recent(s, &s->timestamp_type, text, n);
     break;
   case F_KEY:
   case F_VALUE:
-    if (eat_null(s))
+    if (json_scan_null(&s->j))
       return 1;
     push_key(s, f == F_KEY ? K_KEY : K_VALUE);
     if (!push_base64(s))
@@ -569,19 +436,19 @@ static int push_record(struct scan *s, int key_idx)
 {
   lua_State *L = s->L;
   int seen = 0;
-  if (!eat(s, '{'))
+  if (!json_scan_eat(&s->j, '{'))
     return 0;
   lua_createtable(L, 0, 11);
   int t = lua_gettop(L);
   do {
     const char *key;
     size_t len;
-    if (!str(s, &key, &len) || !eat(s, ':'))
+    if (!json_scan_str(&s->j, &key, &len) || !json_scan_eat(&s->j, ':'))
       return 0;
     if (!record_field(s, t, key, len, &seen))
       return 0;
-  } while (eat(s, ','));
-  if (!eat(s, '}'))
+  } while (json_scan_eat(&s->j, ','));
+  if (!json_scan_eat(&s->j, '}'))
     return 0;
   /* Records without these are errors the reference path words precisely. */
   if ((seen & (F_TOPIC | F_PARTITION | F_OFFSET)) !=
@@ -602,34 +469,35 @@ static int push_record(struct scan *s, int key_idx)
 static int set_records(struct scan *s, int ev)
 {
   lua_State *L = s->L;
-  if (!eat(s, '{'))
+  if (!json_scan_eat(&s->j, '{'))
     return 0;
   /* A first guess at the count from the size: growing is cheap, and the
    * table is the same either way. */
-  size_t guess = (size_t)(s->end - s->p) / 512;
+  size_t guess = (size_t)(s->j.end - s->j.p) / 512;
   lua_createtable(L, guess > 100000 ? 100000 : (int)guess, 0);
   int arr = lua_gettop(L);
   lua_Integer n = 0;
-  if (!eat(s, '}')) {
+  if (!json_scan_eat(&s->j, '}')) {
     do {
       const char *key;
       size_t len;
-      if (!str(s, &key, &len) || !eat(s, ':') || !eat(s, '['))
+      if (!json_scan_str(&s->j, &key, &len) || !json_scan_eat(&s->j, ':') ||
+          !json_scan_eat(&s->j, '['))
         return 0;
       lua_pushlstring(L, key, len);
       int key_idx = lua_gettop(L);
-      if (!eat(s, ']')) {
+      if (!json_scan_eat(&s->j, ']')) {
         do {
           if (!push_record(s, key_idx))
             return 0;
           lua_rawseti(L, arr, ++n);
-        } while (eat(s, ','));
-        if (!eat(s, ']'))
+        } while (json_scan_eat(&s->j, ','));
+        if (!json_scan_eat(&s->j, ']'))
           return 0;
       }
       lua_pop(L, 1); /* map key */
-    } while (eat(s, ','));
-    if (!eat(s, '}'))
+    } while (json_scan_eat(&s->j, ','));
+    if (!json_scan_eat(&s->j, '}'))
       return 0;
   }
   lua_setfield(L, ev, "records");
@@ -641,9 +509,9 @@ static int set_opt_string(struct scan *s, int ev, const char *field)
 {
   const char *text;
   size_t len;
-  if (eat_null(s))
+  if (json_scan_null(&s->j))
     return 1;
-  if (!str(s, &text, &len))
+  if (!json_scan_str(&s->j, &text, &len))
     return 0;
   lua_pushlstring(s->L, text, len);
   lua_setfield(s->L, ev, field);
@@ -655,12 +523,12 @@ static int set_event_source(struct scan *s, int ev)
 {
   const char *source;
   size_t len;
-  if (!str(s, &source, &len))
+  if (!json_scan_str(&s->j, &source, &len))
     return 0;
-  if (key_is(source, len, "aws:kafka"))
+  if (json_scan_key_is(source, len, "aws:kafka"))
     lua_pushliteral(s->L, "aws:kafka");
-  else if (key_is(source, len, "SelfManagedKafka") ||
-           key_is(source, len, "aws:SelfManagedKafka"))
+  else if (json_scan_key_is(source, len, "SelfManagedKafka") ||
+           json_scan_key_is(source, len, "aws:SelfManagedKafka"))
     lua_pushliteral(s->L, "SelfManagedKafka");
   else
     return 0;
@@ -672,9 +540,9 @@ static int set_event_source(struct scan *s, int ev)
  * before building tables for an event whose eventSource is not first. */
 static int mentions_kafka(const struct scan *s)
 {
-  const char *p = s->p;
-  while ((p = memchr(p, '"', (size_t)(s->end - p))) != NULL) {
-    if (p - s->p >= 5 && memcmp(p - 4, "afka", 4) == 0 &&
+  const char *p = s->j.p;
+  while ((p = memchr(p, '"', (size_t)(s->j.end - p))) != NULL) {
+    if (p - s->j.p >= 5 && memcmp(p - 4, "afka", 4) == 0 &&
         (p[-5] == 'K' || p[-5] == 'k'))
       return 1;
     p++;
@@ -687,16 +555,16 @@ static int scan_event(struct scan *s)
   lua_State *L = s->L;
   const char *key;
   size_t key_len;
-  if (!eat(s, '{'))
+  if (!json_scan_eat(&s->j, '{'))
     return 0;
   lua_createtable(L, 0, 4);
   int ev = lua_gettop(L);
   int seen_source = 0, seen_arn = 0, seen_servers = 0, seen_records = 0;
   int first = 1;
   do {
-    if (!str(s, &key, &key_len) || !eat(s, ':'))
+    if (!json_scan_str(&s->j, &key, &key_len) || !json_scan_eat(&s->j, ':'))
       return 0;
-    int is_source = key_is(key, key_len, "eventSource");
+    int is_source = json_scan_key_is(key, key_len, "eventSource");
     /* Lambda's events start with eventSource or (captured from MSK) keep
      * their keys sorted; either way decide early for non-Kafka events. */
     if (first && !is_source && !mentions_kafka(s))
@@ -705,25 +573,22 @@ static int scan_event(struct scan *s)
     int ok;
     if (is_source)
       ok = !seen_source++ && set_event_source(s, ev);
-    else if (key_is(key, key_len, "eventSourceArn"))
+    else if (json_scan_key_is(key, key_len, "eventSourceArn"))
       ok = !seen_arn++ && set_opt_string(s, ev, "event_source_arn");
-    else if (key_is(key, key_len, "bootstrapServers"))
+    else if (json_scan_key_is(key, key_len, "bootstrapServers"))
       ok = !seen_servers++ && set_opt_string(s, ev, "bootstrap_servers");
-    else if (key_is(key, key_len, "records"))
+    else if (json_scan_key_is(key, key_len, "records"))
       ok = !seen_records++ && set_records(s, ev);
     else
-      ok = skip_value(s, 1);
+      ok = json_scan_skip(&s->j, 1);
     if (!ok)
       return 0;
-  } while (eat(s, ','));
-  if (!eat(s, '}') || !seen_records || !seen_source)
+  } while (json_scan_eat(&s->j, ','));
+  if (!json_scan_eat(&s->j, '}') || !seen_records || !seen_source)
     return 0;
-  /* After the value only JSON's own whitespace, as json_lua_parse allows;
+  /* After the value only JSON's own whitespace, as json_tree allows;
    * anything else is for the general path to reject. */
-  while (s->p < s->end &&
-         (*s->p == ' ' || *s->p == '\t' || *s->p == '\n' || *s->p == '\r'))
-    s->p++;
-  return s->p == s->end;
+  return json_scan_at_end(&s->j);
 }
 
 int kafka_scan_push(lua_State *L, const char *json, size_t len,
@@ -733,10 +598,10 @@ int kafka_scan_push(lua_State *L, const char *json, size_t len,
   int base = lua_gettop(L);
   struct scan s;
   memset(&s, 0, sizeof s);
-  s.p = json;
-  s.end = json + len;
+  s.j.p = json;
+  s.j.end = json + len;
   s.L = L;
-  s.scratch = scratch;
+  s.j.scratch = scratch;
   s.keys = base + 1;
   for (int k = 0; k < K_COUNT; k++)
     lua_pushstring(L, scan_key_names[k]);

@@ -48,6 +48,7 @@
 #include "lua_metrics.h"
 #include "lua_router.h"
 #include "runtime_modules.h"
+#include "sqs_scan.h"
 #include "utf8.h"
 
 /* The response buffer may pass Lambda's limit so the error can say by how
@@ -610,10 +611,11 @@ struct invoke_args {
 /* Push the event as the handler will see it; returns the route kind that
  * takes it and sets *detected to the source it came from (they differ when
  * the source has no route and router.custom gets it as plain JSON).
- * Kafka events take kafka_scan's one-pass reader; whatever it declines
- * (other events, unusual or malformed Kafka events) is parsed by json_tree
- * into the host's arena (a tree that does not fit the budget is
- * Runtime.OutOfMemory), detected by event_source and decoded by event_kafka,
+ * SQS and Kafka events take their one-pass readers (sqs_scan, kafka_scan)
+ * when their route exists; whatever they decline (other events, unusual or
+ * malformed ones) is parsed by json_tree into the host's arena (a tree that
+ * does not fit the budget is Runtime.OutOfMemory), detected by event_source
+ * and decoded by event_kafka,
  * event_source or json_lua, which word the errors.
  * Stack effect: [-0, +1, e]. */
 static enum router_kind push_event(lua_State *L, struct invoke_args *a,
@@ -621,6 +623,14 @@ static enum router_kind push_event(lua_State *L, struct invoke_args *a,
 {
   struct lua_host *h = a->host;
   *detected = ROUTER_KAFKA;
+  /* SQS's fast path first: it declines any other event at its first key,
+   * where kafka_scan would look through the whole text. */
+  if (!catch_all && router_has_route(L, ROUTER_SQS) &&
+      sqs_scan_push(L, a->event, a->len, &h->scratch, &h->arena) ==
+          SQS_SCAN_PUSHED) {
+    *detected = ROUTER_SQS;
+    return ROUTER_SQS;
+  }
   /* With no Kafka route a Kafka event goes to router.custom like any
    * source's, as plain JSON: the fast path would build the wrong table. */
   if (!catch_all && router_has_route(L, ROUTER_KAFKA) &&

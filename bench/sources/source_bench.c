@@ -3,14 +3,16 @@
  *
  * For each event file, two phases, each repeated for about SECONDS of
  * process CPU time:
- *   decode  the event JSON -> Lua tables exactly as lua_host does it: a
- *           Kafka event through kafka_scan_push straight from the text,
- *           any other through json_lua_parse into an arena, then
+ *   decode  the event JSON -> Lua tables exactly as lua_host does it: an
+ *           SQS event through sqs_scan_push and a Kafka event through
+ *           kafka_scan_push straight from the text, any other (or one they
+ *           decline) through json_tree_parse into an arena, then
  *           event_source_detect and event_source_push; the collector
  *           stopped while decoding, then the table dropped and a full
  *           collection run, so the MB/s (10^6 bytes of event JSON per CPU
  *           second) include freeing what was built;
- *   invoke  lua_host_invoke with handlers/work.lua, then lua_host_collect:
+ *   invoke  lua_host_invoke with bench/handlers/bench.lua (the main
+ *           bench's handler), then lua_host_collect:
  *           the runtime's whole invocation but the HTTP (decode, handler,
  *           response encoding, garbage), in CPU ms per invocation.
  * Built by bench/sources/run.sh from the repo's src/ with -O2. */
@@ -28,8 +30,10 @@
 #include "event_source.h"
 #include "heap.h"
 #include "json_lua.h"
+#include "json_tree.h"
 #include "kafka_scan.h"
 #include "lua_host.h"
+#include "sqs_scan.h"
 
 static double cpu_now(void)
 {
@@ -70,13 +74,13 @@ static int decode_protected(lua_State *L)
 {
   struct decode_args *a = lua_touserdata(L, 1);
   lua_pop(L, 1);
-  if (kafka_scan_push(L, a->text, a->len, a->scratch) == KAFKA_SCAN_PUSHED)
+  if (sqs_scan_push(L, a->text, a->len, a->scratch, a->arena) ==
+          SQS_SCAN_PUSHED ||
+      kafka_scan_push(L, a->text, a->len, a->scratch) == KAFKA_SCAN_PUSHED)
     return 1;
   size_t at = 0;
   const char *why = NULL;
-  arena_hooks_install(a->arena);
-  cJSON *tree = json_lua_parse(a->text, a->len, &at, &why);
-  arena_hooks_remove();
+  cJSON *tree = json_tree_parse(a->arena, a->text, a->len, &at, &why);
   if (!tree)
     return luaL_error(L, "not JSON: %s", why);
   enum router_kind kind = event_source_detect(tree);
@@ -126,7 +130,7 @@ static void bench_decode(const char *name, const char *text, size_t len,
 static void bench_invoke(const char *name, const char *text, size_t len,
                          double seconds, const char *root, const char *lua)
 {
-  struct lua_host_config cfg = {root, lua, "work", 0, 0, 0};
+  struct lua_host_config cfg = {root, lua, "bench", 0, 0, 0};
   struct lua_host_result res;
   lua_host_result_init(&res);
   struct lua_host *h = NULL;

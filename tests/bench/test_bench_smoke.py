@@ -23,7 +23,7 @@ SOURCE = os.environ.get("LRT_SOURCE_DIR") or os.path.abspath(
 BOOTSTRAP = os.environ.get("LRT_BOOTSTRAP") or os.path.join(
     SOURCE, "build", "bootstrap")
 BENCH = os.path.join(SOURCE, "bench")
-SHAPES = ("text", "binary", "small")
+SHAPES = ("text", "binary", "small", "sqs", "kinesis", "dynamodb")
 NUM = r"(-?\d+(?:\.\d+)?)"
 
 

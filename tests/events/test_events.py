@@ -328,6 +328,81 @@ class SyntheticTest(unittest.TestCase):
                                       "eventName": "x"}]},
                         "S3.InvalidEvent", "record #1", "s3")
 
+    # A \u0000 is a byte like any other: no string stops at it.
+    def test_nul_in_sqs_body_and_attribute(self):
+        nul = "a\u0000b"
+        attrs = {"k\u0000x": {"dataType": "String", "stringValue": nul}}
+        out = self.check_model({"Records": [
+            sqs_rec(1, body=nul, messageAttributes=attrs)]})
+        rec = self.rec_of(out)
+        self.assertEqual(rec["body"], {"s": b"a\0b".hex()})
+        self.assertEqual(rec["message_attributes"]["t"]["k\u0000x"]["t"]
+                         ["value"], {"s": b"a\0b".hex()})
+
+    def test_nul_in_sns_message(self):
+        nul = "a\u0000b"
+        sns = {"EventSource": "aws:sns", "EventSubscriptionArn": "arn",
+               "Sns": {"Type": "Notification", "MessageId": "m",
+                       "TopicArn": "arn", "Message": nul,
+                       "Timestamp": "t", "MessageAttributes": {}}}
+        out = self.check_model({"Records": [sns]})
+        self.assertEqual(self.rec_of(out)["message"], {"s": b"a\0b".hex()})
+
+    def test_nul_in_kinesis_partition_key(self):
+        nul = "a\u0000b"
+        out = self.check_model({"Records": [kin_rec(1, partitionKey=nul)]})
+        self.assertEqual(self.rec_of(out)["partition_key"],
+                         {"s": b"a\0b".hex()})
+
+    def test_nul_in_dynamodb_s_value_and_map_key(self):
+        nul = "a\u0000b"
+        out = self.check_model({"Records": [ddb_rec(1, new={
+            "m\u0000k": {"S": nul}, "ss": {"SS": [nul]}})]})
+        img = self.rec_of(out)["new_image"]["t"]
+        self.assertEqual(img["m\u0000k"], {"s": b"a\0b".hex()})
+        self.assertEqual(img["ss"]["t"]["1"], {"s": b"a\0b".hex()})
+
+    def test_nul_ends_no_number_tag_or_source_early(self):
+        """An N with a \\u0000 inside is no number, a type tag with one no
+        type, eventSource "aws:sqs\\u0000" no SQS record."""
+        out = self.check_model({"Records": [ddb_rec(1, new={
+            "n": {"N": "1\u00002"}})]})
+        self.assertEqual(self.rec_of(out)["decode_error"], ["new_image.n"])
+        self.expect_bad({"Records": [ddb_rec(1, new={"x": {"S\u0000": "a"}})]},
+                        "DynamoDB.InvalidEvent", "unknown attribute type")
+        self.assertEqual(invoke({"Records": [
+            sqs_rec(1, eventSource="aws:sqs\u0000")]})[1]["route"], "custom")
+
+    def test_nul_in_api_gateway_header_body_path_query(self):
+        nul = "a\u0000b"
+        api = {"resource": "/{proxy+}", "path": "/p\u0000q",
+               "httpMethod": "POST", "headers": {"X-N\u0000ul": nul},
+               "multiValueQueryStringParameters": {"q": [nul]},
+               "queryStringParameters": {"q": nul}, "body": nul,
+               "isBase64Encoded": False,
+               "requestContext": {"stage": "prod", "requestId": "r"}}
+        code, out, err = invoke(api)
+        self.assertEqual(code, 0, err)
+        self.assertEqual(out["route"], "apigateway")
+        got = normalise(out["event"], "apigateway")
+        self.assertEqual(got, model.expected(api, "apigateway",
+                                             {"proxy": "p\u0000q"}))
+        ev = got["t"]
+        self.assertEqual(ev["body"], {"s": b"a\0b".hex()})
+        self.assertEqual(ev["headers"]["t"]["x-n\u0000ul"],
+                         {"s": b"a\0b".hex()})
+        self.assertEqual(ev["path"], {"s": b"/p\0q".hex()})
+        v2 = {"version": "2.0", "rawPath": "/st\u0000/x", "routeKey": "$default",
+              "rawQueryString": "a=%00&b=x\u0000y", "headers": {},
+              "requestContext": {"stage": "st\u0000",
+                                 "http": {"method": "GET"}}}
+        code, out, err = invoke(v2)
+        self.assertEqual(code, 0, err)
+        ev = out["event"]["t"]
+        self.assertEqual(ev["route_path"], {"s": b"/x".hex()})
+        self.assertEqual(ev["query_all"]["t"]["b"]["t"]["1"],
+                         {"s": b"x\0y".hex()})
+
     def test_envelopes_route_by_outer_source(self):
         inner = json.dumps({"Records": [s3_rec("k")]})
         code, out, err = invoke({"Records": [sqs_rec(1, body=inner)]})

@@ -49,7 +49,7 @@ static void check_number(const uint8_t *data, size_t size)
   int is_int = 0;
   long long i = 0;
   double d = 0;
-  if (!dynamodb_value_number(text, &is_int, &i, &d))
+  if (!dynamodb_value_number(text, size, &is_int, &i, &d))
     return;
   char *end = NULL;
   double want = strtod(text, &end);

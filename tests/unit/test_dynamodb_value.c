@@ -4,6 +4,7 @@
  * optional exponent) and nothing else; integer literals within 64 bits
  * are integers, those past them and every fraction or exponent floats. */
 #include <stdio.h>
+#include <string.h>
 
 #include "dynamodb_value.h"
 #include "test.h"
@@ -13,7 +14,7 @@ static void expect_int(const char *text, long long want)
   int is_int = 0;
   long long i = 0;
   double d = 0;
-  ASSERT_EQ(dynamodb_value_number(text, &is_int, &i, &d), 1);
+  ASSERT_EQ(dynamodb_value_number(text, strlen(text), &is_int, &i, &d), 1);
   ASSERT_EQ(is_int, 1);
   ASSERT(i == want);
 }
@@ -23,7 +24,7 @@ static void expect_float(const char *text, double want)
   int is_int = 1;
   long long i = 0;
   double d = 0;
-  ASSERT_EQ(dynamodb_value_number(text, &is_int, &i, &d), 1);
+  ASSERT_EQ(dynamodb_value_number(text, strlen(text), &is_int, &i, &d), 1);
   ASSERT_EQ(is_int, 0);
   ASSERT(d == want);
 }
@@ -33,7 +34,7 @@ static void expect_bad(const char *text)
   int is_int = 0;
   long long i = 0;
   double d = 0;
-  ASSERT_EQ(dynamodb_value_number(text, &is_int, &i, &d), 0);
+  ASSERT_EQ(dynamodb_value_number(text, strlen(text), &is_int, &i, &d), 0);
 }
 
 int main(void)
@@ -54,6 +55,16 @@ int main(void)
                        ".5", "1e", "1e+", "inf",  "nan", "1,5", "--1"};
   for (size_t k = 0; k < sizeof bad / sizeof bad[0]; k++)
     expect_bad(bad[k]);
+  /* A \u0000 inside the text (json_tree keeps it) ends no number early. */
+  int is_int = 0;
+  long long i = 0;
+  double d = 0;
+  ASSERT_EQ(dynamodb_value_number("12\0"
+                                  "3",
+                                  4, &is_int, &i, &d),
+            0);
+  ASSERT_EQ(dynamodb_value_number("12\0", 3, &is_int, &i, &d), 0);
+  ASSERT_EQ(dynamodb_value_number("12", 2, &is_int, &i, &d), 1);
   puts("test_dynamodb_value: ok");
   return 0;
 }

@@ -1,0 +1,163 @@
+/* fuzz_sqs_scan: libFuzzer target for the SQS fast path (src/sqs_scan.c)
+ * against the reference (json_tree + event_source_push).
+ *
+ * The input is an event body. Properties, beyond the sanitizers':
+ * sqs_scan_push (in a protected call: it may raise memory errors) either
+ * declines, leaving the stack as it was, or pushes one table; and whenever
+ * it takes an input, the reference parses it, detects SQS, decodes it
+ * without raising and builds a deep-equal table (same values, same
+ * integer/float subtypes) with no decode_error, and event.raw and every
+ * record.raw (parsed lazily from the text on the fast path) equal the
+ * reference's. */
+#include <cjson/cJSON.h>
+#include <stdint.h>
+
+#include "arena.h"
+#include "buf.h"
+#include "event_raw.h"
+#include "event_source.h"
+#include "fuzz_common.h"
+#include "json_tree.h"
+#include "sqs_scan.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static struct arena fuzz_arena, fuzz_raw_arena;
+static struct buf fuzz_scratch = {NULL, 0, 0, (size_t)64 << 20, 0};
+
+struct scan_args {
+  const uint8_t *data;
+  size_t size;
+  int result;
+};
+
+static int scan_protected(lua_State *L)
+{
+  struct scan_args *a = lua_touserdata(L, 1);
+  lua_pop(L, 1);
+  a->result = sqs_scan_push(L, (const char *)a->data, a->size, &fuzz_scratch,
+                            &fuzz_raw_arena);
+  return a->result == SQS_SCAN_PUSHED ? 1 : 0;
+}
+
+static int push_protected(lua_State *L)
+{
+  event_source_push(L, lua_touserdata(L, 1), ROUTER_SQS);
+  return 1;
+}
+
+/* diff(a, b, path) -> nil or the path of the first difference; raws(ev)
+ * -> { event = ev.raw, records = { r.raw... } }. */
+static const char HELPERS[] =
+    "local function diff(a, b, path)\n"
+    "  if type(a) ~= type(b) then return path end\n"
+    "  if type(a) ~= 'table' then\n"
+    "    if a == b and math.type(a) == math.type(b) then return nil end\n"
+    "    return path\n"
+    "  end\n"
+    "  for k, v in pairs(a) do\n"
+    "    local d = diff(v, b[k], path .. '.' .. tostring(k))\n"
+    "    if d then return d end\n"
+    "  end\n"
+    "  for k in pairs(b) do\n"
+    "    if a[k] == nil then return path .. '.' .. tostring(k) end\n"
+    "  end\n"
+    "  return nil\n"
+    "end\n"
+    "local function raws(ev)\n"
+    "  local t = { event = ev.raw, records = {} }\n"
+    "  for i, r in ipairs(ev.records) do t.records[i] = r.raw end\n"
+    "  return t\n"
+    "end\n"
+    "return diff, raws\n";
+
+/* Call global helper 'name' ("fuzz_diff" or "fuzz_raws", loaded on first
+ * use) with the 'nargs' arguments on top. [-nargs, +1, -] */
+static int call_helper(lua_State *L, const char *name, int nargs)
+{
+  if (lua_getglobal(L, name) == LUA_TNIL) {
+    lua_pop(L, 1);
+    FUZZ_CHECK(luaL_loadbuffer(L, HELPERS, sizeof(HELPERS) - 1, "=helpers") ==
+                   LUA_OK,
+               "helpers chunk");
+    lua_call(L, 0, 2);
+    lua_setglobal(L, "fuzz_raws");
+    lua_setglobal(L, "fuzz_diff");
+    lua_getglobal(L, name);
+  }
+  lua_insert(L, -1 - nargs);
+  return lua_pcall(L, nargs, 1, 0);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+  lua_State *L = fuzz_state();
+  struct scan_args sa = {data, size, -1};
+  lua_pushcfunction(L, scan_protected);
+  lua_pushlightuserdata(L, &sa);
+  int fast_status = lua_pcall(L, 1, LUA_MULTRET, 0);
+  if (fast_status != LUA_OK) {
+    FUZZ_CHECK(fast_status == LUA_ERRMEM, "sqs_scan_push raised: %s",
+               lua_isstring(L, -1) ? lua_tostring(L, -1) : "(not a string)");
+    lua_settop(L, 0);
+    arena_reset(&fuzz_raw_arena);
+    return 0;
+  }
+  if (sa.result != SQS_SCAN_PUSHED) {
+    FUZZ_CHECK(sa.result == SQS_SCAN_DECLINED && lua_gettop(L) == 0,
+               "fast path declined but left %d values", lua_gettop(L));
+    return 0;
+  }
+  FUZZ_CHECK(lua_gettop(L) == 1 && lua_istable(L, 1),
+             "fast path pushed %d values", lua_gettop(L));
+  /* The fast raws while the fast event's generation is the live one. */
+  lua_pushvalue(L, 1);
+  int st = call_helper(L, "fuzz_raws", 1);
+  FUZZ_CHECK(st == LUA_OK || st == LUA_ERRMEM, "fast .raw raised: %s",
+             lua_isstring(L, -1) ? lua_tostring(L, -1) : "?");
+  if (st != LUA_OK) {
+    lua_settop(L, 0);
+    event_raw_end(L);
+    arena_reset(&fuzz_raw_arena);
+    return 0;
+  }
+  size_t at = 0;
+  const char *why = NULL;
+  cJSON *root =
+      json_tree_parse(&fuzz_arena, (const char *)data, size, &at, &why);
+  FUZZ_CHECK(root != NULL, "the fast path took an input the reference does "
+                           "not parse (%s at %zu)",
+             why, at);
+  FUZZ_CHECK(event_source_detect(root) == ROUTER_SQS,
+             "the fast path took an input the reference does not see as SQS");
+  lua_pushcfunction(L, push_protected);
+  lua_pushlightuserdata(L, root);
+  int status = lua_pcall(L, 1, 1, 0);
+  FUZZ_CHECK(status == LUA_OK || status == LUA_ERRMEM,
+             "fast path accepted, reference raised");
+  if (status == LUA_OK) {
+    /* stack: fast fast_raws ref */
+    lua_pushvalue(L, 3);
+    st = call_helper(L, "fuzz_raws", 1);
+    FUZZ_CHECK(st == LUA_OK || st == LUA_ERRMEM, "reference .raw raised");
+    if (st == LUA_OK) {
+      lua_pushvalue(L, 2);
+      lua_pushvalue(L, 4);
+      lua_pushliteral(L, "raw");
+      st = call_helper(L, "fuzz_diff", 3);
+      FUZZ_CHECK(st != LUA_OK || lua_isnil(L, -1),
+                 "fast and reference raws differ at %s", lua_tostring(L, -1));
+      lua_pushvalue(L, 1);
+      lua_pushvalue(L, 3);
+      lua_pushliteral(L, "event");
+      st = call_helper(L, "fuzz_diff", 3);
+      FUZZ_CHECK(st != LUA_OK || lua_isnil(L, -1),
+                 "fast and reference paths differ at %s", lua_tostring(L, -1));
+    }
+  }
+  lua_settop(L, 0);
+  event_raw_end(L);
+  arena_reset(&fuzz_arena);
+  arena_reset(&fuzz_raw_arena);
+  return 0;
+}
