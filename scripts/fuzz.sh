@@ -3,7 +3,7 @@
 # bounded time with a corpus seeded from the Kafka fixtures.
 #   scripts/fuzz.sh [SECONDS] [TARGET...]
 # SECONDS per target (default 60); targets default to these six (fuzz_kafka,
-# fuzz_json, fuzz_base64, fuzz_events, fuzz_dynamodb, fuzz_sqs_scan), run one after another with -jobs=1 under nice.
+# fuzz_json, fuzz_base64, fuzz_events, fuzz_dynamodb, fuzz_records_scan), run one after another with -jobs=1 under nice.
 # Environment: FUZZ_BUILD_DIR (default build-fuzz), FUZZ_WORK (corpora,
 # crashes and logs; default $FUZZ_BUILD_DIR/fuzz-work).
 # A crash does not stop the run: its input is kept in
@@ -16,7 +16,7 @@ root=$PWD
 secs=${1:-60}
 shift || true
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(fuzz_kafka fuzz_json fuzz_base64 fuzz_events fuzz_dynamodb fuzz_sqs_scan)
+[ ${#targets[@]} -gt 0 ] || targets=(fuzz_kafka fuzz_json fuzz_base64 fuzz_events fuzz_dynamodb fuzz_records_scan)
 build=${FUZZ_BUILD_DIR:-$root/build-fuzz}
 work=${FUZZ_WORK:-$build/fuzz-work}
 

@@ -84,7 +84,7 @@ void json_lua_push_array_mt(lua_State *L)
 static void push_value(lua_State *L, const cJSON *item, int depth,
                        const char *etype);
 
-static void push_number(lua_State *L, double d)
+void json_lua_push_number(lua_State *L, double d)
 {
   lua_Integer i;
   /* lua_numbertointeger rejects values outside lua_Integer; floor() keeps
@@ -146,7 +146,7 @@ static void push_value(lua_State *L, const cJSON *item, int depth,
     lua_pushboolean(L, 1);
     break;
   case cJSON_Number:
-    push_number(L, item->valuedouble);
+    json_lua_push_number(L, item->valuedouble);
     break;
   case cJSON_String:
     lua_pushlstring(L, item->valuestring ? item->valuestring : "",

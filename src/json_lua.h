@@ -50,6 +50,10 @@ void json_lua_encode(lua_State *L, int idx, struct buf *out,
  * Stack effect: [-0, +1, -]. */
 void json_lua_push_null(lua_State *L);
 
+/* Push a JSON number as json.decode does: an integer when it is integral
+ * and fits lua_Integer, else a float. [-0, +1, -] */
+void json_lua_push_number(lua_State *L, double d);
+
 /* Push the metatable that marks a table as a JSON array (creating it on first
  * use). Stack effect: [-0, +1, m]. */
 void json_lua_push_array_mt(lua_State *L);

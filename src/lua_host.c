@@ -40,6 +40,7 @@
 #include "json_tree.h"
 #include "kafka_scan.h"
 #include "kafka_schema.h"
+#include "kinesis_scan.h"
 #include "log.h"
 #include "lrt_error.h"
 #include "lua_context.h"
@@ -611,11 +612,11 @@ struct invoke_args {
 /* Push the event as the handler will see it; returns the route kind that
  * takes it and sets *detected to the source it came from (they differ when
  * the source has no route and router.custom gets it as plain JSON).
- * SQS and Kafka events take their one-pass readers (sqs_scan, kafka_scan)
- * when their route exists; whatever they decline (other events, unusual or
- * malformed ones) is parsed by json_tree into the host's arena (a tree that
- * does not fit the budget is Runtime.OutOfMemory), detected by event_source
- * and decoded by event_kafka,
+ * SQS, Kinesis and Kafka events take their one-pass readers (sqs_scan,
+ * kinesis_scan, kafka_scan) when their route exists; whatever they decline
+ * (other events, unusual or malformed ones) is parsed by json_tree into the
+ * host's arena (a tree that does not fit the budget is Runtime.OutOfMemory),
+ * detected by event_source and decoded by event_kafka,
  * event_source or json_lua, which word the errors.
  * Stack effect: [-0, +1, e]. */
 static enum router_kind push_event(lua_State *L, struct invoke_args *a,
@@ -623,13 +624,18 @@ static enum router_kind push_event(lua_State *L, struct invoke_args *a,
 {
   struct lua_host *h = a->host;
   *detected = ROUTER_KAFKA;
-  /* SQS's fast path first: it declines any other event at its first key,
-   * where kafka_scan would look through the whole text. */
+  /* SQS's and Kinesis's fast paths first: they decline any other event at
+   * its first key or record, where kafka_scan looks through the whole text. */
   if (!catch_all && router_has_route(L, ROUTER_SQS) &&
       sqs_scan_push(L, a->event, a->len, &h->scratch, &h->arena) ==
           SQS_SCAN_PUSHED) {
     *detected = ROUTER_SQS;
     return ROUTER_SQS;
+  }
+  if (!catch_all && router_has_route(L, ROUTER_KINESIS) &&
+      kinesis_scan_push(L, a->event, a->len, &h->scratch, &h->arena)) {
+    *detected = ROUTER_KINESIS;
+    return ROUTER_KINESIS;
   }
   /* With no Kafka route a Kafka event goes to router.custom like any
    * source's, as plain JSON: the fast path would build the wrong table. */

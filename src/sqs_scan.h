@@ -15,8 +15,10 @@
  * twice. Anything else, including every malformed event and every bad value
  * the tree path notes in record.decode_error, makes it decline, and the
  * caller takes the tree path, which is the reference and words the errors.
- * test_sqs_scan checks the two agree on every fixture, fuzz_sqs_scan on
- * arbitrary input. Knows Lua and base64; not cJSON, not HTTP. */
+ * test_records_scan checks the two agree on every fixture,
+ * fuzz_records_scan on arbitrary input. The frame (the Records loop, .raw,
+ * the first eventSource) is records_scan.c's. Knows Lua and base64; not
+ * cJSON, not HTTP. */
 #ifndef LRT_SQS_SCAN_H
 #define LRT_SQS_SCAN_H
 

@@ -4,8 +4,8 @@
  * For each event file, two phases, each repeated for about SECONDS of
  * process CPU time:
  *   decode  the event JSON -> Lua tables exactly as lua_host does it: an
- *           SQS event through sqs_scan_push and a Kafka event through
- *           kafka_scan_push straight from the text, any other (or one they
+ *           SQS, Kinesis or Kafka event through its scanner (sqs_scan_push,
+ *           kinesis_scan_push, kafka_scan_push) straight from the text, any other (or one they
  *           decline) through json_tree_parse into an arena, then
  *           event_source_detect and event_source_push; the collector
  *           stopped while decoding, then the table dropped and a full
@@ -32,6 +32,7 @@
 #include "json_lua.h"
 #include "json_tree.h"
 #include "kafka_scan.h"
+#include "kinesis_scan.h"
 #include "lua_host.h"
 #include "sqs_scan.h"
 
@@ -76,6 +77,7 @@ static int decode_protected(lua_State *L)
   lua_pop(L, 1);
   if (sqs_scan_push(L, a->text, a->len, a->scratch, a->arena) ==
           SQS_SCAN_PUSHED ||
+      kinesis_scan_push(L, a->text, a->len, a->scratch, a->arena) ||
       kafka_scan_push(L, a->text, a->len, a->scratch) == KAFKA_SCAN_PUSHED)
     return 1;
   size_t at = 0;

@@ -18,6 +18,7 @@
 #include "dynamodb_value.h"
 #include "fuzz_common.h"
 #include "json_lua.h"
+#include "json_tree.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -67,9 +68,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
   check_number(data, size);
   size_t at = 0;
   const char *why = NULL;
-  arena_hooks_install(&fuzz_arena);
-  cJSON *root = json_lua_parse((const char *)data, size, &at, &why);
-  arena_hooks_remove();
+  cJSON *root =
+      json_tree_parse(&fuzz_arena, (const char *)data, size, &at, &why);
   if (root != NULL) {
     lua_pushcfunction(L, push_protected);
     lua_pushlightuserdata(L, root);

@@ -1,7 +1,7 @@
 /* fuzz_events: libFuzzer target for the non-Kafka event decoders.
  *
  * The input is an event body, handled as lua_host handles one: parsed by
- * json_lua_parse into an arena, detected by event_source_detect and, for
+ * json_tree_parse into an arena, detected by event_source_detect and, for
  * SQS, SNS, S3, DynamoDB, Kinesis, EventBridge and API Gateway (REST and
  * HTTP API), decoded by event_source_push in a protected call; then every
  * record's .raw and the event's .raw are read, so the lazy decoding runs
@@ -16,6 +16,7 @@
 #include "event_source.h"
 #include "fuzz_common.h"
 #include "json_lua.h"
+#include "json_tree.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -70,9 +71,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
   lua_State *L = fuzz_state();
   size_t at = 0;
   const char *why = NULL;
-  arena_hooks_install(&fuzz_arena);
-  cJSON *root = json_lua_parse((const char *)data, size, &at, &why);
-  arena_hooks_remove();
+  cJSON *root =
+      json_tree_parse(&fuzz_arena, (const char *)data, size, &at, &why);
   enum router_kind kind = root ? event_source_detect(root) : ROUTER_CUSTOM;
   if (kind == ROUTER_CUSTOM || kind == ROUTER_KAFKA) {
     arena_reset(&fuzz_arena);

@@ -1,12 +1,13 @@
-/* test_sqs_scan: the fast path (sqs_scan) against the reference decoder
- * (json_tree + event_source / event_sqs).
+/* test_records_scan: the fast paths of {"Records": [...]} events (sqs_scan,
+ * kinesis_scan) against the reference decoder (json_tree + event_source
+ * with event_sqs / event_kinesis).
  *
- * For every event fixture: when the fast path takes the event, the
- * reference must detect it as SQS and build a table equal to it field for
- * field, and event.raw and every record.raw (parsed lazily from the text on
- * the fast path) must equal the reference's; when it declines, nothing may
- * be left on the stack. Every real SQS fixture without a bad value must take
- * the fast path (or the speed of 6 MB batches silently regresses).
+ * For every event fixture and each fast path: when it takes the event, the
+ * reference must detect it as that source and build a table equal to it
+ * field for field, and event.raw and every record.raw (parsed lazily from
+ * the text on the fast path) must equal the reference's; when it declines,
+ * nothing may be left on the stack. Every real SQS and Kinesis fixture must
+ * take its fast path (or the speed of 6 MB batches silently regresses).
  * Synthetic events check each reason to decline and each rule it shares
  * with the reference: bytes after a \u0000, escapes, nulls, duplicates. */
 #include <dirent.h>
@@ -23,6 +24,7 @@
 #include "event_raw.h"
 #include "event_source.h"
 #include "json_tree.h"
+#include "kinesis_scan.h"
 #include "sqs_scan.h"
 #include "test.h"
 
@@ -53,8 +55,18 @@ static const char HELPERS[] =
 
 static int reference_push(lua_State *L)
 {
-  event_source_push(L, lua_touserdata(L, 1), ROUTER_SQS);
+  event_source_push(L, lua_touserdata(L, 1),
+                    (enum router_kind)lua_tointeger(L, 2));
   return 1;
+}
+
+/* The fast path of 'kind' (ROUTER_SQS or ROUTER_KINESIS): 1 when pushed. */
+static int scan_push(lua_State *L, enum router_kind kind, const char *text,
+                     size_t len, struct buf *scratch, struct arena *arena)
+{
+  if (kind == ROUTER_SQS)
+    return sqs_scan_push(L, text, len, scratch, arena) == SQS_SCAN_PUSHED;
+  return kinesis_scan_push(L, text, len, scratch, arena);
 }
 
 static int fast_push(lua_State *L)
@@ -63,8 +75,9 @@ static int fast_push(lua_State *L)
   struct arena *arena = lua_touserdata(L, 2);
   const char *text = lua_touserdata(L, 3);
   size_t len = (size_t)lua_tointeger(L, 4);
+  enum router_kind kind = (enum router_kind)lua_tointeger(L, 5);
   lua_settop(L, 0);
-  if (sqs_scan_push(L, text, len, scratch, arena) == SQS_SCAN_PUSHED)
+  if (scan_push(L, kind, text, len, scratch, arena))
     return 1;
   lua_pushinteger(L, lua_gettop(L)); /* 0 when nothing was left */
   return 1;
@@ -99,9 +112,10 @@ static void check_equal(lua_State *L, const char *name, const char *what)
   lua_pop(L, 2);
 }
 
-/* Compare both paths on one text. Returns 1 when the fast path took it. */
-static int compare(lua_State *L, struct buf *scratch, const char *name,
-                   const char *text, size_t len)
+/* Compare both paths of 'kind' on one text. Returns 1 when the fast path
+ * took it. */
+static int compare_kind(lua_State *L, struct buf *scratch, const char *name,
+                        const char *text, size_t len, enum router_kind kind)
 {
   int top = lua_gettop(L);
   struct arena fast_arena, ref_arena;
@@ -111,7 +125,8 @@ static int compare(lua_State *L, struct buf *scratch, const char *name,
   lua_pushlightuserdata(L, &fast_arena);
   lua_pushlightuserdata(L, (void *)(size_t)text);
   lua_pushinteger(L, (lua_Integer)len);
-  ASSERT_EQ(lua_pcall(L, 4, 1, 0), LUA_OK);
+  lua_pushinteger(L, (lua_Integer)kind);
+  ASSERT_EQ(lua_pcall(L, 5, 1, 0), LUA_OK);
   if (lua_type(L, -1) != LUA_TTABLE) {
     ASSERT_EQ(lua_tointeger(L, -1), 0);
     lua_settop(L, top);
@@ -127,13 +142,14 @@ static int compare(lua_State *L, struct buf *scratch, const char *name,
   size_t at;
   const char *why;
   cJSON *tree = json_tree_parse(&ref_arena, text, len, &at, &why);
-  if (!tree || event_source_detect(tree) != ROUTER_SQS)
+  if (!tree || event_source_detect(tree) != kind)
     TEST_FAIL("%s: the fast path took an event the reference does not "
-              "detect as SQS",
+              "detect as its source",
               name);
   lua_pushcfunction(L, reference_push);
   lua_pushlightuserdata(L, tree);
-  if (lua_pcall(L, 1, 1, 0) != LUA_OK)
+  lua_pushinteger(L, (lua_Integer)kind);
+  if (lua_pcall(L, 2, 1, 0) != LUA_OK)
     TEST_FAIL("%s: fast path accepted, reference raised: %s", name,
               luaL_tolstring(L, -1, NULL));
   /* stack: fast fast_raws ref */
@@ -154,6 +170,39 @@ static int compare(lua_State *L, struct buf *scratch, const char *name,
   arena_free(&fast_arena);
   arena_free(&ref_arena);
   return 1;
+}
+
+/* Both fast paths on one text: the SQS one's result (the Kinesis one must
+ * decline what SQS takes, and the reverse). */
+static int compare(lua_State *L, struct buf *scratch, const char *name,
+                   const char *text, size_t len)
+{
+  int sqs = compare_kind(L, scratch, name, text, len, ROUTER_SQS);
+  int kin = compare_kind(L, scratch, name, text, len, ROUTER_KINESIS);
+  ASSERT(!(sqs && kin));
+  return sqs;
+}
+
+/* The Kinesis fast path on 'text', which it must take or not. */
+static void expect_kinesis(lua_State *L, struct buf *scratch, const char *text,
+                           int want_fast)
+{
+  int got = compare_kind(L, scratch, text, text, strlen(text), ROUTER_KINESIS);
+  if (got != want_fast)
+    TEST_FAIL("Kinesis fast path %s: %s", want_fast ? "declined" : "took",
+              text);
+}
+
+/* One Kinesis record with 'extra' spliced into its kinesis object. */
+static void kin(lua_State *L, struct buf *scratch, const char *extra,
+                int want_fast)
+{
+  char text[2048];
+  snprintf(text, sizeof text,
+           "{\"Records\":[{\"eventSource\":\"aws:kinesis\",\"kinesis\":{"
+           "\"partitionKey\":\"p\",\"sequenceNumber\":\"1\"%s}}]}",
+           extra);
+  expect_kinesis(L, scratch, text, want_fast);
 }
 
 static void expect(lua_State *L, struct buf *scratch, const char *text,
@@ -188,7 +237,7 @@ int main(void)
   DIR *d = opendir(dir);
   ASSERT_NOT_NULL(d);
   struct dirent *e;
-  int files = 0, taken = 0, sqs = 0;
+  int files = 0, taken = 0, sqs = 0, kinesis = 0;
   while ((e = readdir(d)) != NULL) {
     size_t n = strlen(e->d_name);
     if (n < 6 || strcmp(e->d_name + n - 5, ".json") != 0)
@@ -198,21 +247,36 @@ int main(void)
     size_t len;
     char *text = read_file(path, &len);
     int took = compare(L, &scratch, e->d_name, text, len);
-    taken += took;
-    /* Every real SQS sample is Lambda's shape (Powertools' sqsEvent.json
-     * has a binaryValue that is not base64, but on a Number attribute,
-     * where neither path reads it). */
-    if (strstr(e->d_name, "sqs") != NULL || strstr(e->d_name, "Sqs") != NULL) {
+    int took_kin =
+        compare_kind(L, &scratch, e->d_name, text, len, ROUTER_KINESIS);
+    taken += took + took_kin;
+    /* Every real SQS and Kinesis sample is Lambda's shape (Powertools'
+     * sqsEvent.json has a binaryValue that is not base64, but on a Number
+     * attribute, where neither path reads it). */
+    struct arena a;
+    arena_init(&a);
+    size_t at;
+    const char *why;
+    cJSON *tree = json_tree_parse(&a, text, len, &at, &why);
+    enum router_kind kind = tree ? event_source_detect(tree) : ROUTER_CUSTOM;
+    arena_free(&a);
+    if (kind == ROUTER_SQS) {
       sqs++;
       if (!took)
         TEST_FAIL("the fast path declined the real SQS fixture %s", e->d_name);
+    }
+    if (kind == ROUTER_KINESIS) {
+      kinesis++;
+      if (!took_kin)
+        TEST_FAIL("the fast path declined the real Kinesis fixture %s",
+                  e->d_name);
     }
     files++;
     free(text);
   }
   closedir(d);
-  if (taken == 0 || sqs == 0)
-    TEST_FAIL("no SQS fixture taken (%d of %d)", taken, sqs);
+  if (sqs == 0 || kinesis == 0)
+    TEST_FAIL("no SQS or Kinesis fixture (%d, %d)", sqs, kinesis);
 
   /* What the fast path takes, equal to the reference. */
   rec(L, &scratch, "", 1);
@@ -292,6 +356,49 @@ int main(void)
          0);
   expect(L, &scratch, "{\"eventSource\":\"aws:kafka\",\"records\":{}}", 0);
 
+  /* Kinesis: taken, equal to the reference. */
+  kin(L, &scratch, ",\"data\":\"aGk=\"", 1);
+  kin(L, &scratch,
+      ",\"data\":\"\",\"approximateArrivalTimestamp\":1.5,"
+      "\"kinesisSchemaVersion\":\"1.0\"",
+      1);
+  kin(L, &scratch, ",\"data\":\"aGk=\",\"approximateArrivalTimestamp\":17", 1);
+  kin(L, &scratch, ",\"data\":\"aGk=\",\"approximateArrivalTimestamp\":1e3", 1);
+  kin(L, &scratch, ",\"data\":\"aGk=\",\"approximateArrivalTimestamp\":null",
+      1);
+  kin(L, &scratch, ",\"data\":\"a\\/k=\"", 1);
+  kin(L, &scratch, ",\"data\":\"aGk=\",\"partitionKey\\u0000\":\"x\"", 1);
+  expect_kinesis(
+      L, &scratch,
+      "{\"Records\":[{\"eventSource\":\"aws:kinesis\",\"eventID\":\"e\","
+      "\"eventSourceARN\":\"arn\",\"awsRegion\":\"r\",\"kinesis\":{"
+      "\"partitionKey\":\"a\\u0000b\",\"sequenceNumber\":\"1\",\"data\":"
+      "\"AAE=\"}},{\"eventSource\":\"aws:sqs\",\"eventSourceARN\":\"arn\","
+      "\"kinesis\":{\"partitionKey\":\"a\",\"sequenceNumber\":\"2\","
+      "\"data\":\"\"}}]}",
+      1);
+  /* Declined: a bad value (a decode_error on the reference path), a wrong
+   * type, a field twice or missing, not Kinesis's. */
+  kin(L, &scratch, ",\"data\":\"aGk\"", 0);
+  kin(L, &scratch, ",\"data\":\"not base64!\"", 0);
+  kin(L, &scratch, ",\"data\":7", 0);
+  kin(L, &scratch, ",\"data\":null", 0);
+  kin(L, &scratch, "", 0);
+  kin(L, &scratch, ",\"data\":\"aGk=\",\"approximateArrivalTimestamp\":\"1\"",
+      0);
+  kin(L, &scratch, ",\"data\":\"aGk=\",\"partitionKey\":\"q\"", 0);
+  kin(L, &scratch, ",\"data\":\"aGk=\",\"sequenceNumber\":null", 0);
+  expect_kinesis(L, &scratch,
+                 "{\"Records\":[{\"eventSource\":\"aws:kinesis\",\"kinesis\":"
+                 "null}]}",
+                 0);
+  expect_kinesis(L, &scratch,
+                 "{\"Records\":[{\"eventSource\":\"aws:kinesis\"}]}", 0);
+  expect_kinesis(L, &scratch,
+                 "{\"Records\":[{\"kinesis\":{\"partitionKey\":\"p\","
+                 "\"sequenceNumber\":\"1\",\"data\":\"\"}}]}",
+                 0);
+
   /* Truncated text at every length never confuses the fast path. */
   const char *full =
       "{\"Records\":[{\"messageId\":\"m\",\"body\":\"b\",\"messageAttributes\":"
@@ -303,7 +410,8 @@ int main(void)
 
   buf_free(&scratch);
   lua_close(L);
-  printf("sqs_scan: %d fixtures compared, fast path took %d (%d SQS)\n", files,
-         taken, sqs);
+  printf("records_scan: %d fixtures compared, fast paths took %d (%d SQS, %d "
+         "Kinesis)\n",
+         files, taken, sqs, kinesis);
   return 0;
 }

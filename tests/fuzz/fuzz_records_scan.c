@@ -1,14 +1,15 @@
-/* fuzz_sqs_scan: libFuzzer target for the SQS fast path (src/sqs_scan.c)
+/* fuzz_records_scan: libFuzzer target for the fast paths of {"Records":
+ * [...]} events (src/sqs_scan.c, src/kinesis_scan.c on src/records_scan.c)
  * against the reference (json_tree + event_source_push).
  *
- * The input is an event body. Properties, beyond the sanitizers':
- * sqs_scan_push (in a protected call: it may raise memory errors) either
- * declines, leaving the stack as it was, or pushes one table; and whenever
- * it takes an input, the reference parses it, detects SQS, decodes it
- * without raising and builds a deep-equal table (same values, same
- * integer/float subtypes) with no decode_error, and event.raw and every
- * record.raw (parsed lazily from the text on the fast path) equal the
- * reference's. */
+ * The input is an event body, given to each fast path in turn.
+ * Properties, beyond the sanitizers': the fast path (in a protected call:
+ * it may raise memory errors) either declines, leaving the stack as it
+ * was, or pushes one table; and whenever it takes an input, the reference
+ * parses it, detects that source, decodes it without raising and builds a
+ * deep-equal table (same values, same integer/float subtypes), and
+ * event.raw and every record.raw (parsed lazily from the text on the fast
+ * path) equal the reference's. */
 #include <cjson/cJSON.h>
 #include <stdint.h>
 
@@ -18,6 +19,7 @@
 #include "event_source.h"
 #include "fuzz_common.h"
 #include "json_tree.h"
+#include "kinesis_scan.h"
 #include "sqs_scan.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -28,21 +30,28 @@ static struct buf fuzz_scratch = {NULL, 0, 0, (size_t)64 << 20, 0};
 struct scan_args {
   const uint8_t *data;
   size_t size;
-  int result;
+  enum router_kind kind;
+  int result; /* 1 pushed, 0 declined */
 };
 
 static int scan_protected(lua_State *L)
 {
   struct scan_args *a = lua_touserdata(L, 1);
   lua_pop(L, 1);
-  a->result = sqs_scan_push(L, (const char *)a->data, a->size, &fuzz_scratch,
-                            &fuzz_raw_arena);
-  return a->result == SQS_SCAN_PUSHED ? 1 : 0;
+  const char *text = (const char *)a->data;
+  if (a->kind == ROUTER_SQS)
+    a->result = sqs_scan_push(L, text, a->size, &fuzz_scratch,
+                              &fuzz_raw_arena) == SQS_SCAN_PUSHED;
+  else
+    a->result =
+        kinesis_scan_push(L, text, a->size, &fuzz_scratch, &fuzz_raw_arena);
+  return a->result;
 }
 
 static int push_protected(lua_State *L)
 {
-  event_source_push(L, lua_touserdata(L, 1), ROUTER_SQS);
+  event_source_push(L, lua_touserdata(L, 1),
+                    (enum router_kind)lua_tointeger(L, 2));
   return 1;
 }
 
@@ -89,10 +98,11 @@ static int call_helper(lua_State *L, const char *name, int nargs)
   return lua_pcall(L, nargs, 1, 0);
 }
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+/* One fast path on the input. */
+static void check_kind(const uint8_t *data, size_t size, enum router_kind kind)
 {
   lua_State *L = fuzz_state();
-  struct scan_args sa = {data, size, -1};
+  struct scan_args sa = {data, size, kind, -1};
   lua_pushcfunction(L, scan_protected);
   lua_pushlightuserdata(L, &sa);
   int fast_status = lua_pcall(L, 1, LUA_MULTRET, 0);
@@ -101,12 +111,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                lua_isstring(L, -1) ? lua_tostring(L, -1) : "(not a string)");
     lua_settop(L, 0);
     arena_reset(&fuzz_raw_arena);
-    return 0;
+    return;
   }
-  if (sa.result != SQS_SCAN_PUSHED) {
-    FUZZ_CHECK(sa.result == SQS_SCAN_DECLINED && lua_gettop(L) == 0,
+  if (sa.result != 1) {
+    FUZZ_CHECK(sa.result == 0 && lua_gettop(L) == 0,
                "fast path declined but left %d values", lua_gettop(L));
-    return 0;
+    return;
   }
   FUZZ_CHECK(lua_gettop(L) == 1 && lua_istable(L, 1),
              "fast path pushed %d values", lua_gettop(L));
@@ -119,7 +129,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     lua_settop(L, 0);
     event_raw_end(L);
     arena_reset(&fuzz_raw_arena);
-    return 0;
+    return;
   }
   size_t at = 0;
   const char *why = NULL;
@@ -128,11 +138,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
   FUZZ_CHECK(root != NULL, "the fast path took an input the reference does "
                            "not parse (%s at %zu)",
              why, at);
-  FUZZ_CHECK(event_source_detect(root) == ROUTER_SQS,
-             "the fast path took an input the reference does not see as SQS");
+  FUZZ_CHECK(event_source_detect(root) == kind,
+             "the fast path took an input the reference does not see as "
+             "its source");
   lua_pushcfunction(L, push_protected);
   lua_pushlightuserdata(L, root);
-  int status = lua_pcall(L, 1, 1, 0);
+  lua_pushinteger(L, (lua_Integer)kind);
+  int status = lua_pcall(L, 2, 1, 0);
   FUZZ_CHECK(status == LUA_OK || status == LUA_ERRMEM,
              "fast path accepted, reference raised");
   if (status == LUA_OK) {
@@ -159,5 +171,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
   event_raw_end(L);
   arena_reset(&fuzz_arena);
   arena_reset(&fuzz_raw_arena);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+  check_kind(data, size, ROUTER_SQS);
+  check_kind(data, size, ROUTER_KINESIS);
   return 0;
 }

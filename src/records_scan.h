@@ -1,0 +1,90 @@
+/* records_scan: what the one-pass scanners of {"Records": [...]} events
+ * (sqs_scan, kinesis_scan) share: the event's frame, the loop over its
+ * records with their lazy .raw, the field names pushed once per event, the
+ * strings remembered from one record to the next, and the first record's
+ * eventSource (the detection rule).
+ *
+ * A source gives its field names and one function per record member; every
+ * function returns 1 on success and 0 to decline, and a decline anywhere
+ * unwinds to records_scan_push(), which restores the stack and leaves the
+ * event to the tree path (json_tree + event_source_push), the reference,
+ * which words the errors. Only {"Records": [...]} with nothing else at the
+ * top is taken, and only when the first record's eventSource is the
+ * source's. Knows Lua, json_scan and event_raw; not cJSON. */
+#ifndef LRT_RECORDS_SCAN_H
+#define LRT_RECORDS_SCAN_H
+
+#include <stddef.h>
+
+#include <lua.h>
+
+#include "arena.h"
+#include "buf.h"
+#include "json_scan.h"
+
+/* Strings remembered from the previous record (an ARN, a region, an
+ * attribute name), each at a stack slot, by the source's own numbering. */
+#define RECORDS_SCAN_RECENT 10
+
+struct records_scan_recent {
+  const char *text; /* in the event text, which outlives the scan */
+  size_t len;
+  int slot;
+};
+
+struct records_scan;
+
+struct records_scan_source {
+  const char *event_source; /* the first record's eventSource, "aws:sqs" */
+  const char *what;         /* "SQS event", for luaL_checkstack */
+  const char *const *names; /* field names, pushed once per event */
+  int name_count;
+  int fields;          /* a record table's usual size */
+  size_t record_bytes; /* a typical record's text: the count's first guess */
+  /* One member 'key' of the record at 't' (its value next in the text);
+   * 'seen' is the source's own bit set, zero at the record's start.
+   * 'ev' is the event for the first record, else 0. */
+  int (*field)(struct records_scan *s, int t, int ev, const char *key,
+               size_t len, int *seen);
+  /* After the record's '}': check what is required, set defaults. */
+  int (*finish)(struct records_scan *s, int t, int ev, int seen);
+};
+
+struct records_scan {
+  struct json_scan j;
+  lua_State *L;
+  const struct records_scan_source *src;
+  int keys; /* stack index of src->names[0] */
+  struct records_scan_recent recent[RECORDS_SCAN_RECENT];
+};
+
+/* Try the source's fast path on the event text, which must stay unchanged
+ * until event_raw_end() (record.raw parses it into 'arena' on first use).
+ * Returns 1 with the event table pushed, or 0 with nothing pushed. Raises
+ * only memory errors. [-0, +(0|1), m] */
+int records_scan_push(lua_State *L, const char *json, size_t len,
+                      struct buf *scratch, struct arena *arena,
+                      const struct records_scan_source *src);
+
+/* Push field name 'k' of the source. [-0, +1, -] */
+void records_scan_push_key(struct records_scan *s, int k);
+
+/* Push 'text', reusing remembered string 'r' when it holds the same bytes
+ * (else remembering this one); 'r' < 0 pushes it plainly. [-0, +1, m] */
+void records_scan_push_recent(struct records_scan *s, int r, const char *text,
+                              size_t len);
+
+/* t[name k] = the string value next (through recent 'r', or -1), or
+ * nothing for null. */
+int records_scan_set_string(struct records_scan *s, int t, int k, int r);
+
+/* The eventSource member: for the first record ('ev' != 0) it must be the
+ * source's and becomes event.event_source; the others' are skipped, as the
+ * tree path does not read them. */
+int records_scan_event_source(struct records_scan *s, int ev);
+
+/* Push the bytes of a padded base64 string value; 0 when it is not one
+ * (the tree path notes that as a decode_error). [-0, +(0|1), m] */
+int records_scan_push_base64(struct records_scan *s);
+
+#endif
