@@ -1,10 +1,8 @@
-/* arena: bump allocation for cJSON trees. See arena.h. */
+/* arena: bump allocation for one invocation's JSON tree. See arena.h. */
 #include "arena.h"
 
 #include <stdint.h>
 #include <stdlib.h>
-
-#include <cjson/cJSON.h>
 
 #include "heap.h"
 
@@ -17,9 +15,6 @@ struct arena_chunk {
   size_t used;
   _Alignas(16) unsigned char data[];
 };
-
-/* cJSON's hooks have no user pointer: the arena being parsed into. */
-static struct arena *arena_current;
 
 void arena_init(struct arena *a)
 {
@@ -90,16 +85,6 @@ refused:
   return NULL;
 }
 
-static void *arena_alloc(size_t n)
-{
-  return arena_take(arena_current, n);
-}
-
-static void arena_release(void *p)
-{
-  (void)p; /* freed all at once by arena_reset */
-}
-
 void arena_reset(struct arena *a)
 {
   a->failed = 0;
@@ -128,17 +113,4 @@ void arena_free(struct arena *a)
   }
   a->used = 0;
   a->failed = 0;
-}
-
-void arena_hooks_install(struct arena *a)
-{
-  cJSON_Hooks hooks = {arena_alloc, arena_release};
-  arena_current = a;
-  cJSON_InitHooks(&hooks);
-}
-
-void arena_hooks_remove(void)
-{
-  cJSON_InitHooks(NULL);
-  arena_current = NULL;
 }

@@ -1,22 +1,19 @@
-/* arena: a bump allocator for one invocation's cJSON tree.
+/* arena: a bump allocator for one invocation's JSON tree.
  *
- * Parsing a 6 MB event with cJSON makes tens of thousands of small
+ * Parsing a 6 MB event into a tree makes tens of thousands of small
  * allocations; freeing them node by node costs as much again. Parsed into an
- * arena, the tree costs a pointer bump per node and is freed by one reset,
+ * arena (json_tree_parse takes its nodes and strings from arena_take), the
+ * tree costs a pointer bump per node and is freed by one reset,
  * and, because the arena belongs to the long-lived host rather than to the
  * call, a Lua error raised while the tree is in use cannot leak it. The
  * chunks are kept across invocations (up to ARENA_KEEP bytes) so a warm
  * process does not go back to malloc for every event.
  *
- * cJSON's hooks are global and carry no user pointer, so they point at the
- * arena only between arena_hooks_install() and arena_hooks_remove(), around
- * one parse.
- *
  * With a budget (arena_set_budget), every chunk is charged to the heap's cap
  * (heap.h) while the arena holds it, so a tree that would take the process
  * past the function's memory fails to allocate instead; 'failed' then tells
  * the caller that the parse failed for memory, not for the text. Knows
- * cJSON and the heap's budget, not Lua. */
+ * the heap's budget, not JSON or Lua. */
 #ifndef LRT_ARENA_H
 #define LRT_ARENA_H
 
@@ -48,12 +45,5 @@ void arena_free(struct arena *a);
 /* 'n' bytes (16-byte aligned) valid until the next arena_reset(), or NULL
  * (and 'failed' set) when the budget or malloc refuses. */
 void *arena_take(struct arena *a, size_t n);
-
-/* Make cJSON allocate from 'a' until arena_hooks_remove(). A tree built in
- * between is valid until the next arena_reset(); never cJSON_Delete it. */
-void arena_hooks_install(struct arena *a);
-
-/* Give cJSON back malloc and free. */
-void arena_hooks_remove(void);
 
 #endif

@@ -1,24 +1,23 @@
-/* test_arena: cJSON trees parsed into the arena.
+/* test_arena: JSON trees parsed into the arena.
  *
- * With the hooks installed, cJSON_ParseWithLength allocates from the arena
- * (arena.used grows) and the tree reads back correctly after the hooks are
- * removed; arena_reset forgets it and the arena parses the next document
- * into the same memory; a document of several MB spans several chunks and,
- * once reset, the next one of that size fits in the single kept chunk; after
- * arena_hooks_remove, cJSON's own malloc'd trees are created and deleted
- * normally (under ASan a free() of arena memory would fail the test), and
+ * json_tree_parse allocates from the arena (arena.used grows) and the tree
+ * reads back correctly; arena_reset forgets it and the arena parses the
+ * next document into the same memory; a document of several MB spans
+ * several chunks and, once reset, the next one of that size fits in the
+ * single kept chunk; cJSON's own malloc'd trees are untouched by the arena
+ * (under ASan a free() of arena memory would fail the test), and
  * arena_free releases everything (ASan's leak check). */
 #include <cjson/cJSON.h>
 
 #include "arena.h"
+#include "json_tree.h"
 #include "test.h"
 
 static cJSON *parse_in(struct arena *a, const char *json, size_t len)
 {
-  arena_hooks_install(a);
-  cJSON *root = cJSON_ParseWithLength(json, len);
-  arena_hooks_remove();
-  return root;
+  size_t at = 0;
+  const char *why = NULL;
+  return json_tree_parse(a, json, len, &at, &why);
 }
 
 static void check_small(const cJSON *root)
@@ -53,7 +52,7 @@ static void test_parse_reset_reuse(void)
   cJSON *root = parse_in(&a, small_json, sizeof small_json - 1);
   ASSERT(a.used > 0); /* the tree came from the arena */
   size_t used = a.used;
-  check_small(root); /* valid after the hooks are gone, until the reset */
+  check_small(root); /* valid until the reset */
   const void *head = a.head;
   ASSERT_NOT_NULL(head);
 
