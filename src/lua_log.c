@@ -46,6 +46,10 @@ const char *lua_log_tostring(lua_State *L, int idx, size_t *len)
 
 static int log_record(lua_State *L, enum log_level level, const char *what)
 {
+  /* The argument is checked whatever the level: a wrong call must fail at
+   * INFO as it does at DEBUG, not only once the level is lowered. */
+  if (!lua_isnoneornil(L, 2))
+    luaL_checktype(L, 2, LUA_TTABLE);
   if (!log_enabled(level))
     return 0;
   size_t len = 0;
@@ -56,7 +60,6 @@ static int log_record(lua_State *L, enum log_level level, const char *what)
     msg = lua_log_tostring(L, 1, &len); /* pushed at 3; kept until the end */
   const char *fields = NULL;
   if (!lua_isnoneornil(L, 2)) {
-    luaL_checktype(L, 2, LUA_TTABLE);
     buf_reset(&lua_log_fields);
     json_lua_encode(L, 2, &lua_log_fields, "Runtime.InvalidLogFields", what);
     fields = buf_cstr(&lua_log_fields);

@@ -199,6 +199,10 @@ class TestHandlerFields(LoggingCase):
             log.info("bad fields", { f = print })
             return "unreachable"
           end
+          if event.filtered_bad then
+            log.debug("dropped at INFO, still checked", "not a table")
+            return "unreachable"
+          end
           log.info(setmetatable({}, { __tostring = function() return "obj" end }),
                    { level = "mine", big = math.maxinteger, ratio = 1.0,
                      list = { 1, "two", json.null }, empty = json.array(),
@@ -251,6 +255,19 @@ class TestHandlerFields(LoggingCase):
         self.assertEqual(body["errorType"], "Runtime.InvalidLogFields")
         self.assertIn("log.info: cannot encode a function at $.f",
                       body["errorMessage"])
+
+    def test_fields_are_checked_below_the_level_too(self):
+        # Issue 13 item 4: the argument check comes before the level filter,
+        # so a wrong call fails at INFO as it would at DEBUG.
+        event = os.path.join(self.root, "filtered.json")
+        with open(event, "w") as f:
+            f.write('{"filtered_bad": true}')
+        code, out, err = invoke(root=self.root, event=event,
+                                AWS_LAMBDA_LOG_LEVEL="INFO")
+        self.assertEqual(code, 1, (out, err))
+        body = json.loads(out[-1])
+        self.assertIn("bad argument #2", body["errorMessage"])
+        self.assertIn("table expected, got string", body["errorMessage"])
 
 
 class TestRuntimeLines(LoggingCase):
