@@ -439,9 +439,14 @@ static void test_lua_module(void)
   out = lua_stdout(L, "log.warn('w', {n = 1})");
   ASSERT_STR_EQ(out + 24, "\trq\tWARN\tw {\"n\":1}\n");
 
-  /* a disabled level looks at neither argument */
+  /* a disabled level does not turn the message into text (no __tostring
+   * call, no encoding), but a wrong fields argument is the same error at
+   * every level (issue 13: argument checks before the level filter) */
   ASSERT_STR_EQ(lua_stdout(L, "log.debug(setmetatable({}, {__tostring = "
-                              "function() error('looked') end}), print)"),
+                              "function() error('looked') end}), {n = 1})"),
+                "");
+  ASSERT_STR_EQ(lua_stdout(L, "local ok, e = pcall(log.debug, 'm', print)\n"
+                              "assert(not ok and e:find('table expected'))"),
                 "");
   ASSERT_STR_EQ(
       lua_stdout(L, "assert(log.level() == 'INFO' and log.format() == 'TEXT')\n"
