@@ -203,7 +203,12 @@ static void error_from_status(struct lua_host *h, int status,
       snprintf(msg, sizeof(msg), "Lua ran out of memory");
     else
       snprintf(msg, sizeof(msg), "error while handling an error");
-    result_error(res, "Runtime.OutOfMemory", msg, strlen(msg), NULL);
+    /* Out of memory only when it was; a message handler that failed (a C
+     * stack overflow while the error was being described) is its own. */
+    result_error(res,
+                 status == LUA_ERRMEM ? "Runtime.OutOfMemory"
+                                      : "Runtime.ErrorHandlerFailed",
+                 msg, strlen(msg), NULL);
   } else {
     size_t len = 0;
     lua_getfield(L, -1, "type");

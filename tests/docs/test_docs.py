@@ -68,6 +68,36 @@ class DocBlocks(unittest.TestCase):
         self.assertGreater(ran, 0)
 
 
+class ErrorTypeTable(unittest.TestCase):
+    """docs/handlers.md's table of error types and the code agree: every
+    type the runtime's C and Lua sources name is in the table, and every
+    type in the table is one the code names."""
+
+    TYPE_RE = re.compile(r'"((?:Runtime|Lua|Kafka|SQS|SNS|S3|DynamoDB|Kinesis|'
+                         r'EventBridge|APIGateway)\.[A-Z][A-Za-z]+)"')
+
+    def test_table_matches_the_code(self):
+        in_code = set()
+        for folder in ("src", "lua"):
+            for name in sorted(os.listdir(os.path.join(SRC, folder))):
+                if name.endswith((".c", ".h", ".lua")):
+                    with open(os.path.join(SRC, folder, name)) as f:
+                        in_code |= set(self.TYPE_RE.findall(f.read()))
+        with open(os.path.join(SRC, "docs", "handlers.md")) as f:
+            doc = f.read()
+        start = doc.index("| errorType | when |")
+        table = doc[start:doc.index("\n\n", start)]
+        in_doc = set()
+        for line in table.splitlines()[2:]:
+            first = line.split("|")[1]
+            in_doc |= set(re.findall(r"`([A-Za-z0-9]+\.[A-Za-z]+)`", first))
+        self.assertTrue(in_code, "no error types found in the sources")
+        self.assertEqual(sorted(in_code - in_doc), [],
+                         "error types the code uses but handlers.md lacks")
+        self.assertEqual(sorted(in_doc - in_code), [],
+                         "error types handlers.md lists but the code never uses")
+
+
 class HandlerExamples(unittest.TestCase):
     def last_json(self, r):
         # stdout is the response (or error object) alone
