@@ -10,6 +10,7 @@
 #include "base64.h"
 #include "json_scan.h"
 #include "json_text.h"
+#include "scan_recent.h"
 
 /* Header names remembered from one record to the next, by position. */
 #define SCAN_RECENT_HEADERS 4
@@ -42,17 +43,11 @@ static const char *const scan_key_names[K_COUNT] = {
  * name) kept at a stack slot: most records repeat them, and pushing the slot
  * skips hashing and interning the same bytes again. 'text' points into the
  * event, which outlives the scan. */
-struct recent {
-  const char *text;
-  size_t len;
-  int slot;
-};
-
 struct scan {
   struct json_scan j; /* the text and the scratch */
   lua_State *L;
   int keys; /* stack index of scan_key_names[0] */
-  struct recent topic, timestamp_type, header[SCAN_RECENT_HEADERS];
+  struct scan_recent topic, timestamp_type, header[SCAN_RECENT_HEADERS];
 };
 
 /* ==== Lexing (json_scan.h), numbers ==== */
@@ -106,25 +101,11 @@ static void push_key(struct scan *s, int k)
   lua_pushvalue(s->L, s->keys + k);
 }
 
-/* Push the string 'text' (no escapes), reusing 'r' when it holds the same
- * bytes, else remembering this one. Stack effect: [-0, +1, m]. */
-static void push_recent(struct scan *s, struct recent *r, const char *text,
+/* Push the string 'text' through 'r' (scan_recent.h). [-0, +1, m] */
+static void push_recent(struct scan *s, struct scan_recent *r, const char *text,
                         size_t len)
 {
-  if (s->j.in_scratch) {
-    /* Decoded bytes do not outlive the scratch: not remembered. */
-    lua_pushlstring(s->L, text, len);
-    r->text = NULL;
-    return;
-  }
-  if (r->text != NULL && r->len == len && memcmp(r->text, text, len) == 0) {
-    lua_pushvalue(s->L, r->slot);
-    return;
-  }
-  lua_pushlstring(s->L, text, len);
-  lua_copy(s->L, -1, r->slot);
-  r->text = text;
-  r->len = len;
+  scan_recent_push(s->L, r, s->j.in_scratch, text, len);
 }
 
 /* Decode base64 text[0..len) into the scratch at offset 'skip' and push
@@ -605,8 +586,8 @@ int kafka_scan_push(lua_State *L, const char *json, size_t len,
   s.keys = base + 1;
   for (int k = 0; k < K_COUNT; k++)
     lua_pushstring(L, scan_key_names[k]);
-  struct recent *recent[2 + SCAN_RECENT_HEADERS] = {&s.topic,
-                                                    &s.timestamp_type};
+  struct scan_recent *recent[2 + SCAN_RECENT_HEADERS] = {&s.topic,
+                                                         &s.timestamp_type};
   for (int i = 0; i < SCAN_RECENT_HEADERS; i++)
     recent[2 + i] = &s.header[i];
   for (size_t i = 0; i < sizeof recent / sizeof recent[0]; i++) {

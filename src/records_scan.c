@@ -16,22 +16,10 @@ void records_scan_push_key(struct records_scan *s, int k)
 void records_scan_push_recent(struct records_scan *s, int r, const char *text,
                               size_t len)
 {
-  struct records_scan_recent *m = r >= 0 ? &s->recent[r] : NULL;
-  if (m == NULL || s->j.in_scratch) {
-    /* Unescaped bytes do not outlive the scratch: not remembered. */
+  if (r < 0)
     lua_pushlstring(s->L, text, len);
-    if (m != NULL)
-      m->text = NULL;
-    return;
-  }
-  if (m->text != NULL && m->len == len && memcmp(m->text, text, len) == 0) {
-    lua_pushvalue(s->L, m->slot);
-    return;
-  }
-  lua_pushlstring(s->L, text, len);
-  lua_copy(s->L, -1, m->slot);
-  m->text = text;
-  m->len = len;
+  else
+    scan_recent_push(s->L, &s->recent[r], s->j.in_scratch, text, len);
 }
 
 int records_scan_set_string(struct records_scan *s, int t, int k, int r)

@@ -21,16 +21,11 @@
 #include "arena.h"
 #include "buf.h"
 #include "json_scan.h"
+#include "scan_recent.h"
 
 /* Strings remembered from the previous record (an ARN, a region, an
  * attribute name), each at a stack slot, by the source's own numbering. */
 #define RECORDS_SCAN_RECENT 10
-
-struct records_scan_recent {
-  const char *text; /* in the event text, which outlives the scan */
-  size_t len;
-  int slot;
-};
 
 struct records_scan;
 
@@ -55,7 +50,7 @@ struct records_scan {
   lua_State *L;
   const struct records_scan_source *src;
   int keys; /* stack index of src->names[0] */
-  struct records_scan_recent recent[RECORDS_SCAN_RECENT];
+  struct scan_recent recent[RECORDS_SCAN_RECENT];
 };
 
 /* Try the source's fast path on the event text, which must stay unchanged
