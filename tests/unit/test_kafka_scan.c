@@ -22,26 +22,9 @@
 #include "json_tree.h"
 #include "kafka_scan.h"
 #include "test.h"
+#include "test_lua_equal.h"
 
-static const char DEEP_EQUAL[] =
-    "local function eq(a, b, path)\n"
-    "  if type(a) ~= type(b) then return false, path .. ': ' .. type(a) .. "
-    "' vs ' .. type(b) end\n"
-    "  if type(a) ~= 'table' then\n"
-    "    if a == b and math.type(a) == math.type(b) then return true end\n"
-    "    return false, path .. ': ' .. tostring(a) .. ' vs ' .. tostring(b)\n"
-    "  end\n"
-    "  for k, v in pairs(a) do\n"
-    "    local ok, why = eq(v, b[k], path .. '.' .. tostring(k))\n"
-    "    if not ok then return false, why end\n"
-    "  end\n"
-    "  for k in pairs(b) do\n"
-    "    if a[k] == nil then return false, path .. '.' .. tostring(k) .. "
-    "' missing' end\n"
-    "  end\n"
-    "  return true\n"
-    "end\n"
-    "return eq\n";
+static const char DEEP_EQUAL[] = TEST_LUA_DEEP_EQUAL "return eq\n";
 
 static int reference_push(lua_State *L)
 {
