@@ -97,4 +97,25 @@ static inline void fuzz_check_typed_error(lua_State *L, int status,
   lua_pop(L, 2);
 }
 
+/* Lua source defining the local function diff(a, b, path): nil when a and b
+ * are equal values (tables member by member, numbers by value and by
+ * math.type), else the path of the first difference. For the targets that
+ * hold a fast path to its reference; each appends what it does with diff. */
+#define FUZZ_LUA_DEEP_DIFF \
+  "local function diff(a, b, path)\n" \
+  "  if type(a) ~= type(b) then return path end\n" \
+  "  if type(a) ~= 'table' then\n" \
+  "    if a == b and math.type(a) == math.type(b) then return nil end\n" \
+  "    return path\n" \
+  "  end\n" \
+  "  for k, v in pairs(a) do\n" \
+  "    local d = diff(v, b[k], path .. '.' .. tostring(k))\n" \
+  "    if d then return d end\n" \
+  "  end\n" \
+  "  for k in pairs(b) do\n" \
+  "    if a[k] == nil then return path .. '.' .. tostring(k) end\n" \
+  "  end\n" \
+  "  return nil\n" \
+  "end\n"
+
 #endif

@@ -49,23 +49,7 @@ static int scan_protected(lua_State *L)
 
 /* Deep equality with subtypes; returns nil or the path of the first
  * difference. */
-static const char DEEP_DIFF[] =
-    "local function diff(a, b, path)\n"
-    "  if type(a) ~= type(b) then return path end\n"
-    "  if type(a) ~= 'table' then\n"
-    "    if a == b and math.type(a) == math.type(b) then return nil end\n"
-    "    return path\n"
-    "  end\n"
-    "  for k, v in pairs(a) do\n"
-    "    local d = diff(v, b[k], path .. '.' .. tostring(k))\n"
-    "    if d then return d end\n"
-    "  end\n"
-    "  for k in pairs(b) do\n"
-    "    if a[k] == nil then return path .. '.' .. tostring(k) end\n"
-    "  end\n"
-    "  return nil\n"
-    "end\n"
-    "return diff(...)\n";
+static const char DEEP_DIFF[] = FUZZ_LUA_DEEP_DIFF "return diff(...)\n";
 
 /* t[field] is nil or of type 'want'. */
 static void check_opt(lua_State *L, int t, const char *field, int want)

@@ -58,21 +58,7 @@ static int push_protected(lua_State *L)
 /* diff(a, b, path) -> nil or the path of the first difference; raws(ev)
  * -> { event = ev.raw, records = { r.raw... } }. */
 static const char HELPERS[] =
-    "local function diff(a, b, path)\n"
-    "  if type(a) ~= type(b) then return path end\n"
-    "  if type(a) ~= 'table' then\n"
-    "    if a == b and math.type(a) == math.type(b) then return nil end\n"
-    "    return path\n"
-    "  end\n"
-    "  for k, v in pairs(a) do\n"
-    "    local d = diff(v, b[k], path .. '.' .. tostring(k))\n"
-    "    if d then return d end\n"
-    "  end\n"
-    "  for k in pairs(b) do\n"
-    "    if a[k] == nil then return path .. '.' .. tostring(k) end\n"
-    "  end\n"
-    "  return nil\n"
-    "end\n"
+    FUZZ_LUA_DEEP_DIFF
     "local function raws(ev)\n"
     "  local t = { event = ev.raw, records = {} }\n"
     "  for i, r in ipairs(ev.records) do t.records[i] = r.raw end\n"
