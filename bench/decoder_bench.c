@@ -3,14 +3,14 @@
  * The decoder alone, no HTTP and no handler. The event file is read once,
  * then each phase repeats for about SECONDS of CPU time and prints MB/s of
  * event JSON (10^6 bytes) on process CPU time and on wall time:
- *   scan   kafka_scan_push straight from the text (src/kafka_scan.c): the
+ *   scan   kafka_scan_push straight from the text (src/events/kafka_scan.c): the
  *          path the runtime takes for every Kafka event Lambda sends
  *   parse  cJSON_ParseWithLength + cJSON_Delete (the reference path's parse)
- *   push   event_kafka_push of one parsed tree (src/event_kafka.c)
+ *   push   event_kafka_push of one parsed tree (src/events/event_kafka.c)
  *   full   parse + push + delete: the reference path, taken for events the
  *          scanner declines
- * As in lua_host, the Lua state allocates through the runtime's own
- * allocator (src/heap.c, when the tree has it), the collector is stopped
+ * As in host, the Lua state allocates through the runtime's own
+ * allocator (src/support/heap.c, when the tree has it), the collector is stopped
  * while an event is pushed, and each iteration then drops the table and runs
  * a full collection, so the MB/s include freeing what the decoder built (the
  * host also collects after a big event). A push runs in lua_pcall, the tree
@@ -18,7 +18,7 @@
  *
  * Built by bench/run.sh from the repo's own src/ files with -O2: it measures
  * the code the runtime ships. The scan phase is compiled in when
- * src/kafka_scan.h exists. */
+ * src/events/kafka_scan.h exists. */
 #include <cjson/cJSON.h>
 #include <lauxlib.h>
 #include <lua.h>
@@ -32,7 +32,7 @@
 #if __has_include("heap.h")
 #include "heap.h"
 #define BENCH_HAVE_HEAP 1
-static struct heap bench_heap; /* the Lua state's, as in lua_host */
+static struct heap bench_heap; /* the Lua state's, as in host */
 #else
 #define BENCH_HAVE_HEAP 0
 #endif
@@ -112,7 +112,7 @@ static long drop_event(lua_State *L)
 #if BENCH_HAVE_SCAN
 static struct buf bench_scratch;
 
-/* The scan path as lua_host takes it; returns the record count or -1. */
+/* The scan path as host takes it; returns the record count or -1. */
 static long bench_scan(lua_State *L, const char *text, size_t len)
 {
   int r;

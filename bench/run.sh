@@ -154,17 +154,19 @@ warn="-Wall -Wextra -Wshadow -Wconversion -Wstrict-prototypes
 cflags="-std=c11 -O2 -g -DNDEBUG -D_XOPEN_SOURCE=700 $warn"
 say "building the decoder microbenchmark and the load server"
 # The decoder's own sources; the one-pass scanner when the tree has it.
-decoder_src=("$repo/src/event_kafka.c" "$repo/src/base64.c" "$repo/src/lrt_error.c")
-[ -f "$repo/src/kafka_scan.c" ] && decoder_src+=("$repo/src/kafka_scan.c" "$repo/src/buf.c")
-[ -f "$repo/src/heap.c" ] && decoder_src+=("$repo/src/heap.c")
+decoder_src=("$repo/src/events/event_kafka.c" "$repo/src/support/base64.c" "$repo/src/support/lrt_error.c")
+[ -f "$repo/src/events/kafka_scan.c" ] && decoder_src+=("$repo/src/events/kafka_scan.c" "$repo/src/support/buf.c")
+[ -f "$repo/src/support/heap.c" ] && decoder_src+=("$repo/src/support/heap.c")
+# The sources are in one folder per layer (docs/architecture.md, "Layout").
+src_inc=$(for d in "$repo"/src/*/; do printf -- "-I%s " "$d"; done)
 # shellcheck disable=SC2086,SC2046  # word splitting of the flag lists is intended
-if ! gcc $cflags -I"$repo/src" "$here/decoder_bench.c" "${decoder_src[@]}" \
+if ! gcc $cflags $src_inc "$here/decoder_bench.c" "${decoder_src[@]}" \
     $(pkg-config --cflags --libs lua5.4 libcjson) -o "$tools/decoder_bench" \
     2>"$out/decoder_build.log"; then
   # The decoder grew a dependency: link every module but main.c instead.
   all_src=()
-  for f in "$repo"/src/*.c; do [ "$(basename "$f")" = main.c ] || all_src+=("$f"); done
-  gcc $cflags -I"$repo/src" "$here/decoder_bench.c" "${all_src[@]}" \
+  for f in "$repo"/src/*/*.c; do [ "$(basename "$f")" = main.c ] || all_src+=("$f"); done
+  gcc $cflags $src_inc "$here/decoder_bench.c" "${all_src[@]}" \
     $(pkg-config --cflags --libs lua5.4 libcjson libcurl zlib) -lavro -lm -pthread \
     -o "$tools/decoder_bench" || { cat "$out/decoder_build.log"; exit 1; }
 fi
@@ -256,7 +258,7 @@ status=0
   "${node_args[@]}" "${server_args[@]}" "${run_args[@]}" \
   --logs "$out/logs" --json "$out/results.json" || status=$?
 
-say "decoder microbenchmark (event JSON -> Lua tables: src/kafka_scan.c, src/event_kafka.c)"
+say "decoder microbenchmark (event JSON -> Lua tables: src/events/kafka_scan.c, src/events/event_kafka.c)"
 for shape in text binary; do
   "${prio[@]}" "$tools/decoder_bench" "$events/$shape.json" "$decoder_seconds" || status=1
 done

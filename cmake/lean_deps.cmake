@@ -19,15 +19,20 @@ foreach(dep curl cjson lua5.4 avro jansson z)
       IMPORTED_LOCATION "${LRT_LEAN_PREFIX}/lib/lib${dep}.a")
 endforeach()
 
-add_library(lrt_deps INTERFACE)
-target_include_directories(lrt_deps SYSTEM INTERFACE
-    "${LRT_LEAN_PREFIX}/include" "${LRT_LEAN_PREFIX}/include/lua5.4")
+# One interface target per dependency, as the normal build has, so each
+# layer links only what it uses (CMakeLists.txt, lrt_layer).
+foreach(dep lua cjson curl avro zlib)
+  add_library(lrt_dep_${dep} INTERFACE)
+  target_include_directories(lrt_dep_${dep} SYSTEM INTERFACE
+      "${LRT_LEAN_PREFIX}/include" "${LRT_LEAN_PREFIX}/include/lua5.4")
+endforeach()
+target_link_libraries(lrt_dep_lua INTERFACE lrt_lean_lua5.4 ${CMAKE_DL_LIBS} m)
+target_link_libraries(lrt_dep_cjson INTERFACE lrt_lean_cjson)
 # CURL_STATICLIB: curl.h then declares no import attributes for the archive.
-target_compile_definitions(lrt_deps INTERFACE CURL_STATICLIB)
-target_link_libraries(lrt_deps INTERFACE lrt_lean_lua5.4 lrt_lean_cjson
-                                         lrt_lean_curl lrt_lean_avro
-                                         lrt_lean_jansson lrt_lean_z
-                                         ${CMAKE_DL_LIBS} m)
+target_compile_definitions(lrt_dep_curl INTERFACE CURL_STATICLIB)
+target_link_libraries(lrt_dep_curl INTERFACE lrt_lean_curl)
+target_link_libraries(lrt_dep_avro INTERFACE lrt_lean_avro lrt_lean_jansson)
+target_link_libraries(lrt_dep_zlib INTERFACE lrt_lean_z)
 
 function(lrt_lean_export_lua_api target)
   # Every member of liblua5.4.a, not only those the runtime calls: a module

@@ -8,7 +8,7 @@
 -- Kinesis, DynamoDB and FIFO queues) the first failure in a partition stops
 -- it: its later records are reported failed, unrun, because Lambda
 -- redelivers them anyway and running them now would only duplicate work and
--- break order. The C side (lua_router.c) passes the invocation's context as
+-- break order. The C side (router.c) passes the invocation's context as
 -- the fourth argument. This module is internal: handlers use
 -- `router.process` or `kafka.process`.
 -- @module lrt_router_batch
@@ -111,7 +111,7 @@ end
 -- @tparam function fn called as `fn(record, context)`
 -- @tparam[opt] table opts `{ ordered = bool }` (a context table here is
 --   accepted and used as the context, for kafka.process's old form)
--- @param ctx the invocation's context (from lua_router.c)
+-- @param ctx the invocation's context (from router.c)
 -- @tparam[opt] string fname the caller's name, for messages
 -- @treturn table the partial batch response
 function M.process(event, fn, opts, ctx, fname)

@@ -1,9 +1,9 @@
 --- The API Gateway routes behind `router.apigateway(path, method, fn)`.
 --
--- lua_router.c makes one routes object per Lua state (`new`) on the first
+-- router.c makes one routes object per Lua state (`new`) on the first
 -- registration, adds each route to it and installs `dispatch` as the
 -- handler for API Gateway events (REST v1, HTTP API v2, Function URLs,
--- decoded by src/event_apigateway.c). The rules are the contract's: the
+-- decoded by src/events/event_apigateway.c). The rules are the contract's: the
 -- path matched is `event.route_path` (the stage already stripped), a
 -- trailing slash is ignored, `{name}` matches one segment and `{name+}` the
 -- rest (at least one), methods compare case-insensitively and "ANY"

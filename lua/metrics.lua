@@ -6,7 +6,7 @@
 -- metrics.property(name, value)       -- a member of the record, searchable in Logs Insights
 --
 -- The runtime calls metrics._flush(timestamp_ms) at the end of each
--- invocation (src/lua_metrics.c), after a handler error too: it returns the
+-- invocation (src/host/metrics.c), after a handler error too: it returns the
 -- EMF records, one JSON text each, and clears what was added. Nothing is
 -- returned for an invocation that added no metric. As with Powertools, the
 -- namespace is POWERTOOLS_METRICS_NAMESPACE, else the function name, and
@@ -186,7 +186,7 @@ local function namespace()
 end
 
 --- The EMF records of what was added, as JSON texts; clears. For the
--- runtime's end of invocation (src/lua_metrics.c).
+-- runtime's end of invocation (src/host/metrics.c).
 function M._flush(timestamp_ms)
   -- Taken and cleared first: a flush that fails (a bad namespace, no memory
   -- left) must not carry this invocation's metrics into the next one.

@@ -3,4 +3,4 @@
 # fails on any difference).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-clang-format -i src/*.c src/*.h tests/unit/*.c tests/unit/*.h
+clang-format -i src/*/*.c src/*/*.h tests/unit/*.c tests/unit/*.h

@@ -6,9 +6,9 @@
  *            reading path, the value reused for every datum), then that value
  *            converted to Lua tables with avro_value_get_*;
  *   avro-c read only   the same without the conversion (avro-c's share);
- *   walker   src/avro_decode.c: the plan compiled from avro-c's schema, the
+ *   walker   src/codecs/avro_decode.c: the plan compiled from avro-c's schema, the
  *            binary walked straight into Lua values (what the runtime does);
- *   protobuf src/protobuf_decode.c on the Protobuf payloads.
+ *   protobuf src/codecs/protobuf_decode.c on the Protobuf payloads.
  *
  * Usage: codec_bench EVENTS_DIR [SECONDS]. Prints ns per value and MB/s of
  * payload for each; docs/performance.md has the figures and the command. */

@@ -59,10 +59,12 @@ gcc $cflags "$bench/load_server.c" $(pkg-config --cflags --libs libcjson) \
   -o "$tools/load_server"
 avro_lib=$(pkg-config --libs avro-c 2>/dev/null || echo /usr/lib/x86_64-linux-gnu/libavro.so.23)
 # shellcheck disable=SC2086,SC2046
-gcc $cflags -I"$repo/src" "$here/codec_bench.c" "$repo/src/avro_decode.c" \
-  "$repo/src/protobuf_desc.c" "$repo/src/protobuf_decode.c" \
-  "$repo/src/json_lua.c" "$repo/src/utf8.c" "$repo/src/lrt_error.c" \
-  "$repo/src/buf.c" $(pkg-config --cflags --libs lua5.4 libcjson) $avro_lib \
+# The sources are in one folder per layer (docs/architecture.md, "Layout").
+src_inc=$(for d in "$repo"/src/*/; do printf -- "-I%s " "$d"; done)
+gcc $cflags $src_inc "$here/codec_bench.c" "$repo/src/codecs/avro_decode.c" \
+  "$repo/src/codecs/protobuf_desc.c" "$repo/src/codecs/protobuf_decode.c" \
+  "$repo/src/json/json_lua.c" "$repo/src/support/utf8.c" "$repo/src/support/lrt_error.c" \
+  "$repo/src/support/buf.c" $(pkg-config --cflags --libs lua5.4 libcjson) $avro_lib \
   -lm -o "$tools/codec_bench"
 
 # The peer, from npm only (as bench/run.sh installs its own): the packages

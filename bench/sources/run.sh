@@ -16,11 +16,13 @@ secs=${1:-5}
 out=${BENCH_SOURCES_OUT:-$repo/build-bench-sources}
 mkdir -p "$out"
 src=()
-for f in "$repo"/src/*.c; do
+for f in "$repo"/src/*/*.c; do
   [ "$(basename "$f")" = main.c ] || src+=("$f")
 done
 # shellcheck disable=SC2046  # word splitting of pkg-config's flags is intended
-gcc -O2 -DNDEBUG -D_XOPEN_SOURCE=700 -std=c11 -I"$repo/src" \
+# The sources are in one folder per layer (docs/architecture.md, "Layout").
+src_inc=$(for d in "$repo"/src/*/; do printf -- "-I%s " "$d"; done)
+gcc -O2 -DNDEBUG -D_XOPEN_SOURCE=700 -std=c11 $src_inc \
   "$here/source_bench.c" "${src[@]}" \
   $(pkg-config --cflags --libs lua5.4 libcjson libcurl zlib) -lavro -lm -pthread \
   -o "$out/source_bench"

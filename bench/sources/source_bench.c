@@ -3,7 +3,7 @@
  *
  * For each event file, two phases, each repeated for about SECONDS of
  * process CPU time:
- *   decode  the event JSON -> Lua tables exactly as lua_host does it: an
+ *   decode  the event JSON -> Lua tables exactly as host does it: an
  *           SQS, Kinesis or Kafka event through its scanner (sqs_scan_push,
  *           kinesis_scan_push, kafka_scan_push) straight from the text, any other (or one they
  *           decline) through json_tree_parse into an arena, then
@@ -11,8 +11,8 @@
  *           stopped while decoding, then the table dropped and a full
  *           collection run, so the MB/s (10^6 bytes of event JSON per CPU
  *           second) include freeing what was built;
- *   invoke  lua_host_invoke with bench/handlers/bench.lua (the main
- *           bench's handler), then lua_host_collect:
+ *   invoke  host_invoke with bench/handlers/bench.lua (the main
+ *           bench's handler), then host_collect:
  *           the runtime's whole invocation but the HTTP (decode, handler,
  *           response encoding, garbage), in CPU ms per invocation.
  * Built by bench/sources/run.sh from the repo's src/ with -O2. */
@@ -33,7 +33,7 @@
 #include "json_tree.h"
 #include "kafka_scan.h"
 #include "kinesis_scan.h"
-#include "lua_host.h"
+#include "host.h"
 #include "sqs_scan.h"
 
 static double cpu_now(void)
@@ -85,8 +85,8 @@ static int decode_protected(lua_State *L)
   cJSON *tree = json_tree_parse(a->arena, a->text, a->len, &at, &why);
   if (!tree)
     return luaL_error(L, "not JSON: %s", why);
-  enum router_kind kind = event_source_detect(tree);
-  if (kind == ROUTER_CUSTOM || kind == ROUTER_KAFKA)
+  enum event_kind kind = event_source_detect(tree);
+  if (kind == EVENT_CUSTOM || kind == EVENT_KAFKA)
     return luaL_error(L, "not a source event");
   event_source_push(L, tree, kind);
   return 1;
@@ -132,31 +132,31 @@ static void bench_decode(const char *name, const char *text, size_t len,
 static void bench_invoke(const char *name, const char *text, size_t len,
                          double seconds, const char *root, const char *lua)
 {
-  struct lua_host_config cfg = {root, lua, "bench", 0, 0, 0};
-  struct lua_host_result res;
-  lua_host_result_init(&res);
-  struct lua_host *h = NULL;
-  if (lua_host_new(&h, &cfg, &res) != 0) {
+  struct host_config cfg = {root, lua, "bench", 0, 0, 0};
+  struct host_result res;
+  host_result_init(&res);
+  struct host *h = NULL;
+  if (host_new(&h, &cfg, &res) != 0) {
     fprintf(stderr, "init: %.*s\n", (int)res.body.len, res.body.data);
     exit(1);
   }
-  struct lua_host_context ctx = {"bench", 0, NULL, NULL, NULL, NULL};
+  struct host_context ctx = {"bench", 0, NULL, NULL, NULL, NULL};
   long n = 0;
   double t0 = cpu_now();
   do {
-    lua_host_invoke(h, text, len, &ctx, &res);
+    host_invoke(h, text, len, &ctx, &res);
     if (res.is_error) {
       fprintf(stderr, "%s: %.*s\n", name, (int)res.body.len, res.body.data);
       exit(1);
     }
-    lua_host_collect(h);
+    host_collect(h);
     n++;
   } while (cpu_now() - t0 < seconds);
   double t = cpu_now() - t0;
   printf("invoke  %-14s %7.2f ms/invocation  %s  (%ld runs)\n", name,
          t * 1000 / (double)n, buf_cstr(&res.body), n);
-  lua_host_result_free(&res);
-  lua_host_destroy(h);
+  host_result_free(&res);
+  host_destroy(h);
 }
 
 int main(int argc, char **argv)

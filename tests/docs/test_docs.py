@@ -79,10 +79,11 @@ class ErrorTypeTable(unittest.TestCase):
     def test_table_matches_the_code(self):
         in_code = set()
         for folder in ("src", "lua"):
-            for name in sorted(os.listdir(os.path.join(SRC, folder))):
-                if name.endswith((".c", ".h", ".lua")):
-                    with open(os.path.join(SRC, folder, name)) as f:
-                        in_code |= set(self.TYPE_RE.findall(f.read()))
+            for top, _, names in os.walk(os.path.join(SRC, folder)):
+                for name in sorted(names):
+                    if name.endswith((".c", ".h", ".lua")):
+                        with open(os.path.join(top, name)) as f:
+                            in_code |= set(self.TYPE_RE.findall(f.read()))
         with open(os.path.join(SRC, "docs", "handlers.md")) as f:
             doc = f.read()
         start = doc.index("| errorType | when |")

@@ -1,5 +1,5 @@
 /* fuzz_dynamodb: libFuzzer target for the DynamoDB attribute-value
- * converter (src/dynamodb_value.c).
+ * converter (src/events/dynamodb_value.c).
  *
  * The input is JSON; an object is converted as an attribute map (a record's
  * NewImage) with dynamodb_value_push_map in a protected call, any other

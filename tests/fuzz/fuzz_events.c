@@ -1,6 +1,6 @@
 /* fuzz_events: libFuzzer target for the non-Kafka event decoders.
  *
- * The input is an event body, handled as lua_host handles one: parsed by
+ * The input is an event body, handled as host handles one: parsed by
  * json_tree_parse into an arena, detected by event_source_detect and, for
  * SQS, SNS, S3, DynamoDB, Kinesis, EventBridge and API Gateway (REST and
  * HTTP API), decoded by event_source_push in a protected call; then every
@@ -22,7 +22,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 struct push_args {
   const cJSON *root;
-  enum router_kind kind;
+  enum event_kind kind;
   const uint8_t *data;
   size_t size;
 };
@@ -46,20 +46,20 @@ static const char TOUCH_RAW[] =
 
 static struct arena fuzz_arena;
 
-static const char *error_type(enum router_kind k)
+static const char *error_type(enum event_kind k)
 {
   switch (k) {
-  case ROUTER_SQS:
+  case EVENT_SQS:
     return "SQS.InvalidEvent";
-  case ROUTER_SNS:
+  case EVENT_SNS:
     return "SNS.InvalidEvent";
-  case ROUTER_S3:
+  case EVENT_S3:
     return "S3.InvalidEvent";
-  case ROUTER_DYNAMODB:
+  case EVENT_DYNAMODB:
     return "DynamoDB.InvalidEvent";
-  case ROUTER_KINESIS:
+  case EVENT_KINESIS:
     return "Kinesis.InvalidEvent";
-  case ROUTER_EVENTBRIDGE:
+  case EVENT_EVENTBRIDGE:
     return "EventBridge.InvalidEvent";
   default:
     return "APIGateway.InvalidEvent";
@@ -73,8 +73,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
   const char *why = NULL;
   cJSON *root =
       json_tree_parse(&fuzz_arena, (const char *)data, size, &at, &why);
-  enum router_kind kind = root ? event_source_detect(root) : ROUTER_CUSTOM;
-  if (kind == ROUTER_CUSTOM || kind == ROUTER_KAFKA) {
+  enum event_kind kind = root ? event_source_detect(root) : EVENT_CUSTOM;
+  if (kind == EVENT_CUSTOM || kind == EVENT_KAFKA) {
     arena_reset(&fuzz_arena);
     return 0;
   }
@@ -87,12 +87,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
   } else {
     FUZZ_CHECK(lua_gettop(L) == 1 && lua_istable(L, 1), "pushed %d values",
                lua_gettop(L));
-    if (kind == ROUTER_APIGATEWAY) {
+    if (kind == EVENT_APIGATEWAY) {
       FUZZ_CHECK(lua_getfield(L, 1, "method") == LUA_TSTRING, "no method");
       FUZZ_CHECK(lua_getfield(L, 1, "route_path") == LUA_TSTRING,
                  "no route_path");
       lua_pop(L, 2);
-    } else if (kind != ROUTER_EVENTBRIDGE) {
+    } else if (kind != EVENT_EVENTBRIDGE) {
       FUZZ_CHECK(lua_getfield(L, 1, "records") == LUA_TTABLE, "no records");
       lua_pop(L, 1);
     }

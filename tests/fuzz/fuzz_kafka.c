@@ -1,10 +1,10 @@
 /* fuzz_kafka: libFuzzer target for the Kafka event decoders.
  *
- * The input is an event body, decoded as lua_host decodes one:
+ * The input is an event body, decoded as host decodes one:
  * 1. the fast path, kafka_scan_push on the raw text (in a protected call: it
  *    may raise memory errors), which either declines, pushing nothing, or
  *    pushes the event table;
- * 2. the reference path: json_tree_parse into an arena (as lua_host does),
+ * 2. the reference path: json_tree_parse into an arena (as host does),
  *    then, for a Kafka event,
  *    event_kafka_push in a protected call on the reused Lua state.
  * Properties, beyond the sanitizers': the reference leaves exactly one

@@ -1,5 +1,5 @@
 /* fuzz_records_scan: libFuzzer target for the fast paths of {"Records":
- * [...]} events (src/sqs_scan.c, src/kinesis_scan.c on src/records_scan.c)
+ * [...]} events (src/events/sqs_scan.c, src/events/kinesis_scan.c on src/events/records_scan.c)
  * against the reference (json_tree + event_source_push).
  *
  * The input is an event body, given to each fast path in turn.
@@ -30,7 +30,7 @@ static struct buf fuzz_scratch = {NULL, 0, 0, (size_t)64 << 20, 0};
 struct scan_args {
   const uint8_t *data;
   size_t size;
-  enum router_kind kind;
+  enum event_kind kind;
   int result; /* 1 pushed, 0 declined */
 };
 
@@ -39,7 +39,7 @@ static int scan_protected(lua_State *L)
   struct scan_args *a = lua_touserdata(L, 1);
   lua_pop(L, 1);
   const char *text = (const char *)a->data;
-  if (a->kind == ROUTER_SQS)
+  if (a->kind == EVENT_SQS)
     a->result = sqs_scan_push(L, text, a->size, &fuzz_scratch,
                               &fuzz_raw_arena) == SQS_SCAN_PUSHED;
   else
@@ -51,7 +51,7 @@ static int scan_protected(lua_State *L)
 static int push_protected(lua_State *L)
 {
   event_source_push(L, lua_touserdata(L, 1),
-                    (enum router_kind)lua_tointeger(L, 2));
+                    (enum event_kind)lua_tointeger(L, 2));
   return 1;
 }
 
@@ -85,7 +85,7 @@ static int call_helper(lua_State *L, const char *name, int nargs)
 }
 
 /* One fast path on the input. */
-static void check_kind(const uint8_t *data, size_t size, enum router_kind kind)
+static void check_kind(const uint8_t *data, size_t size, enum event_kind kind)
 {
   lua_State *L = fuzz_state();
   struct scan_args sa = {data, size, kind, -1};
@@ -161,7 +161,7 @@ static void check_kind(const uint8_t *data, size_t size, enum router_kind kind)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-  check_kind(data, size, ROUTER_SQS);
-  check_kind(data, size, ROUTER_KINESIS);
+  check_kind(data, size, EVENT_SQS);
+  check_kind(data, size, EVENT_KINESIS);
   return 0;
 }

@@ -364,7 +364,7 @@ class ExamplesTest(unittest.TestCase):
                 lines.append(v["id"])
         self.assertEqual(run.response, {"batchItemFailures": failures})
         self.assertEqual(len(failures), 2)
-        # Handler log lines go to stdout too (lua_log.c): keep the prints.
+        # Handler log lines go to stdout too (log_module.c): keep the prints.
         printed = [l for l in run.printed if l.startswith(b"order ")]
         self.assertEqual(len(printed), len(lines))
         ids = set()

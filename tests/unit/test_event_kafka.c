@@ -27,7 +27,7 @@ static int push_event(lua_State *L)
 
 /* Decode 'text' (length 'len') in a protected call. On success the event
  * table is on top (+1); on failure the error object is (+1). Returns the
- * lua_pcall status. The tree is freed on both paths, as lua_host does. */
+ * lua_pcall status. The tree is freed on both paths, as host does. */
 static int decode_len(lua_State *L, const char *text, size_t len)
 {
   int top = lua_gettop(L);

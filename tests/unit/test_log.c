@@ -2,7 +2,7 @@
  *
  * Lines are captured by pointing log_emit at a tmpfile (and stderr at one
  * for log_write), then checked as text and, for JSON, parsed with cJSON.
- * The Lua face (lua_log.c: the log module and print) is checked here too,
+ * The Lua face (log_module.c: the log module and print) is checked here too,
  * with stdout pointed at a tmpfile. */
 #include <cjson/cJSON.h>
 #include <lauxlib.h>
@@ -12,7 +12,7 @@
 
 #include "json_lua.h"
 #include "log.h"
-#include "lua_log.h"
+#include "log_module.h"
 #include "test.h"
 
 static char captured[1 << 20];
@@ -424,7 +424,7 @@ static void test_lua_module(void)
   luaL_requiref(L, "json", luaopen_json, 1);
   luaL_requiref(L, "log", luaopen_log, 1);
   lua_settop(L, 0);
-  lua_log_install_print(L);
+  log_module_install_print(L);
   log_set_request_id("rq");
 
   /* TEXT: print is an INFO record, decorated like log's, and a newline in

@@ -9,7 +9,7 @@
 #include <lauxlib.h>
 #include <lualib.h>
 
-#include "lua_router.h"
+#include "router.h"
 #include "test.h"
 
 static lua_State *new_state(void)
@@ -60,7 +60,7 @@ static int has_catch_all(lua_State *L)
 }
 
 /* Push the handler for 'kind' (checking it pushes exactly one value). */
-static void push_handler(lua_State *L, enum router_kind kind)
+static void push_handler(lua_State *L, enum event_kind kind)
 {
   int top = lua_gettop(L);
   router_push_handler(L, kind);
@@ -68,7 +68,7 @@ static void push_handler(lua_State *L, enum router_kind kind)
 }
 
 /* Call the handler for 'kind' with 'arg'; it must return a string. */
-static void expect_call(lua_State *L, enum router_kind kind, const char *arg,
+static void expect_call(lua_State *L, enum event_kind kind, const char *arg,
                         const char *want)
 {
   int top = lua_gettop(L);
@@ -85,9 +85,9 @@ static void test_empty(void)
   lua_State *L = new_state();
   ASSERT_EQ(count(L), 0);
   ASSERT_EQ(has_catch_all(L), 0);
-  push_handler(L, ROUTER_KAFKA);
+  push_handler(L, EVENT_KAFKA);
   ASSERT(lua_isnil(L, -1));
-  push_handler(L, ROUTER_CUSTOM);
+  push_handler(L, EVENT_CUSTOM);
   ASSERT(lua_isnil(L, -1));
   lua_pop(L, 2);
   lua_close(L);
@@ -98,17 +98,17 @@ static void test_register(void)
   lua_State *L = new_state();
   run_ok(L, "router.kafka(function(e) return 'kafka:' .. e end)");
   ASSERT_EQ(count(L), 1);
-  push_handler(L, ROUTER_CUSTOM);
+  push_handler(L, EVENT_CUSTOM);
   ASSERT(lua_isnil(L, -1)); /* only kafka so far */
   lua_pop(L, 1);
   run_ok(L, "router.custom(function(e) return 'custom:' .. e end)");
   ASSERT_EQ(count(L), 2);
   ASSERT_EQ(has_catch_all(L), 0);
-  push_handler(L, ROUTER_KAFKA);
+  push_handler(L, EVENT_KAFKA);
   ASSERT(lua_isfunction(L, -1));
   lua_pop(L, 1);
-  expect_call(L, ROUTER_KAFKA, "a", "kafka:a");
-  expect_call(L, ROUTER_CUSTOM, "b", "custom:b");
+  expect_call(L, EVENT_KAFKA, "a", "kafka:a");
+  expect_call(L, EVENT_CUSTOM, "b", "custom:b");
 
   /* A second registration for a kind raises and changes nothing. */
   run_err(L, "router.kafka(function() return 'other' end)",
@@ -116,8 +116,8 @@ static void test_register(void)
   run_err(L, "router.custom(function() return 'other' end)",
           "already registered");
   ASSERT_EQ(count(L), 2);
-  expect_call(L, ROUTER_KAFKA, "a", "kafka:a");
-  expect_call(L, ROUTER_CUSTOM, "b", "custom:b");
+  expect_call(L, EVENT_KAFKA, "a", "kafka:a");
+  expect_call(L, EVENT_CUSTOM, "b", "custom:b");
   lua_close(L);
 }
 
@@ -139,10 +139,10 @@ static void test_not_callable(void)
   run_ok(L, "router.custom(setmetatable({tag = 'T'}, {__call = "
             "function(self, e) return self.tag .. e end}))");
   ASSERT_EQ(count(L), 1);
-  push_handler(L, ROUTER_CUSTOM);
+  push_handler(L, EVENT_CUSTOM);
   ASSERT(lua_istable(L, -1));
   lua_pop(L, 1);
-  expect_call(L, ROUTER_CUSTOM, "x", "Tx");
+  expect_call(L, EVENT_CUSTOM, "x", "Tx");
   lua_close(L);
 }
 
@@ -156,10 +156,10 @@ static void test_seal(void)
   run_err(L, "router.custom(function() end)", "can only register during init");
   run_err(L, "router.kafka(function() end)", "can only register during init");
   ASSERT_EQ(count(L), 1);
-  push_handler(L, ROUTER_CUSTOM);
+  push_handler(L, EVENT_CUSTOM);
   ASSERT(lua_isnil(L, -1));
   lua_pop(L, 1);
-  expect_call(L, ROUTER_KAFKA, "", "k");
+  expect_call(L, EVENT_KAFKA, "", "k");
   lua_close(L);
 
   /* Sealing a state where nothing was registered yet. */
@@ -182,13 +182,13 @@ static void test_catch_all(void)
   ASSERT_EQ(lua_gettop(L), top);
   ASSERT_EQ(has_catch_all(L), 1);
   ASSERT_EQ(count(L), 2);
-  push_handler(L, ROUTER_KAFKA);
+  push_handler(L, EVENT_KAFKA);
   ASSERT(lua_rawequal(L, -1, -3));
-  push_handler(L, ROUTER_CUSTOM);
+  push_handler(L, EVENT_CUSTOM);
   ASSERT(lua_rawequal(L, -1, -4));
   lua_settop(L, 0);
-  expect_call(L, ROUTER_KAFKA, "k", "all:k");
-  expect_call(L, ROUTER_CUSTOM, "c", "all:c");
+  expect_call(L, EVENT_KAFKA, "k", "all:k");
+  expect_call(L, EVENT_CUSTOM, "c", "all:c");
   lua_close(L);
 
   /* On a fresh state, the catch-all alone. */
@@ -199,8 +199,8 @@ static void test_catch_all(void)
   lua_pop(L, 1);
   ASSERT_EQ(count(L), 1);
   ASSERT_EQ(has_catch_all(L), 1);
-  expect_call(L, ROUTER_KAFKA, "", "only");
-  expect_call(L, ROUTER_CUSTOM, "", "only");
+  expect_call(L, EVENT_KAFKA, "", "only");
+  expect_call(L, EVENT_CUSTOM, "", "only");
   lua_close(L);
 }
 
@@ -213,8 +213,8 @@ static void test_states_independent(void)
   ASSERT_EQ(count(L2), 0);
   router_seal(L1);
   run_ok(L2, "router.kafka(function() return 'two' end)");
-  expect_call(L1, ROUTER_KAFKA, "", "one");
-  expect_call(L2, ROUTER_KAFKA, "", "two");
+  expect_call(L1, EVENT_KAFKA, "", "one");
+  expect_call(L2, EVENT_KAFKA, "", "two");
   lua_close(L1);
   lua_close(L2);
 }

@@ -40,15 +40,15 @@ static const char HELPERS[] = TEST_LUA_DEEP_EQUAL
 static int reference_push(lua_State *L)
 {
   event_source_push(L, lua_touserdata(L, 1),
-                    (enum router_kind)lua_tointeger(L, 2));
+                    (enum event_kind)lua_tointeger(L, 2));
   return 1;
 }
 
-/* The fast path of 'kind' (ROUTER_SQS or ROUTER_KINESIS): 1 when pushed. */
-static int scan_push(lua_State *L, enum router_kind kind, const char *text,
+/* The fast path of 'kind' (EVENT_SQS or EVENT_KINESIS): 1 when pushed. */
+static int scan_push(lua_State *L, enum event_kind kind, const char *text,
                      size_t len, struct buf *scratch, struct arena *arena)
 {
-  if (kind == ROUTER_SQS)
+  if (kind == EVENT_SQS)
     return sqs_scan_push(L, text, len, scratch, arena) == SQS_SCAN_PUSHED;
   return kinesis_scan_push(L, text, len, scratch, arena);
 }
@@ -59,7 +59,7 @@ static int fast_push(lua_State *L)
   struct arena *arena = lua_touserdata(L, 2);
   const char *text = lua_touserdata(L, 3);
   size_t len = (size_t)lua_tointeger(L, 4);
-  enum router_kind kind = (enum router_kind)lua_tointeger(L, 5);
+  enum event_kind kind = (enum event_kind)lua_tointeger(L, 5);
   lua_settop(L, 0);
   if (scan_push(L, kind, text, len, scratch, arena))
     return 1;
@@ -99,7 +99,7 @@ static void check_equal(lua_State *L, const char *name, const char *what)
 /* Compare both paths of 'kind' on one text. Returns 1 when the fast path
  * took it. */
 static int compare_kind(lua_State *L, struct buf *scratch, const char *name,
-                        const char *text, size_t len, enum router_kind kind)
+                        const char *text, size_t len, enum event_kind kind)
 {
   int top = lua_gettop(L);
   struct arena fast_arena, ref_arena;
@@ -161,8 +161,8 @@ static int compare_kind(lua_State *L, struct buf *scratch, const char *name,
 static int compare(lua_State *L, struct buf *scratch, const char *name,
                    const char *text, size_t len)
 {
-  int sqs = compare_kind(L, scratch, name, text, len, ROUTER_SQS);
-  int kin = compare_kind(L, scratch, name, text, len, ROUTER_KINESIS);
+  int sqs = compare_kind(L, scratch, name, text, len, EVENT_SQS);
+  int kin = compare_kind(L, scratch, name, text, len, EVENT_KINESIS);
   ASSERT(!(sqs && kin));
   return sqs;
 }
@@ -171,7 +171,7 @@ static int compare(lua_State *L, struct buf *scratch, const char *name,
 static void expect_kinesis(lua_State *L, struct buf *scratch, const char *text,
                            int want_fast)
 {
-  int got = compare_kind(L, scratch, text, text, strlen(text), ROUTER_KINESIS);
+  int got = compare_kind(L, scratch, text, text, strlen(text), EVENT_KINESIS);
   if (got != want_fast)
     TEST_FAIL("Kinesis fast path %s: %s", want_fast ? "declined" : "took",
               text);
@@ -232,7 +232,7 @@ int main(void)
     char *text = read_file(path, &len);
     int took = compare(L, &scratch, e->d_name, text, len);
     int took_kin =
-        compare_kind(L, &scratch, e->d_name, text, len, ROUTER_KINESIS);
+        compare_kind(L, &scratch, e->d_name, text, len, EVENT_KINESIS);
     taken += took + took_kin;
     /* Every real SQS and Kinesis sample is Lambda's shape (Powertools'
      * sqsEvent.json has a binaryValue that is not base64, but on a Number
@@ -242,14 +242,14 @@ int main(void)
     size_t at;
     const char *why;
     cJSON *tree = json_tree_parse(&a, text, len, &at, &why);
-    enum router_kind kind = tree ? event_source_detect(tree) : ROUTER_CUSTOM;
+    enum event_kind kind = tree ? event_source_detect(tree) : EVENT_CUSTOM;
     arena_free(&a);
-    if (kind == ROUTER_SQS) {
+    if (kind == EVENT_SQS) {
       sqs++;
       if (!took)
         TEST_FAIL("the fast path declined the real SQS fixture %s", e->d_name);
     }
-    if (kind == ROUTER_KINESIS) {
+    if (kind == EVENT_KINESIS) {
       kinesis++;
       if (!took_kin)
         TEST_FAIL("the fast path declined the real Kinesis fixture %s",
