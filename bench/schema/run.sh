@@ -61,8 +61,9 @@ avro_lib=$(pkg-config --libs avro-c 2>/dev/null || echo /usr/lib/x86_64-linux-gn
 # shellcheck disable=SC2086,SC2046
 gcc $cflags -I"$repo/src" "$here/codec_bench.c" "$repo/src/avro_decode.c" \
   "$repo/src/protobuf_desc.c" "$repo/src/protobuf_decode.c" \
-  "$repo/src/json_lua.c" "$repo/src/utf8.c" "$repo/src/lrt_error.c" \
-  "$repo/src/buf.c" $(pkg-config --cflags --libs lua5.4 libcjson) $avro_lib \
+  "$repo/src/json_lua.c" "$repo/src/json_text.c" "$repo/src/json_tree.c" \
+  "$repo/src/arena.c" "$repo/src/heap.c" "$repo/src/utf8.c" \
+  "$repo/src/lrt_error.c" "$repo/src/buf.c" $(pkg-config --cflags --libs lua5.4 libcjson) $avro_lib \
   -lm -o "$tools/codec_bench"
 
 # The peer, from npm only (as bench/run.sh installs its own): the packages
