@@ -58,13 +58,14 @@ cflags="-std=c11 -O2 -g -DNDEBUG -D_POSIX_C_SOURCE=200809L -Wall -Wextra"
 gcc $cflags "$bench/load_server.c" $(pkg-config --cflags --libs libcjson) \
   -o "$tools/load_server"
 avro_lib=$(pkg-config --libs avro-c 2>/dev/null || echo /usr/lib/x86_64-linux-gnu/libavro.so.23)
-# shellcheck disable=SC2086,SC2046
-# The sources are in one folder per layer (docs/architecture.md, "Layout").
+# The sources are in one folder per layer (docs/architecture.md, "Layout"):
+# the codecs and the layers below them, whole, so a new helper file needs no
+# edit here.
 src_inc=$(for d in "$repo"/src/*/; do printf -- "-I%s " "$d"; done)
-gcc $cflags $src_inc "$here/codec_bench.c" "$repo/src/codecs/avro_decode.c" \
-  "$repo/src/codecs/protobuf_desc.c" "$repo/src/codecs/protobuf_decode.c" \
-  "$repo/src/json/json_lua.c" "$repo/src/support/utf8.c" "$repo/src/support/lrt_error.c" \
-  "$repo/src/support/buf.c" $(pkg-config --cflags --libs lua5.4 libcjson) $avro_lib \
+# shellcheck disable=SC2086,SC2046
+gcc $cflags $src_inc "$here/codec_bench.c" "$repo"/src/codecs/*.c \
+  "$repo"/src/json/*.c "$repo"/src/support/*.c \
+  $(pkg-config --cflags --libs lua5.4 libcjson zlib) $avro_lib \
   -lm -o "$tools/codec_bench"
 
 # The peer, from npm only (as bench/run.sh installs its own): the packages

@@ -286,20 +286,75 @@ static int push_map_entry(struct pb_ctx *c, const struct pb_field *f,
   return 0;
 }
 
-/* Push the sequence (or map) table of field 'f' in 't', creating it the
- * first time the field is seen. */
+/* ==== Repeated fields ==== */
+
+/* Lists are created at the size they will have when that is cheap to know,
+ * as Lua grows a table by doubling and rehashing it. */
+#define PB_LIST_MAX_GUESS (1 << 20)
+
+/* How many fields tagged 'tag' follow at 'in' one after the other (encoders
+ * write a repeated field's elements together); stops at anything else,
+ * malformed bytes included, which the decode itself then reports. */
+static size_t run_after(const struct wire_in *in, uint64_t tag)
+{
+  struct wire_in r = *in;
+  size_t n = 0;
+  uint64_t t, v;
+  const unsigned char *b;
+  while (n < PB_LIST_MAX_GUESS && wire_varint(&r, &t) == 0 && t == tag) {
+    int ok;
+    switch (tag & 7) {
+    case 0:
+      ok = wire_varint(&r, &v) == 0;
+      break;
+    case 1:
+      ok = wire_bytes(&r, 8, &b) == 0;
+      break;
+    case 5:
+      ok = wire_bytes(&r, 4, &b) == 0;
+      break;
+    default:
+      ok = wire_varint(&r, &v) == 0 && v <= wire_left(&r) &&
+           wire_bytes(&r, (size_t)v, &b) == 0;
+    }
+    if (!ok)
+      break;
+    n++;
+  }
+  return n;
+}
+
+/* The number of elements in a packed run of bytes [b, b + len). */
+static size_t packed_count(int wire, const unsigned char *b, size_t len)
+{
+  size_t n = 0;
+  if (wire == 1)
+    return len / 8;
+  if (wire == 5)
+    return len / 4;
+  for (size_t i = 0; i < len; i++)
+    n += b[i] < 0x80; /* each varint ends at a byte below 0x80 */
+  return n;
+}
+
+/* Push the sequence (or map) table of field 'f' in 't', creating it with
+ * room for 'guess' elements the first time the field is seen. */
 static void push_list(struct pb_ctx *c, const struct pb_field *f, int t,
-                      int seen)
+                      int seen, size_t guess)
 {
   lua_State *L = c->L;
-  lua_rawgeti(L, c->names, (lua_Integer)f->name_idx);
-  if (seen && lua_rawget(L, t) == LUA_TTABLE)
-    return;
-  if (seen)
+  if (seen) {
+    lua_rawgeti(L, c->names, (lua_Integer)f->name_idx);
+    if (lua_rawget(L, t) == LUA_TTABLE)
+      return;
     lua_pop(L, 1); /* not a table: cannot happen, but be safe */
+  }
+  if (guess > PB_LIST_MAX_GUESS)
+    guess = PB_LIST_MAX_GUESS;
+  if (f->is_map)
+    lua_createtable(L, 0, (int)guess);
   else
-    lua_pop(L, 1); /* the name */
-  lua_newtable(L);
+    lua_createtable(L, (int)guess, 0);
   lua_rawgeti(L, c->names, (lua_Integer)f->name_idx);
   lua_pushvalue(L, -2);
   lua_rawset(L, t);
@@ -337,7 +392,7 @@ static int field(struct pb_ctx *c, struct wire_in *in, const struct pb_field *f,
   if (f->repeated) {
     lua_Integer n;
     if (wire == 2 && is_packable(f->type)) {
-      push_list(c, f, t, seen);
+      push_list(c, f, t, seen, seen ? 0 : packed_count(want, b, len));
       n = (lua_Integer)lua_rawlen(L, -1);
       struct wire_in sub = {c->start, b, b + len};
       while (wire_left(&sub) > 0) {
@@ -350,7 +405,19 @@ static int field(struct pb_ctx *c, struct wire_in *in, const struct pb_field *f,
     }
     if (wire != want)
       return 0;
-    push_list(c, f, t, seen);
+    /* A varint or fixed element is still ahead of 'in'; the rest follow. */
+    if (!seen) {
+      struct wire_in rest = *in;
+      if (wire == 0)
+        (void)wire_varint(&rest, &v);
+      else if (wire != 2)
+        (void)wire_bytes(&rest, wire == 1 ? 8 : 4, &b);
+      push_list(
+          c, f, t, 0,
+          1 + run_after(&rest, ((uint64_t)f->number << 3) | (unsigned)wire));
+    } else {
+      push_list(c, f, t, 1, 0);
+    }
     if (f->is_map) {
       if (push_map_entry(c, f, b, len, depth) != 0)
         return -1;

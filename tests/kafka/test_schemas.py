@@ -615,6 +615,65 @@ class ProtobufTest(unittest.TestCase):
         self.assertIsNone(got[0].get("err"))
         self.assertEqual(got[0]["v"]["inner"], {"label": "first", "nums": [4]})
 
+    def test_repeated_fields_in_runs_split_and_mixed(self):
+        """Lists are sized from the run of elements ahead (protobuf_decode's
+        run_after, packed_count): runs split by other fields, packed and
+        unpacked encodings mixed, maps with a key repeated, long runs and a
+        run cut short by a truncated element all read as python3-protobuf
+        reads the same bytes."""
+        def part(**fields):
+            m = self.All()
+            for name, v in fields.items():
+                if name == "counts":
+                    for k, x in v.items():
+                        m.counts[k] = x
+                elif name == "inners":
+                    for label in v:
+                        m.inners.add().label = label
+                elif name == "i32":
+                    m.i32 = v
+                else:
+                    getattr(m, name).extend(v)
+            return m.SerializeToString()
+        big = ["n%d" % i for i in range(1000)]
+        cases = [
+            part(inners=["a", "b"], names=["x", "y"], packed=[1, 2],
+                 unpacked=[5, 6], counts={"k1": 1}) +
+            part(i32=3) +
+            part(inners=["c"], names=["z"], packed=[3], unpacked=[7],
+                 counts={"k1": 2, "k2": 3}) +
+            # unpacked written packed, packed written unpacked: both read
+            varint(26 << 3 | 2) + varint(2) + b"\x08\x09" +
+            varint(19 << 3) + varint(4),
+            part(inners=big, names=big, packed=list(range(-500, 500)),
+                 unpacked=list(range(300)),
+                 counts={k: i for i, k in enumerate(big[:300])}),
+            part(names=["only"]) + part(i32=1) + part(names=big[:5]),
+        ]
+        for raw in cases:
+            with self.subTest(size=len(raw)):
+                m = self.All.FromString(raw)
+                want = all_defaults()
+                want.update({
+                    "i32": m.i32, "names": list(m.names),
+                    "packed": list(m.packed), "unpacked": list(m.unpacked),
+                    "counts": dict(m.counts),
+                    "inners": [{"label": x.label, "nums": list(x.nums)}
+                               for x in m.inners]})
+                got = self.root.records({"value": self.reader()},
+                                        kafka_event([(raw, None, None)]))
+                self.assertIsNone(got[0].get("err"))
+                want = lua_view(want)
+                self.assertTrue(same(got[0]["v"], want),
+                                "%r\n!=\n%r" % (got[0]["v"], want))
+        # A run whose last element is cut short: a decode error, as before.
+        raw = part(inners=["a", "b"]) + varint(18 << 3 | 2) + varint(50) + \
+            b"ab"
+        got = self.root.records({"value": self.reader()},
+                                kafka_event([(raw, None, None)]))
+        self.assertIsNone(got[0].get("v"))
+        self.assertIn("length past the end", got[0]["err"])
+
     def test_unknown_enum_number_stays_an_integer(self):
         raw = varint(16 << 3) + varint(77)
         got = self.root.records({"value": self.reader()},
