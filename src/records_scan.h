@@ -1,7 +1,7 @@
 /* records_scan: what the one-pass scanners of {"Records": [...]} events
- * (sqs_scan, kinesis_scan) share: the event's frame, the loop over its
- * records with their lazy .raw, the field names pushed once per event, the
- * strings remembered from one record to the next, and the first record's
+ * (sqs_scan, kinesis_scan, dynamodb_scan) share: the event's frame, the loop
+ * over its records with their lazy .raw, the field names pushed once per event,
+ * the strings remembered from one record to the next, and the first record's
  * eventSource (the detection rule).
  *
  * A source gives its field names and one function per record member; every
@@ -25,7 +25,9 @@
 
 /* Strings remembered from the previous record (an ARN, a region, an
  * attribute name), each at a stack slot, by the source's own numbering. */
-#define RECORDS_SCAN_RECENT 10
+#define RECORDS_SCAN_RECENT 24
+/* The source's own counters (a size guess), zero at the event's start. */
+#define RECORDS_SCAN_HINTS 4
 
 struct records_scan;
 
@@ -51,6 +53,7 @@ struct records_scan {
   const struct records_scan_source *src;
   int keys; /* stack index of src->names[0] */
   struct scan_recent recent[RECORDS_SCAN_RECENT];
+  int hint[RECORDS_SCAN_HINTS];
 };
 
 /* Try the source's fast path on the event text, which must stay unchanged
