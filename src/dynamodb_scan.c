@@ -22,22 +22,35 @@ enum {
   K_KEYS,
   K_NEW_IMAGE,
   K_OLD_IMAGE,
+  K_INSERT, /* the three event names, pushed once per event like the keys */
+  K_MODIFY,
+  K_REMOVE,
   K_COUNT
 };
 
 static const char *const scan_key_names[K_COUNT] = {
-    "event_name",      "event_id", "event_source_arn", "aws_region",
-    "sequence_number", "keys",     "new_image",        "old_image"};
+    "event_name", "event_id",        "event_source_arn",
+    "aws_region", "sequence_number", "keys",
+    "new_image",  "old_image",       "INSERT",
+    "MODIFY",     "REMOVE"};
 
-/* Remembered strings (records_scan.h): the stream's ARN, the region, the
- * event name, and an image's attribute names by position (the records of
- * one table list them in the same order, Keys' first). */
-#define SCAN_RECENT_NAMES (RECORDS_SCAN_RECENT - 3)
-enum { R_ARN, R_REGION, R_EVENT_NAME, R_NAME };
+/* Remembered strings (records_scan.h): the stream's ARN, the region, and
+ * attribute names by position, in an image and in the maps one level down
+ * (the records of one table list them in the same order, Keys' first). */
+#define SCAN_RECENT_NAMES 16
+#define SCAN_RECENT_NESTED (RECORDS_SCAN_RECENT - 2 - SCAN_RECENT_NAMES)
+enum { R_ARN, R_REGION, R_NAME, R_NESTED_NAME = R_NAME + SCAN_RECENT_NAMES };
 
-/* The source's counters in records_scan.hint: the last image's attribute
- * count, the first guess at the next one's table size. */
-enum { H_IMAGE_SIZE };
+/* The source's counters in records_scan.hint, each the last one's size as
+ * the first guess at the next table's: an image's attributes, a nested
+ * map's, a list's or set's elements. */
+enum { H_IMAGE_SIZE, H_MAP_SIZE, H_SEQ_SIZE };
+
+/* Nesting that set_image() makes stack room for, two slots a level (a map
+ * and a name, or a list) and the leaf's few; deeper values check their
+ * own. */
+#define SCAN_CHECKED_DEPTH 8
+#define SCAN_CHECKED_SLOTS (2 * SCAN_CHECKED_DEPTH + 12)
 
 enum {
   F_EVENT_NAME = 1 << 0,
@@ -157,7 +170,7 @@ static int push_seq(struct records_scan *s, char tag, int depth)
   lua_State *L = s->L;
   if (!json_scan_eat(&s->j, '['))
     return 0;
-  lua_createtable(L, 4, 0);
+  lua_createtable(L, s->hint[H_SEQ_SIZE], 0);
   lua_Integer n = 0;
   if (!json_scan_eat(&s->j, ']')) {
     do {
@@ -177,6 +190,7 @@ static int push_seq(struct records_scan *s, char tag, int depth)
     if (!json_scan_eat(&s->j, ']'))
       return 0;
   }
+  s->hint[H_SEQ_SIZE] = (int)n;
   if (n == 0) {
     json_lua_push_array_mt(L);
     lua_setmetatable(L, -2);
@@ -190,11 +204,17 @@ static int push_map(struct records_scan *s, int depth)
 {
   lua_State *L = s->L;
   /* The map, a name and a value. */
-  if (depth > DYNAMODB_VALUE_MAX_DEPTH || !lua_checkstack(L, 4) ||
+  if (depth > DYNAMODB_VALUE_MAX_DEPTH ||
+      (depth > SCAN_CHECKED_DEPTH && !lua_checkstack(L, 4)) ||
       !json_scan_eat(&s->j, '{'))
     return 0;
   int image = depth == 1;
-  lua_createtable(L, 0, image ? s->hint[H_IMAGE_SIZE] : 2);
+  int hint = image ? H_IMAGE_SIZE : H_MAP_SIZE;
+  int recent = image ? R_NAME : R_NESTED_NAME;
+  int recent_count = image        ? SCAN_RECENT_NAMES
+                     : depth == 2 ? SCAN_RECENT_NESTED
+                                  : 0;
+  lua_createtable(L, 0, s->hint[hint]);
   int n = 0;
   if (!json_scan_eat(&s->j, '}')) {
     do {
@@ -202,8 +222,8 @@ static int push_map(struct records_scan *s, int depth)
       size_t len;
       if (!scan_str(s, &name, &len))
         return 0;
-      if (image && n < SCAN_RECENT_NAMES)
-        records_scan_push_recent(s, R_NAME + n, name, len);
+      if (n < recent_count)
+        records_scan_push_recent(s, recent + n, name, len);
       else
         lua_pushlstring(L, name, len);
       n++;
@@ -214,8 +234,7 @@ static int push_map(struct records_scan *s, int depth)
     if (!json_scan_eat(&s->j, '}'))
       return 0;
   }
-  if (image)
-    s->hint[H_IMAGE_SIZE] = n;
+  s->hint[hint] = n;
   return 1;
 }
 
@@ -226,9 +245,10 @@ static int push_value(struct records_scan *s, int depth)
   const char *tag;
   size_t len;
   int ok, b;
-  /* A list's table and its element's value, or a map's table, a name and
-   * a value: a level of nesting takes at most three slots. */
-  if (depth > DYNAMODB_VALUE_MAX_DEPTH || !lua_checkstack(s->L, 4) ||
+  /* A list's table, or a map's table and a name, then this value and its
+   * temporaries (a base64 buffer, json.array's metatable). */
+  if (depth > DYNAMODB_VALUE_MAX_DEPTH ||
+      (depth > SCAN_CHECKED_DEPTH && !lua_checkstack(s->L, 4)) ||
       !json_scan_eat(&s->j, '{') || !scan_str(s, &tag, &len) ||
       !json_scan_eat(&s->j, ':') || len == 0 || len > 4)
     return 0;
@@ -283,6 +303,8 @@ static int set_image(struct records_scan *s, int t, int k, int f, int *seen)
   *seen |= f;
   if (json_scan_null(&s->j))
     return 1;
+  if (!lua_checkstack(s->L, SCAN_CHECKED_SLOTS))
+    return 0;
   records_scan_push_key(s, k);
   if (!push_map(s, 1))
     return 0;
@@ -324,6 +346,27 @@ static int set_dynamodb(struct records_scan *s, int t, int *seen)
   return json_scan_eat(&s->j, '}');
 }
 
+/* eventName, a string (null is the tree path's error): one of the three
+ * names Lambda sends is the string pushed once per event. */
+static int set_event_name(struct records_scan *s, int t)
+{
+  const char *text;
+  size_t len;
+  if (!scan_str(s, &text, &len))
+    return 0;
+  records_scan_push_key(s, K_EVENT_NAME);
+  int k = json_scan_key_is(text, len, "INSERT")   ? K_INSERT
+          : json_scan_key_is(text, len, "MODIFY") ? K_MODIFY
+          : json_scan_key_is(text, len, "REMOVE") ? K_REMOVE
+                                                  : -1;
+  if (k >= 0)
+    records_scan_push_key(s, k);
+  else
+    lua_pushlstring(s->L, text, len);
+  lua_rawset(s->L, t);
+  return 1;
+}
+
 /* One member of a record (see records_scan_source.field). */
 static int dynamodb_field(struct records_scan *s, int t, int ev,
                           const char *key, size_t len, int *seen)
@@ -346,8 +389,7 @@ static int dynamodb_field(struct records_scan *s, int t, int ev,
   *seen |= f;
   switch (f) {
   case F_EVENT_NAME:
-    return !json_scan_null(&s->j) &&
-           records_scan_set_string(s, t, K_EVENT_NAME, R_EVENT_NAME);
+    return set_event_name(s, t);
   case F_EVENT_ID:
     return records_scan_set_string(s, t, K_EVENT_ID, -1);
   case F_ARN:
