@@ -42,9 +42,15 @@ static const char *const scan_key_names[K_COUNT] = {
 enum { R_ARN, R_REGION, R_NAME, R_NESTED_NAME = R_NAME + SCAN_RECENT_NAMES };
 
 /* The source's counters in records_scan.hint, each the last one's size as
- * the first guess at the next table's: an image's attributes, a nested
- * map's, a list's or set's elements. */
-enum { H_IMAGE_SIZE, H_MAP_SIZE, H_SEQ_SIZE };
+ * the first guess at the next table's (a table grown from a wrong guess is
+ * rehashed at every power of two): a nested map's members, a list's or
+ * set's elements, and each of Keys, NewImage and OldImage's attributes
+ * (H_IMAGE_SIZE + k - K_KEYS), which differ. */
+enum { H_MAP_SIZE, H_SEQ_SIZE, H_IMAGE_SIZE };
+_Static_assert(K_NEW_IMAGE == K_KEYS + 1 && K_OLD_IMAGE == K_KEYS + 2 &&
+                   H_IMAGE_SIZE + 3 <= RECORDS_SCAN_HINTS &&
+                   R_NESTED_NAME + SCAN_RECENT_NESTED <= RECORDS_SCAN_RECENT,
+               "the images' counters and the remembered names fit the frame");
 
 /* Nesting that set_image() makes stack room for, two slots a level (a map
  * and a name, or a list) and the leaf's few; deeper values check their
@@ -68,37 +74,6 @@ enum {
 
 static int push_value(struct records_scan *s, int depth);
 
-/* Bytes looked at for a string's end before json_scan_str takes over. */
-#define SCAN_SHORT_STR 32
-
-/* The next string, as json_scan_str reads it. Most strings here are a
- * type tag, an attribute name or a short value, with no escapes: those end
- * at the first quote within SCAN_SHORT_STR bytes, found with one loop
- * instead of json_scan_str's two memchr calls, which cost more than the
- * search on a few bytes. Anything else (a backslash first, a longer
- * string) is json_scan_str's. */
-static inline int scan_str(struct records_scan *s, const char **out,
-                           size_t *len)
-{
-  struct json_scan *j = &s->j;
-  json_scan_ws(j);
-  const char *p = j->p;
-  if (j->end - p > SCAN_SHORT_STR + 1 && *p == '"') {
-    for (const char *q = p + 1; q <= p + SCAN_SHORT_STR; q++) {
-      if (*q == '\\')
-        break;
-      if (*q == '"') {
-        *out = p + 1;
-        *len = (size_t)(q - p - 1);
-        j->p = q + 1;
-        j->in_scratch = 0;
-        return 1;
-      }
-    }
-  }
-  return json_scan_str(j, out, len);
-}
-
 /* The number N's string holds, as dynamodb_value_number reads it. Short
  * integer literals, nearly every N, are read here; the rest go through
  * dynamodb_value_number on a NUL-terminated copy. A string with escapes, or
@@ -107,7 +82,7 @@ static int push_number(struct records_scan *s)
 {
   const char *text;
   size_t len;
-  if (!scan_str(s, &text, &len) || s->j.in_scratch)
+  if (!records_scan_str(s, &text, &len) || s->j.in_scratch)
     return 0;
   const char *p = text, *end = text + len;
   int neg = p < end && *p == '-';
@@ -144,7 +119,7 @@ static int push_string(struct records_scan *s)
 {
   const char *text;
   size_t len;
-  if (!scan_str(s, &text, &len))
+  if (!records_scan_str(s, &text, &len))
     return 0;
   lua_pushlstring(s->L, text, len);
   return 1;
@@ -199,8 +174,9 @@ static int push_seq(struct records_scan *s, char tag, int depth)
 }
 
 /* An attribute map (an image, or an M's object) at 'depth': name -> value,
- * later duplicates winning as on the tree path. [-0, +(0|1), m] */
-static int push_map(struct records_scan *s, int depth)
+ * later duplicates winning as on the tree path; 'hint' is its size guess's
+ * counter. [-0, +(0|1), m] */
+static int push_map(struct records_scan *s, int depth, int hint)
 {
   lua_State *L = s->L;
   /* The map, a name and a value. */
@@ -209,7 +185,6 @@ static int push_map(struct records_scan *s, int depth)
       !json_scan_eat(&s->j, '{'))
     return 0;
   int image = depth == 1;
-  int hint = image ? H_IMAGE_SIZE : H_MAP_SIZE;
   int recent = image ? R_NAME : R_NESTED_NAME;
   int recent_count = image        ? SCAN_RECENT_NAMES
                      : depth == 2 ? SCAN_RECENT_NESTED
@@ -220,7 +195,7 @@ static int push_map(struct records_scan *s, int depth)
     do {
       const char *name;
       size_t len;
-      if (!scan_str(s, &name, &len))
+      if (!records_scan_str(s, &name, &len))
         return 0;
       if (n < recent_count)
         records_scan_push_recent(s, recent + n, name, len);
@@ -249,7 +224,7 @@ static int push_value(struct records_scan *s, int depth)
    * temporaries (a base64 buffer, json.array's metatable). */
   if (depth > DYNAMODB_VALUE_MAX_DEPTH ||
       (depth > SCAN_CHECKED_DEPTH && !lua_checkstack(s->L, 4)) ||
-      !json_scan_eat(&s->j, '{') || !scan_str(s, &tag, &len) ||
+      !json_scan_eat(&s->j, '{') || !records_scan_str(s, &tag, &len) ||
       !json_scan_eat(&s->j, ':') || len == 0 || len > 4)
     return 0;
   /* The tag is read before the value's first string overwrites it. */
@@ -264,7 +239,7 @@ static int push_value(struct records_scan *s, int depth)
     ok = records_scan_push_base64(s);
     break;
   case 256 + 'M':
-    ok = push_map(s, depth + 1);
+    ok = push_map(s, depth + 1, H_MAP_SIZE);
     break;
   case 256 + 'L':
     ok = push_seq(s, 'L', depth);
@@ -306,7 +281,7 @@ static int set_image(struct records_scan *s, int t, int k, int f, int *seen)
   if (!lua_checkstack(s->L, SCAN_CHECKED_SLOTS))
     return 0;
   records_scan_push_key(s, k);
-  if (!push_map(s, 1))
+  if (!push_map(s, 1, H_IMAGE_SIZE + k - K_KEYS))
     return 0;
   lua_rawset(s->L, t);
   if (f == F_KEYS)
@@ -325,7 +300,7 @@ static int set_dynamodb(struct records_scan *s, int t, int *seen)
     const char *key;
     size_t len;
     int ok;
-    if (!json_scan_str(&s->j, &key, &len) || !json_scan_eat(&s->j, ':'))
+    if (!records_scan_str(s, &key, &len) || !json_scan_eat(&s->j, ':'))
       return 0;
     if (json_scan_key_is(key, len, "SequenceNumber")) {
       ok = !(*seen & F_SEQUENCE_NUMBER) && !json_scan_null(&s->j) &&
@@ -352,7 +327,7 @@ static int set_event_name(struct records_scan *s, int t)
 {
   const char *text;
   size_t len;
-  if (!scan_str(s, &text, &len))
+  if (!records_scan_str(s, &text, &len))
     return 0;
   records_scan_push_key(s, K_EVENT_NAME);
   int k = json_scan_key_is(text, len, "INSERT")   ? K_INSERT
@@ -378,12 +353,8 @@ static int dynamodb_field(struct records_scan *s, int t, int ev,
           : json_scan_key_is(key, len, "dynamodb")       ? F_DYNAMODB
           : json_scan_key_is(key, len, "eventSource")    ? F_EVENT_SOURCE
                                                          : 0;
-  if (f == 0) {
-    /* The first record's EventSource is what detection reads for SNS. */
-    if (ev != 0 && json_scan_key_is(key, len, "EventSource"))
-      return 0;
+  if (f == 0)
     return json_scan_skip(&s->j, 1);
-  }
   if (*seen & f)
     return 0;
   *seen |= f;

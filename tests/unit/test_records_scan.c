@@ -238,6 +238,12 @@ int main(void)
                  0);
   expect_kinesis(L, &scratch,
                  "{\"Records\":[{\"eventSource\":\"aws:kinesis\"}]}", 0);
+  /* The first record's EventSource makes it SNS to the reference. */
+  expect_kinesis(L, &scratch,
+                 "{\"Records\":[{\"eventSource\":\"aws:kinesis\","
+                 "\"EventSource\":\"aws:sns\",\"kinesis\":{\"partitionKey\":"
+                 "\"p\",\"sequenceNumber\":\"1\",\"data\":\"\"}}]}",
+                 0);
   expect_kinesis(L, &scratch,
                  "{\"Records\":[{\"kinesis\":{\"partitionKey\":\"p\","
                  "\"sequenceNumber\":\"1\",\"data\":\"\"}}]}",
