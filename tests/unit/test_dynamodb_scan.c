@@ -17,11 +17,7 @@
 static void expect(lua_State *L, struct buf *scratch, const char *text,
                    int want_fast)
 {
-  int got = records_compare_kind(L, scratch, text, text, strlen(text),
-                                 ROUTER_DYNAMODB);
-  if (got != want_fast)
-    TEST_FAIL("DynamoDB fast path %s: %s", want_fast ? "declined" : "took",
-              text);
+  records_compare_expect(L, scratch, text, ROUTER_DYNAMODB, want_fast);
 }
 
 /* One INSERT record whose NewImage is 'image' (an attribute map's text). */

@@ -174,4 +174,19 @@ static int records_compare_kind(lua_State *L, struct buf *scratch,
   return 1;
 }
 
+/* The fast path of 'kind' on 'text', which it must take ('want_fast') or
+ * decline, and which must match the reference when it takes it. */
+static void records_compare_expect(lua_State *L, struct buf *scratch,
+                                   const char *text, enum router_kind kind,
+                                   int want_fast)
+{
+  int got = records_compare_kind(L, scratch, text, text, strlen(text), kind);
+  if (got != want_fast)
+    TEST_FAIL("%s fast path %s: %s",
+              kind == ROUTER_SQS        ? "SQS"
+              : kind == ROUTER_DYNAMODB ? "DynamoDB"
+                                        : "Kinesis",
+              want_fast ? "declined" : "took", text);
+}
+
 #endif

@@ -30,11 +30,7 @@ static int compare(lua_State *L, struct buf *scratch, const char *name,
 static void expect_kinesis(lua_State *L, struct buf *scratch, const char *text,
                            int want_fast)
 {
-  int got = records_compare_kind(L, scratch, text, text, strlen(text),
-                                 ROUTER_KINESIS);
-  if (got != want_fast)
-    TEST_FAIL("Kinesis fast path %s: %s", want_fast ? "declined" : "took",
-              text);
+  records_compare_expect(L, scratch, text, ROUTER_KINESIS, want_fast);
 }
 
 /* One Kinesis record with 'extra' spliced into its kinesis object. */
