@@ -4,13 +4,16 @@
  * For each event file, two phases, each repeated for about SECONDS of
  * process CPU time:
  *   decode  the event JSON -> Lua tables exactly as host does it: an
- *           SQS, Kinesis or Kafka event through its scanner (sqs_scan_push,
- *           kinesis_scan_push, kafka_scan_push) straight from the text, any other (or one they
- *           decline) through json_tree_parse into an arena, then
+ *           SQS, Kinesis, DynamoDB or Kafka event through its scanner
+ *           (sqs_scan_push, kinesis_scan_push, dynamodb_scan_push,
+ *           kafka_scan_push) straight from the text, any other (or one
+ *           they decline) through json_tree_parse into an arena, then
  *           event_source_detect and event_source_push; the collector
  *           stopped while decoding, then the table dropped and a full
  *           collection run, so the MB/s (10^6 bytes of event JSON per CPU
- *           second) include freeing what was built;
+ *           second) include freeing what was built; with
+ *           SOURCE_BENCH_TREE=1 every event takes the tree path (the A/B
+ *           of the scanners);
  *   invoke  host_invoke with bench/handlers/bench.lua (the main
  *           bench's handler), then host_collect:
  *           the runtime's whole invocation but the HTTP (decode, handler,
@@ -27,6 +30,7 @@
 
 #include "arena.h"
 #include "buf.h"
+#include "dynamodb_scan.h"
 #include "event_source.h"
 #include "heap.h"
 #include "json_lua.h"
@@ -69,16 +73,19 @@ struct decode_args {
   size_t len;
   struct arena *arena;
   struct buf *scratch;
+  int tree_only; /* SOURCE_BENCH_TREE=1: no scanner */
 };
 
 static int decode_protected(lua_State *L)
 {
   struct decode_args *a = lua_touserdata(L, 1);
   lua_pop(L, 1);
-  if (sqs_scan_push(L, a->text, a->len, a->scratch, a->arena) ==
-          SQS_SCAN_PUSHED ||
-      kinesis_scan_push(L, a->text, a->len, a->scratch, a->arena) ||
-      kafka_scan_push(L, a->text, a->len, a->scratch) == KAFKA_SCAN_PUSHED)
+  if (!a->tree_only &&
+      (sqs_scan_push(L, a->text, a->len, a->scratch, a->arena) ==
+           SQS_SCAN_PUSHED ||
+       kinesis_scan_push(L, a->text, a->len, a->scratch, a->arena) ||
+       dynamodb_scan_push(L, a->text, a->len, a->scratch, a->arena) ||
+       kafka_scan_push(L, a->text, a->len, a->scratch) == KAFKA_SCAN_PUSHED))
     return 1;
   size_t at = 0;
   const char *why = NULL;
@@ -103,7 +110,9 @@ static void bench_decode(const char *name, const char *text, size_t len,
   arena_init(&arena);
   struct buf scratch;
   buf_init(&scratch, (size_t)64 << 20);
-  struct decode_args a = {text, len, &arena, &scratch};
+  const char *tree = getenv("SOURCE_BENCH_TREE");
+  struct decode_args a = {text, len, &arena, &scratch,
+                          tree != NULL && strcmp(tree, "1") == 0};
   long n = 0;
   double t0 = cpu_now();
   do {

@@ -28,7 +28,7 @@ int records_scan_set_string(struct records_scan *s, int t, int k, int r)
   size_t len;
   if (json_scan_null(&s->j))
     return 1;
-  if (!json_scan_str(&s->j, &text, &len))
+  if (!records_scan_str(s, &text, &len))
     return 0;
   records_scan_push_key(s, k);
   records_scan_push_recent(s, r, text, len);
@@ -42,7 +42,7 @@ int records_scan_event_source(struct records_scan *s, int ev)
   size_t len;
   if (ev == 0)
     return json_scan_skip(&s->j, 1);
-  if (!json_scan_str(&s->j, &text, &len) ||
+  if (!records_scan_str(s, &text, &len) ||
       !json_scan_key_is(text, len, s->src->event_source))
     return 0;
   lua_pushstring(s->L, s->src->event_source);
@@ -78,7 +78,12 @@ static int push_record(struct records_scan *s, int ev)
     do {
       const char *key;
       size_t len;
-      if (!json_scan_str(&s->j, &key, &len) || !json_scan_eat(&s->j, ':'))
+      if (!records_scan_str(s, &key, &len) || !json_scan_eat(&s->j, ':'))
+        return 0;
+      /* The first record's EventSource is what detection reads for SNS,
+       * before Kinesis and DynamoDB: a record with one is the tree path's
+       * to place. */
+      if (ev != 0 && json_scan_key_is(key, len, "EventSource"))
         return 0;
       /* The key is in the event or the scratch; either way it is used
        * before the next string is read. */

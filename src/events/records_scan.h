@@ -1,7 +1,7 @@
 /* records_scan: what the one-pass scanners of {"Records": [...]} events
- * (sqs_scan, kinesis_scan) share: the event's frame, the loop over its
- * records with their lazy .raw, the field names pushed once per event, the
- * strings remembered from one record to the next, and the first record's
+ * (sqs_scan, kinesis_scan, dynamodb_scan) share: the event's frame, the loop
+ * over its records with their lazy .raw, the field names pushed once per event,
+ * the strings remembered from one record to the next, and the first record's
  * eventSource (the detection rule).
  *
  * A source gives its field names and one function per record member; every
@@ -15,6 +15,8 @@
 #define LRT_RECORDS_SCAN_H
 
 #include <stddef.h>
+#include <stdint.h>
+#include <string.h>
 
 #include <lua.h>
 
@@ -25,7 +27,9 @@
 
 /* Strings remembered from the previous record (an ARN, a region, an
  * attribute name), each at a stack slot, by the source's own numbering. */
-#define RECORDS_SCAN_RECENT 10
+#define RECORDS_SCAN_RECENT 24
+/* The source's own counters (a size guess), zero at the event's start. */
+#define RECORDS_SCAN_HINTS 8
 
 struct records_scan;
 
@@ -51,7 +55,53 @@ struct records_scan {
   const struct records_scan_source *src;
   int keys; /* stack index of src->names[0] */
   struct scan_recent recent[RECORDS_SCAN_RECENT];
+  int hint[RECORDS_SCAN_HINTS];
 };
+
+/* Bytes looked at for a string's end before json_scan_str takes over (a
+ * multiple of 8). */
+#define RECORDS_SCAN_SHORT_STR 64
+
+/* The next string, as json_scan_str reads it. Most strings in a record are
+ * a member name, a type tag or a short value without escapes: those end at
+ * the first quote within RECORDS_SCAN_SHORT_STR bytes, found eight bytes at
+ * a time (the first byte that is a quote or a backslash, by the classic
+ * has-zero-byte test on the word XORed with each), where json_scan_str's
+ * two memchr calls cost more than the search on a few bytes. Anything else
+ * (a backslash first, a longer string) is json_scan_str's. Static inline:
+ * it runs for every string of a batch. */
+static inline __attribute__((always_inline)) int
+records_scan_str(struct records_scan *s, const char **out, size_t *len)
+{
+  struct json_scan *j = &s->j;
+  json_scan_ws(j);
+  const char *p = j->p;
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+  if (j->end - p > RECORDS_SCAN_SHORT_STR && *p == '"') {
+    const uint64_t ones = 0x0101010101010101u, highs = 0x8080808080808080u;
+    for (size_t off = 0; off < RECORDS_SCAN_SHORT_STR; off += 8) {
+      uint64_t v;
+      memcpy(&v, p + 1 + off, 8);
+      uint64_t q = v ^ 0x2222222222222222u; /* '"' bytes become 0 */
+      uint64_t b = v ^ 0x5c5c5c5c5c5c5c5cu; /* '\\' bytes become 0 */
+      uint64_t m = (((q - ones) & ~q) | ((b - ones) & ~b)) & highs;
+      if (m == 0)
+        continue;
+      /* The lowest flagged byte is exact (a false flag only sits above a
+       * true one). */
+      size_t at = off + (size_t)__builtin_ctzll(m) / 8;
+      if (p[1 + at] != '"')
+        break; /* a backslash first */
+      *out = p + 1;
+      *len = at;
+      j->p = p + 2 + at;
+      j->in_scratch = 0;
+      return 1;
+    }
+  }
+#endif
+  return json_scan_str(j, out, len);
+}
 
 /* Try the source's fast path on the event text, which must stay unchanged
  * until event_raw_end() (record.raw parses it into 'arena' on first use).

@@ -33,6 +33,7 @@
 #include "clock.h"
 #include "context.h"
 #include "deadline.h"
+#include "dynamodb_scan.h"
 #include "error_body.h"
 #include "event_kafka.h"
 #include "event_raw.h"
@@ -617,11 +618,11 @@ struct invoke_args {
 /* Push the event as the handler will see it; returns the route kind that
  * takes it and sets *detected to the source it came from (they differ when
  * the source has no route and router.custom gets it as plain JSON).
- * SQS, Kinesis and Kafka events take their one-pass readers (sqs_scan,
- * kinesis_scan, kafka_scan) when their route exists; whatever they decline
- * (other events, unusual or malformed ones) is parsed by json_tree into the
- * host's arena (a tree that does not fit the budget is Runtime.OutOfMemory),
- * detected by event_source and decoded by event_kafka,
+ * SQS, Kinesis, DynamoDB and Kafka events take their one-pass readers
+ * (sqs_scan, kinesis_scan, dynamodb_scan, kafka_scan) when their route exists;
+ * whatever they decline (other events, unusual or malformed ones) is parsed by
+ * json_tree into the host's arena (a tree that does not fit the budget is
+ * Runtime.OutOfMemory), detected by event_source and decoded by event_kafka,
  * event_source or json_lua, which word the errors.
  * Stack effect: [-0, +1, e]. */
 static enum event_kind push_event(lua_State *L, struct invoke_args *a,
@@ -629,8 +630,9 @@ static enum event_kind push_event(lua_State *L, struct invoke_args *a,
 {
   struct host *h = a->host;
   *detected = EVENT_KAFKA;
-  /* SQS's and Kinesis's fast paths first: they decline any other event at
-   * its first key or record, where kafka_scan looks through the whole text. */
+  /* SQS's, Kinesis's and DynamoDB's fast paths first: they decline any other
+   * event at its first key or record, where kafka_scan looks through the whole
+   * text. */
   if (!catch_all && router_has_route(L, EVENT_SQS) &&
       sqs_scan_push(L, a->event, a->len, &h->scratch, &h->arena) ==
           SQS_SCAN_PUSHED) {
@@ -641,6 +643,11 @@ static enum event_kind push_event(lua_State *L, struct invoke_args *a,
       kinesis_scan_push(L, a->event, a->len, &h->scratch, &h->arena)) {
     *detected = EVENT_KINESIS;
     return EVENT_KINESIS;
+  }
+  if (!catch_all && router_has_route(L, EVENT_DYNAMODB) &&
+      dynamodb_scan_push(L, a->event, a->len, &h->scratch, &h->arena)) {
+    *detected = EVENT_DYNAMODB;
+    return EVENT_DYNAMODB;
   }
   /* With no Kafka route a Kafka event goes to router.custom like any
    * source's, as plain JSON: the fast path would build the wrong table. */

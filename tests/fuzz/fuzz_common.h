@@ -99,14 +99,22 @@ static inline void fuzz_check_typed_error(lua_State *L, int status,
 
 /* Lua source defining the local function diff(a, b, path): nil when a and b
  * are equal values (tables member by member, numbers by value and by
- * math.type), else the path of the first difference. For the targets that
- * hold a fast path to its reference; each appends what it does with diff. */
+ * math.type; when the global named FUZZ_LUA_ARRAY_MT holds json.array's
+ * metatable, a table marked with it equals only a table marked so), else
+ * the path of the first difference. For the targets that hold a fast path
+ * to its reference; each appends what it does with diff. */
+#define FUZZ_LUA_ARRAY_MT "fuzz_array_mt"
+
 #define FUZZ_LUA_DEEP_DIFF \
   "local function diff(a, b, path)\n" \
   "  if type(a) ~= type(b) then return path end\n" \
   "  if type(a) ~= 'table' then\n" \
   "    if a == b and math.type(a) == math.type(b) then return nil end\n" \
   "    return path\n" \
+  "  end\n" \
+  "  local mt = fuzz_array_mt\n" \
+  "  if mt and (getmetatable(a) == mt) ~= (getmetatable(b) == mt) then\n" \
+  "    return path .. ' (json.array mark)'\n" \
   "  end\n" \
   "  for k, v in pairs(a) do\n" \
   "    local d = diff(v, b[k], path .. '.' .. tostring(k))\n" \

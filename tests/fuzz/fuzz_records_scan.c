@@ -1,13 +1,15 @@
 /* fuzz_records_scan: libFuzzer target for the fast paths of {"Records":
- * [...]} events (src/events/sqs_scan.c, src/events/kinesis_scan.c on src/events/records_scan.c)
- * against the reference (json_tree + event_source_push).
+ * [...]} events (src/events/sqs_scan.c, src/events/kinesis_scan.c, src/events/dynamodb_scan.c on
+ * src/events/records_scan.c) against the reference (json_tree +
+ * event_source_push).
  *
  * The input is an event body, given to each fast path in turn.
  * Properties, beyond the sanitizers': the fast path (in a protected call:
  * it may raise memory errors) either declines, leaving the stack as it
  * was, or pushes one table; and whenever it takes an input, the reference
  * parses it, detects that source, decodes it without raising and builds a
- * deep-equal table (same values, same integer/float subtypes), and
+ * deep-equal table (same values, same integer/float subtypes, the same
+ * tables marked as JSON arrays), and
  * event.raw and every record.raw (parsed lazily from the text on the fast
  * path) equal the reference's. */
 #include <cjson/cJSON.h>
@@ -15,9 +17,11 @@
 
 #include "arena.h"
 #include "buf.h"
+#include "dynamodb_scan.h"
 #include "event_raw.h"
 #include "event_source.h"
 #include "fuzz_common.h"
+#include "json_lua.h"
 #include "json_tree.h"
 #include "kinesis_scan.h"
 #include "sqs_scan.h"
@@ -42,6 +46,9 @@ static int scan_protected(lua_State *L)
   if (a->kind == EVENT_SQS)
     a->result = sqs_scan_push(L, text, a->size, &fuzz_scratch,
                               &fuzz_raw_arena) == SQS_SCAN_PUSHED;
+  else if (a->kind == EVENT_DYNAMODB)
+    a->result =
+        dynamodb_scan_push(L, text, a->size, &fuzz_scratch, &fuzz_raw_arena);
   else
     a->result =
         kinesis_scan_push(L, text, a->size, &fuzz_scratch, &fuzz_raw_arena);
@@ -78,6 +85,8 @@ static int call_helper(lua_State *L, const char *name, int nargs)
     lua_call(L, 0, 2);
     lua_setglobal(L, "fuzz_raws");
     lua_setglobal(L, "fuzz_diff");
+    json_lua_push_array_mt(L); /* the mark diff compares */
+    lua_setglobal(L, FUZZ_LUA_ARRAY_MT);
     lua_getglobal(L, name);
   }
   lua_insert(L, -1 - nargs);
@@ -163,5 +172,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
   check_kind(data, size, EVENT_SQS);
   check_kind(data, size, EVENT_KINESIS);
+  check_kind(data, size, EVENT_DYNAMODB);
   return 0;
 }

@@ -5,10 +5,14 @@
  * TEST_LUA_DEEP_EQUAL is Lua source defining the local function
  * eq(a, b, path): true when a and b are equal values, tables compared
  * member by member and numbers by value and by math.type (an integer is not
- * a float); else false and the path of the first difference. The test
- * appends what it does with eq. */
+ * a float); else false and the path of the first difference. When the
+ * global named TEST_LUA_ARRAY_MT holds json.array's metatable, a table
+ * marked with it equals only a table marked so (an empty sequence encodes
+ * as [] only then). The test appends what it does with eq. */
 #ifndef LRT_TEST_LUA_EQUAL_H
 #define LRT_TEST_LUA_EQUAL_H
+
+#define TEST_LUA_ARRAY_MT "test_array_mt"
 
 #define TEST_LUA_DEEP_EQUAL                                                    \
   "local function eq(a, b, path)\n"                                            \
@@ -17,6 +21,10 @@
   "  if type(a) ~= 'table' then\n"                                             \
   "    if a == b and math.type(a) == math.type(b) then return true end\n"      \
   "    return false, path .. ': ' .. tostring(a) .. ' vs ' .. tostring(b)\n"   \
+  "  end\n"                                                                    \
+  "  local mt = test_array_mt\n"                                               \
+  "  if mt and (getmetatable(a) == mt) ~= (getmetatable(b) == mt) then\n"      \
+  "    return false, path .. ': json.array mark'\n"                            \
   "  end\n"                                                                    \
   "  for k, v in pairs(a) do\n"                                                \
   "    local ok, why = eq(v, b[k], path .. '.' .. tostring(k))\n"              \

@@ -11,158 +11,17 @@
  * Synthetic events check each reason to decline and each rule it shares
  * with the reference: bytes after a \u0000, escapes, nulls, duplicates. */
 #include <dirent.h>
-#include <lauxlib.h>
 #include <lualib.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 
-#include <cjson/cJSON.h>
-
-#include "arena.h"
-#include "buf.h"
-#include "event_raw.h"
-#include "event_source.h"
-#include "json_tree.h"
-#include "kinesis_scan.h"
-#include "sqs_scan.h"
-#include "test.h"
-#include "test_lua_equal.h"
-
-static const char HELPERS[] = TEST_LUA_DEEP_EQUAL
-    "deep_equal = eq\n"
-    "function raws(ev)\n"
-    "  local t = { event = ev.raw, records = {} }\n"
-    "  for i, r in ipairs(ev.records) do t.records[i] = r.raw end\n"
-    "  return t\n"
-    "end\n";
-
-static int reference_push(lua_State *L)
-{
-  event_source_push(L, lua_touserdata(L, 1),
-                    (enum event_kind)lua_tointeger(L, 2));
-  return 1;
-}
-
-/* The fast path of 'kind' (EVENT_SQS or EVENT_KINESIS): 1 when pushed. */
-static int scan_push(lua_State *L, enum event_kind kind, const char *text,
-                     size_t len, struct buf *scratch, struct arena *arena)
-{
-  if (kind == EVENT_SQS)
-    return sqs_scan_push(L, text, len, scratch, arena) == SQS_SCAN_PUSHED;
-  return kinesis_scan_push(L, text, len, scratch, arena);
-}
-
-static int fast_push(lua_State *L)
-{
-  struct buf *scratch = lua_touserdata(L, 1);
-  struct arena *arena = lua_touserdata(L, 2);
-  const char *text = lua_touserdata(L, 3);
-  size_t len = (size_t)lua_tointeger(L, 4);
-  enum event_kind kind = (enum event_kind)lua_tointeger(L, 5);
-  lua_settop(L, 0);
-  if (scan_push(L, kind, text, len, scratch, arena))
-    return 1;
-  lua_pushinteger(L, lua_gettop(L)); /* 0 when nothing was left */
-  return 1;
-}
-
-static char *read_file(const char *path, size_t *len)
-{
-  FILE *f = fopen(path, "rb");
-  ASSERT_NOT_NULL(f);
-  fseek(f, 0, SEEK_END);
-  long n = ftell(f);
-  rewind(f);
-  char *data = malloc((size_t)n + 1);
-  ASSERT_NOT_NULL(data);
-  ASSERT_EQ(fread(data, 1, (size_t)n, f), n);
-  fclose(f);
-  data[n] = '\0';
-  *len = (size_t)n;
-  return data;
-}
-
-/* Push deep_equal(a at -2, b at -1, what); fail with the difference. */
-static void check_equal(lua_State *L, const char *name, const char *what)
-{
-  lua_getglobal(L, "deep_equal");
-  lua_pushvalue(L, -3);
-  lua_pushvalue(L, -3);
-  lua_pushstring(L, what);
-  lua_call(L, 3, 2);
-  if (!lua_toboolean(L, -2))
-    TEST_FAIL("%s: fast and reference differ at %s", name, lua_tostring(L, -1));
-  lua_pop(L, 2);
-}
-
-/* Compare both paths of 'kind' on one text. Returns 1 when the fast path
- * took it. */
-static int compare_kind(lua_State *L, struct buf *scratch, const char *name,
-                        const char *text, size_t len, enum event_kind kind)
-{
-  int top = lua_gettop(L);
-  struct arena fast_arena, ref_arena;
-  arena_init(&fast_arena);
-  lua_pushcfunction(L, fast_push);
-  lua_pushlightuserdata(L, scratch);
-  lua_pushlightuserdata(L, &fast_arena);
-  lua_pushlightuserdata(L, (void *)(size_t)text);
-  lua_pushinteger(L, (lua_Integer)len);
-  lua_pushinteger(L, (lua_Integer)kind);
-  ASSERT_EQ(lua_pcall(L, 5, 1, 0), LUA_OK);
-  if (lua_type(L, -1) != LUA_TTABLE) {
-    ASSERT_EQ(lua_tointeger(L, -1), 0);
-    lua_settop(L, top);
-    arena_free(&fast_arena);
-    return 0;
-  }
-  /* The fast raws now, while its generation is the live one. */
-  lua_getglobal(L, "raws");
-  lua_pushvalue(L, -2);
-  if (lua_pcall(L, 1, 1, 0) != LUA_OK)
-    TEST_FAIL("%s: fast .raw raised: %s", name, lua_tostring(L, -1));
-  arena_init(&ref_arena);
-  size_t at;
-  const char *why;
-  cJSON *tree = json_tree_parse(&ref_arena, text, len, &at, &why);
-  if (!tree || event_source_detect(tree) != kind)
-    TEST_FAIL("%s: the fast path took an event the reference does not "
-              "detect as its source",
-              name);
-  lua_pushcfunction(L, reference_push);
-  lua_pushlightuserdata(L, tree);
-  lua_pushinteger(L, (lua_Integer)kind);
-  if (lua_pcall(L, 2, 1, 0) != LUA_OK)
-    TEST_FAIL("%s: fast path accepted, reference raised: %s", name,
-              luaL_tolstring(L, -1, NULL));
-  /* stack: fast fast_raws ref */
-  lua_getglobal(L, "raws");
-  lua_pushvalue(L, -2);
-  ASSERT_EQ(lua_pcall(L, 1, 1, 0), LUA_OK);
-  /* stack: fast fast_raws ref ref_raws */
-  lua_pushvalue(L, top + 2);
-  lua_pushvalue(L, top + 4);
-  check_equal(L, name, "raw");
-  lua_pushvalue(L, top + 1);
-  lua_pushvalue(L, top + 3);
-  check_equal(L, name, "event");
-  lua_getfield(L, top + 1, "decode_error");
-  ASSERT(lua_isnil(L, -1));
-  lua_settop(L, top);
-  event_raw_end(L);
-  arena_free(&fast_arena);
-  arena_free(&ref_arena);
-  return 1;
-}
+#include "test_records_compare.h"
 
 /* Both fast paths on one text: the SQS one's result (the Kinesis one must
  * decline what SQS takes, and the reverse). */
 static int compare(lua_State *L, struct buf *scratch, const char *name,
                    const char *text, size_t len)
 {
-  int sqs = compare_kind(L, scratch, name, text, len, EVENT_SQS);
-  int kin = compare_kind(L, scratch, name, text, len, EVENT_KINESIS);
+  int sqs = records_compare_kind(L, scratch, name, text, len, EVENT_SQS);
+  int kin = records_compare_kind(L, scratch, name, text, len, EVENT_KINESIS);
   ASSERT(!(sqs && kin));
   return sqs;
 }
@@ -171,10 +30,7 @@ static int compare(lua_State *L, struct buf *scratch, const char *name,
 static void expect_kinesis(lua_State *L, struct buf *scratch, const char *text,
                            int want_fast)
 {
-  int got = compare_kind(L, scratch, text, text, strlen(text), EVENT_KINESIS);
-  if (got != want_fast)
-    TEST_FAIL("Kinesis fast path %s: %s", want_fast ? "declined" : "took",
-              text);
+  records_compare_expect(L, scratch, text, EVENT_KINESIS, want_fast);
 }
 
 /* One Kinesis record with 'extra' spliced into its kinesis object. */
@@ -213,7 +69,7 @@ int main(void)
 {
   lua_State *L = luaL_newstate();
   luaL_openlibs(L);
-  ASSERT_OK(luaL_dostring(L, HELPERS));
+  records_compare_init(L);
   struct buf scratch;
   buf_init(&scratch, 64u << 20);
 
@@ -229,10 +85,10 @@ int main(void)
     char path[1024];
     snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
     size_t len;
-    char *text = read_file(path, &len);
+    char *text = records_compare_read_file(path, &len);
     int took = compare(L, &scratch, e->d_name, text, len);
     int took_kin =
-        compare_kind(L, &scratch, e->d_name, text, len, EVENT_KINESIS);
+        records_compare_kind(L, &scratch, e->d_name, text, len, EVENT_KINESIS);
     taken += took + took_kin;
     /* Every real SQS and Kinesis sample is Lambda's shape (Powertools'
      * sqsEvent.json has a binaryValue that is not base64, but on a Number
@@ -378,6 +234,12 @@ int main(void)
                  0);
   expect_kinesis(L, &scratch,
                  "{\"Records\":[{\"eventSource\":\"aws:kinesis\"}]}", 0);
+  /* The first record's EventSource makes it SNS to the reference. */
+  expect_kinesis(L, &scratch,
+                 "{\"Records\":[{\"eventSource\":\"aws:kinesis\","
+                 "\"EventSource\":\"aws:sns\",\"kinesis\":{\"partitionKey\":"
+                 "\"p\",\"sequenceNumber\":\"1\",\"data\":\"\"}}]}",
+                 0);
   expect_kinesis(L, &scratch,
                  "{\"Records\":[{\"kinesis\":{\"partitionKey\":\"p\","
                  "\"sequenceNumber\":\"1\",\"data\":\"\"}}]}",
