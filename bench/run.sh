@@ -9,8 +9,9 @@
 # builds the aws-lambda-go twin when its source is given, generates the Kafka,
 # SQS, Kinesis and DynamoDB events (bench/gen_events.py; the Go twin runs the
 # Kafka shapes only), runs every runtime under the same Runtime API load server
-# (bench/bench.py) and the decoder microbenchmark (bench/decoder_bench.c), and
-# prints the figures and ratios.
+# (bench/bench.py), the decoder microbenchmark (bench/decoder_bench.c) and the
+# transport microbenchmark (bench/transport_bench.c: the runtime's Runtime API
+# client alone, no Lua), and prints the figures and ratios.
 #
 #   bench/run.sh                  the full run (a few minutes)
 #   bench/run.sh --quick          tiny events and counts (seconds): a smoke run
@@ -170,11 +171,16 @@ if ! gcc $cflags $src_inc "$here/decoder_bench.c" "${decoder_src[@]}" \
     $(pkg-config --cflags --libs lua5.4 libcjson libcurl zlib) -lavro -lm -pthread \
     -o "$tools/decoder_bench" || { cat "$out/decoder_build.log"; exit 1; }
 fi
-if [ "$server" = c ]; then
-  # shellcheck disable=SC2086,SC2046
-  gcc $cflags "$here/load_server.c" $(pkg-config --cflags --libs libcjson) \
-    -o "$tools/load_server"
-fi
+# The transport microbenchmark needs the C load server, built whatever --server.
+# shellcheck disable=SC2086,SC2046
+gcc $cflags "$here/load_server.c" $(pkg-config --cflags --libs libcjson) \
+  -o "$tools/load_server"
+# The runtime's own Runtime API client and what it links, nothing else.
+transport_src=()
+for f in runtime_api http_conn buf log utf8; do transport_src+=("$repo/src/$f.c"); done
+# shellcheck disable=SC2086,SC2046
+gcc $cflags -I"$repo/src" "$here/transport_bench.c" "${transport_src[@]}" \
+  $(pkg-config --cflags --libs libcurl libcjson) -o "$tools/transport_bench"
 
 go_args=()
 if [ -n "$go_src" ]; then
@@ -263,4 +269,14 @@ for shape in text binary; do
   "${prio[@]}" "$tools/decoder_bench" "$events/$shape.json" "$decoder_seconds" || status=1
 done
 say "target: decoder >= 400 MB/s on the text batch ('scan', the runtime's path)"
+
+say "transport microbenchmark (GET /next + POST response, no Lua: src/runtime_api.c, src/http_conn.c)"
+transport_n=100
+[ "$quick" = 1 ] && transport_n=5
+for shape in text binary small; do
+  n=$transport_n
+  [ "$shape" = small ] && n=$((transport_n * 50))
+  "${prio[@]}" "$tools/transport_bench" "$tools/load_server" "$events/$shape.json" \
+    "$events/$shape.expected.json" "$n" || status=1
+done
 exit $status

@@ -5,7 +5,8 @@
  * cache). The options every request shares are set once: 1 s connect
  * timeout, no overall timeout (a GET may wait as long as the sandbox idles),
  * NOSIGNAL, TCP_NODELAY, HTTP/1.1, plain http only, no proxy whatever the
- * environment says, no redirects, and sockets opened close-on-exec. Each
+ * environment says, no redirects, sockets opened close-on-exec, a 64 KiB
+ * curl receive buffer and a 2 MiB kernel one when the kernel grants it. Each
  * request then sets only its URL, method, body and fields. curl frames the
  * requests and answers; this file hands the caller each field of the final
  * answer, receives a body into the caller's capped buffer (sized once from

@@ -6,10 +6,11 @@
  * or ending the connection, chunked or not), a connection the server closed
  * while idle (replaced), bytes the server sent unasked on the idle
  * connection (never taken for the next answer), a POST whose connection
- * died after the server read it (not sent twice), close-on-exec sockets, and
- * a refused connect. The server is a forked child that plays a script: for
- * each connection it accepts, it reads each request whole and answers it as
- * the step says, and reports every request line it read over a pipe. */
+ * died after the server read it (not sent twice), close-on-exec sockets, the
+ * kernel receive buffer asked for, and a refused connect. The server is a
+ * forked child that plays a script: for each connection it accepts, it reads
+ * each request whole and answers it as the step says, and reports every request
+ * line it read over a pipe. */
 #define _GNU_SOURCE /* memmem */
 #include <arpa/inet.h>
 #include <dirent.h>
@@ -492,6 +493,64 @@ static void test_socket_close_on_exec(void)
   buf_free(&b);
 }
 
+/* The kernel's receive buffer of this process's one TCP socket. */
+static int connection_rcvbuf(void)
+{
+  DIR *d = opendir("/proc/self/fd");
+  ASSERT_NOT_NULL(d);
+  int found = -1;
+  struct dirent *e;
+  while ((e = readdir(d)) != NULL) {
+    int fd = atoi(e->d_name);
+    struct stat st;
+    int domain = 0, size = 0;
+    socklen_t len = sizeof domain;
+    if (e->d_name[0] == '.' || fd == dirfd(d) || fstat(fd, &st) != 0 ||
+        !S_ISSOCK(st.st_mode) ||
+        getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &domain, &len) != 0 ||
+        domain != AF_INET)
+      continue;
+    len = sizeof size;
+    ASSERT_OK(getsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, &len));
+    ASSERT_EQ(found, -1); /* only one */
+    found = size;
+  }
+  closedir(d);
+  ASSERT(found > 0);
+  return found;
+}
+
+static void test_receive_buffer(void)
+{
+  /* The connection asks the kernel for a 2 MiB receive buffer when the
+   * kernel grants one that big (it reports double), and leaves autotuning
+   * alone when it caps SO_RCVBUF lower (net.core.rmem_max). */
+  static const struct script_conn script[] = {{{{OK_2, NULL, 0}}, 0}};
+  int probe = socket(AF_INET, SOCK_STREAM, 0);
+  int want = 2 * 1024 * 1024, granted = 0, fresh = 0;
+  socklen_t len = sizeof fresh;
+  ASSERT_OK(getsockopt(probe, SOL_SOCKET, SO_RCVBUF, &fresh, &len));
+  ASSERT_OK(setsockopt(probe, SOL_SOCKET, SO_RCVBUF, &want, sizeof want));
+  len = sizeof granted;
+  ASSERT_OK(getsockopt(probe, SOL_SOCKET, SO_RCVBUF, &granted, &len));
+  close(probe);
+  struct server sv;
+  start_server(&sv, script, 1);
+  struct http_conn *c = new_conn(sv.host);
+  struct buf b;
+  buf_init(&b, 100);
+  ASSERT_EQ(get_into(c, &b, 0), HTTP_CONN_OK);
+  ASSERT_STR_EQ(buf_cstr(&b), "ok");
+  int size = connection_rcvbuf();
+  if (granted >= want)
+    ASSERT_EQ(size, granted);
+  else
+    ASSERT(size != granted || size == fresh); /* not locked at the cap */
+  http_conn_destroy(c);
+  (void)wait_server(&sv);
+  buf_free(&b);
+}
+
 static void test_refused(void)
 {
   /* A port nobody listens on: bind one, note it, close it. */
@@ -527,6 +586,7 @@ int main(void)
   test_post_not_sent_twice();
   test_post_fields_and_reuse();
   test_socket_close_on_exec();
+  test_receive_buffer();
   test_refused();
   printf("test_http_conn: ok\n");
   return 0;
