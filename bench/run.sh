@@ -177,9 +177,11 @@ gcc $cflags "$here/load_server.c" $(pkg-config --cflags --libs libcjson) \
   -o "$tools/load_server"
 # The runtime's own Runtime API client and what it links, nothing else.
 transport_src=()
-for f in runtime_api http_conn buf log utf8; do transport_src+=("$repo/src/$f.c"); done
+for f in transport/runtime_api transport/http_conn support/buf support/log support/utf8; do
+  transport_src+=("$repo/src/$f.c")
+done
 # shellcheck disable=SC2086,SC2046
-gcc $cflags -I"$repo/src" "$here/transport_bench.c" "${transport_src[@]}" \
+gcc $cflags $src_inc "$here/transport_bench.c" "${transport_src[@]}" \
   $(pkg-config --cflags --libs libcurl libcjson) -o "$tools/transport_bench"
 
 go_args=()
@@ -270,7 +272,7 @@ for shape in text binary; do
 done
 say "target: decoder >= 400 MB/s on the text batch ('scan', the runtime's path)"
 
-say "transport microbenchmark (GET /next + POST response, no Lua: src/runtime_api.c, src/http_conn.c)"
+say "transport microbenchmark (GET /next + POST response, no Lua: src/transport/runtime_api.c, src/transport/http_conn.c)"
 transport_n=100
 [ "$quick" = 1 ] && transport_n=5
 for shape in text binary small; do
