@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "error_types.h"
 #include "json_text.h"
 
 /* Append the JSON string literal for s[0..n) (json_text_escape: every byte
@@ -88,9 +89,10 @@ int error_body_build(struct buf *out, const char *type, const char *message,
     return 0;
   buf_reset(out);
   /* Out of memory: still answer with a well-formed body. */
-  if (buf_puts(out, "{\"errorMessage\":\"out of memory\","
-                    "\"errorType\":\"Runtime.OutOfMemory\","
-                    "\"stackTrace\":[]}") != BUF_OK)
+  if (buf_puts(out, "{\"errorMessage\":\"out of memory\",\"errorType\":\"") !=
+          BUF_OK ||
+      buf_puts(out, ERROR_TYPE_OUT_OF_MEMORY) != BUF_OK ||
+      buf_puts(out, "\",\"stackTrace\":[]}") != BUF_OK)
     buf_reset(out);
   return -1;
 }

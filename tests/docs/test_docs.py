@@ -6,6 +6,7 @@ import os
 import re
 import shlex
 import subprocess
+import sys
 import unittest
 
 SRC = os.environ.get("LRT_SOURCE_DIR", os.path.join(os.path.dirname(__file__), "..", ".."))
@@ -69,21 +70,59 @@ class DocBlocks(unittest.TestCase):
 
 
 class ErrorTypeTable(unittest.TestCase):
-    """docs/handlers.md's table of error types and the code agree: every
-    type the runtime's C and Lua sources name is in the table, and every
-    type in the table is one the code names."""
+    """One table of error types: src/support/error_types.h lists every
+    errorType the runtime gives (constant, name, when); docs/handlers.md's
+    table lists exactly those names; no C file spells a type's text outside
+    that header (they use the constants), and a Lua module that names one
+    names a type of the table."""
 
-    TYPE_RE = re.compile(r'"((?:Runtime|Lua|Kafka|SQS|SNS|S3|DynamoDB|Kinesis|'
-                         r'EventBridge|APIGateway)\.[A-Z][A-Za-z]+)"')
+    HEADER = os.path.join("src", "support", "error_types.h")
+    ROW_RE = re.compile(r'X\(\s*(ERROR_TYPE_\w+),\s*"([^"]+)",((?:\s*"(?:[^"\\]|\\.)*")+)\s*\)')
+    # Anything that looks like an errorType: Prefix.CamelName.
+    TYPE_RE = re.compile(r"\b((?:Runtime|Lua|Kafka|SQS|SNS|S3|DynamoDB|Kinesis|"
+                         r"EventBridge|APIGateway)\.[A-Z][A-Za-z]+)\b")
+    # C strings and chars, comments: the strings are checked, comments (which
+    # may name a type in prose) are not.
+    C_TOKEN_RE = re.compile(r'("(?:[^"\\\n]|\\.)*")|(\'(?:[^\'\\\n]|\\.)*\')|(/\*.*?\*/)|(//[^\n]*)', re.S)
+    LUA_TOKEN_RE = re.compile(r'("(?:[^"\\\n]|\\.)*")|(\'(?:[^\'\\\n]|\\.)*\')|(--\[\[.*?\]\])|(--[^\n]*)', re.S)
+    # Files another change is rewriting while this check arrived; their
+    # literals are listed (file:line) but not yet failed. Empty this set once
+    # they use the constants.
+    PENDING = ("src/host/host.c", "src/events/")
 
-    def test_table_matches_the_code(self):
-        in_code = set()
-        for folder in ("src", "lua"):
-            for top, _, names in os.walk(os.path.join(SRC, folder)):
-                for name in sorted(names):
-                    if name.endswith((".c", ".h", ".lua")):
-                        with open(os.path.join(top, name)) as f:
-                            in_code |= set(self.TYPE_RE.findall(f.read()))
+    def table(self):
+        with open(os.path.join(SRC, self.HEADER)) as f:
+            text = f.read().replace("\\\n", " ")  # macro line joins
+        rows = self.ROW_RE.findall(text)
+        self.assertGreater(len(rows), 10, "no rows parsed from " + self.HEADER)
+        return {name: (const, when) for const, name, when in rows}
+
+    def literals(self, token_re, path):
+        """(line, text) of every string literal in a source file."""
+        with open(path, encoding="utf-8") as f:
+            text = f.read()
+        for m in token_re.finditer(text):
+            lit = m.group(1) or m.group(2)
+            if lit:
+                yield text.count("\n", 0, m.start()) + 1, lit
+
+    def sources(self, folder, exts):
+        for top, _, names in os.walk(os.path.join(SRC, folder)):
+            for name in sorted(names):
+                if name.endswith(exts):
+                    path = os.path.join(top, name)
+                    yield os.path.relpath(path, SRC), path
+
+    def test_header_rows_are_whole(self):
+        table = self.table()
+        consts = [c for c, _ in table.values()]
+        self.assertEqual(len(consts), len(set(consts)), "a constant used twice")
+        for name, (const, when) in table.items():
+            self.assertRegex(name, self.TYPE_RE.pattern, name)
+            self.assertTrue(when.strip('" \n'), name + " has no 'when'")
+
+    def test_docs_table_matches_the_header(self):
+        in_code = set(self.table())
         with open(os.path.join(SRC, "docs", "handlers.md")) as f:
             doc = f.read()
         start = doc.index("| errorType | when |")
@@ -92,11 +131,37 @@ class ErrorTypeTable(unittest.TestCase):
         for line in table.splitlines()[2:]:
             first = line.split("|")[1]
             in_doc |= set(re.findall(r"`([A-Za-z0-9]+\.[A-Za-z]+)`", first))
-        self.assertTrue(in_code, "no error types found in the sources")
         self.assertEqual(sorted(in_code - in_doc), [],
-                         "error types the code uses but handlers.md lacks")
+                         "error types of error_types.h that handlers.md lacks")
         self.assertEqual(sorted(in_doc - in_code), [],
-                         "error types handlers.md lists but the code never uses")
+                         "error types handlers.md lists but error_types.h lacks")
+
+    def test_no_type_literal_outside_the_table(self):
+        table = self.table()
+        stray, pending, unknown = [], [], []
+        for rel, path in self.sources("src", (".c", ".h")):
+            if rel == self.HEADER:
+                continue
+            for line, lit in self.literals(self.C_TOKEN_RE, path):
+                for name in self.TYPE_RE.findall(lit):
+                    where = f"{rel}:{line}: {name}"
+                    if name not in table:
+                        unknown.append(where)
+                    if rel.startswith(self.PENDING):
+                        pending.append(where)
+                    else:
+                        stray.append(where)
+        for rel, path in self.sources("lua", (".lua",)):
+            for line, lit in self.literals(self.LUA_TOKEN_RE, path):
+                for name in self.TYPE_RE.findall(lit):
+                    if name not in table:
+                        unknown.append(f"{rel}:{line}: {name}")
+        if pending:
+            print("\nerrorType literals still to replace by their constants:\n  "
+                  + "\n  ".join(pending), file=sys.stderr)
+        self.assertEqual(unknown, [], "error types missing from " + self.HEADER)
+        self.assertEqual(stray, [], "errorType text written outside " + self.HEADER
+                         + " (use its ERROR_TYPE_* constant)")
 
 
 class HandlerExamples(unittest.TestCase):
