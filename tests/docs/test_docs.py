@@ -183,7 +183,7 @@ class DocumentedLimits(unittest.TestCase):
          "ERROR_BODY_MAX_TRACE", 1),
         ("reliability.md", r"(\d+) MB \(`RUNTIME_API_MAX_EVENT`\)", "RUNTIME_API_MAX_EVENT", MiB),
         ("reliability.md", r"the event body \((\d+) MB at most\)", "RUNTIME_API_MAX_EVENT", MiB),
-        ("reliability.md", r"up to (\d+) MB it is read and dropped", "RUNTIME_API_MAX_DRAIN", MiB),
+        ("reliability.md", r"up to (\d+) MB \(`RUNTIME_API_MAX_DRAIN`\) it is read", "RUNTIME_API_MAX_DRAIN", MiB),
         ("reliability.md", r"scratch buffer \((\d+) MB at most\)", "HOST_MAX_SCRATCH", MiB),
         ("reliability.md", r"(\d+) KB per header value", "RUNTIME_API_MAX_HEADER", KiB),
         ("reliability.md", r"request id at most (\d+) URL-safe bytes", "RUNTIME_API_MAX_ID", 1),
