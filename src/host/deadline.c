@@ -2,12 +2,9 @@
 #include "deadline.h"
 #include "clock.h"
 
-#include <lauxlib.h>
 #include <signal.h>
 #include <string.h>
-#include <sys/time.h>
 #include <time.h>
-#include <unistd.h>
 
 #include "error_types.h"
 #include "log.h"

@@ -3,11 +3,9 @@
 #include "watchdog.h"
 
 #include <curl/curl.h>
-#include <errno.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
