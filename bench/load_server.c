@@ -16,7 +16,12 @@
  * process's user+system ns. A /next for a gate invocation K is held until
  * "release K"; /next past the last invocation is held for good, as Lambda
  * freezes an idle sandbox. Responses are checked against the expected JSON
- * value (cJSON_Compare: member order does not matter). */
+ * value (cJSON_Compare: member order does not matter).
+ *
+ * Not the suites' mock Runtime API (tests/integration/mock_runtime_api.py),
+ * which records every request and plays faults at Python's speed: this one
+ * only serves and times, so it stays out of the figures (docs/performance.md).
+ */
 #define _GNU_SOURCE /* memmem */
 #include <arpa/inet.h>
 #include <cjson/cJSON.h>

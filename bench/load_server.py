@@ -21,6 +21,11 @@ Use as a module (bench/bench.py) or on its own:
   load_server.py --event E.json --expect E.expected.json --count N
 prints the port, serves N invocations to whatever connects, prints stats.
 Python 3 stdlib only.
+
+Not the suites' mock Runtime API (tests/integration/mock_runtime_api.py): that
+one records every request and plays faults for tests; this one serves one
+event and times the cycles (bench/load_server.c is the same job in C, cheaper
+per request; see docs/performance.md).
 """
 
 import argparse

@@ -2,13 +2,11 @@
 #include "deadline.h"
 #include "clock.h"
 
-#include <lauxlib.h>
 #include <signal.h>
 #include <string.h>
-#include <sys/time.h>
 #include <time.h>
-#include <unistd.h>
 
+#include "error_types.h"
 #include "log.h"
 #include "lrt_error.h"
 #include "watchdog.h"
@@ -71,7 +69,7 @@ static void deadline_hook(lua_State *L, lua_Debug *ar)
     lua_sethook(L, deadline_hook, LUA_MASKCOUNT, 1); /* every instruction */
   else if (main)
     restore_main_hook(L); /* once; the timer comes back at the hard margin */
-  lrt_error_raise(L, "Runtime.Timeout",
+  lrt_error_raise(L, ERROR_TYPE_TIMEOUT,
                   "handler interrupted %d ms before the invocation deadline "
                   "(remaining time is kept for reporting this error)",
                   (int)(left > 0 ? left : 0));

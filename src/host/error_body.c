@@ -3,10 +3,13 @@
 #include "error_body.h"
 
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
+#include "error_types.h"
 #include "json_text.h"
+
+/* The bottom frames of the runtime's own C code, dropped from stackTrace. */
+static const char C_FRAME[] = "[C]: in ?";
 
 /* Append the JSON string literal for s[0..n) (json_text_escape: every byte
  * kept, invalid UTF-8 repaired). Returns buf's status. */
@@ -52,7 +55,7 @@ static int put_frames(struct buf *out, const char *traceback)
       if ((frames && buf_append(out, ",", 1) != BUF_OK) ||
           put_string(out, text, n) != BUF_OK)
         return -1;
-      if (!(n == 9 && memcmp(text, "[C]: in ?", 9) == 0))
+      if (!(n == sizeof C_FRAME - 1 && memcmp(text, C_FRAME, n) == 0))
         keep = out->len;
       total += n;
       frames++;
@@ -88,9 +91,10 @@ int error_body_build(struct buf *out, const char *type, const char *message,
     return 0;
   buf_reset(out);
   /* Out of memory: still answer with a well-formed body. */
-  if (buf_puts(out, "{\"errorMessage\":\"out of memory\","
-                    "\"errorType\":\"Runtime.OutOfMemory\","
-                    "\"stackTrace\":[]}") != BUF_OK)
+  if (buf_puts(out, "{\"errorMessage\":\"out of memory\",\"errorType\":\"") !=
+          BUF_OK ||
+      buf_puts(out, ERROR_TYPE_OUT_OF_MEMORY) != BUF_OK ||
+      buf_puts(out, "\",\"stackTrace\":[]}") != BUF_OK)
     buf_reset(out);
   return -1;
 }

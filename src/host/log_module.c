@@ -18,6 +18,7 @@
 #include <stdio.h>
 
 #include "buf.h"
+#include "error_types.h"
 #include "json_lua.h"
 #include "json_text.h"
 #include "log.h"
@@ -61,7 +62,7 @@ static int log_record(lua_State *L, enum log_level level, const char *what)
   const char *fields = NULL;
   if (!lua_isnoneornil(L, 2)) {
     buf_reset(&lua_log_fields);
-    json_lua_encode(L, 2, &lua_log_fields, "Runtime.InvalidLogFields", what);
+    json_lua_encode(L, 2, &lua_log_fields, ERROR_TYPE_INVALID_LOG_FIELDS, what);
     fields = buf_cstr(&lua_log_fields);
   }
   /* stdout like print: Lambda takes both streams, and handler lines stay

@@ -33,6 +33,7 @@
 #include <string.h>
 
 #include "arena.h"
+#include "error_types.h"
 #include "heap.h"
 #include "json_text.h"
 #include "json_tree.h"
@@ -171,7 +172,7 @@ void json_lua_push_typed(lua_State *L, const cJSON *item,
 
 void json_lua_push(lua_State *L, const cJSON *item)
 {
-  json_lua_push_typed(L, item, "Runtime.InvalidJSON");
+  json_lua_push_typed(L, item, ERROR_TYPE_INVALID_JSON);
 }
 
 /* ==== Encoding ==== */
@@ -597,7 +598,8 @@ void json_lua_encode(lua_State *L, int idx, struct buf *out,
   ctx.what = what;
   ctx.push_text = 0;
   if (enc_run(L, idx, &ctx, out) != LUA_OK)
-    lrt_error_raise(L, ctx.out_of_memory ? "Runtime.OutOfMemory" : error_type,
+    lrt_error_raise(L,
+                    ctx.out_of_memory ? ERROR_TYPE_OUT_OF_MEMORY : error_type,
                     "%s", lua_tostring(L, -1));
 }
 
@@ -618,7 +620,8 @@ static int json_encode(lua_State *L)
   /* Typed, so that uncaught it is reported as the memory error it is; its
    * __tostring is the message for a handler's pcall. */
   if (ctx.out_of_memory)
-    return lrt_error_raise(L, "Runtime.OutOfMemory", "%s", lua_tostring(L, -1));
+    return lrt_error_raise(L, ERROR_TYPE_OUT_OF_MEMORY, "%s",
+                           lua_tostring(L, -1));
   luaL_where(L, 1);
   lua_insert(L, -2);
   lua_concat(L, 2);
@@ -656,7 +659,7 @@ static int json_decode(lua_State *L)
     int oom = arena.failed;
     arena_free(&arena);
     if (oom)
-      return lrt_error_raise(L, "Runtime.OutOfMemory",
+      return lrt_error_raise(L, ERROR_TYPE_OUT_OF_MEMORY,
                              "json.decode: not enough memory for a %I-byte "
                              "text",
                              (lua_Integer)len);

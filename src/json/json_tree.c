@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "json_text.h"
+#include "utf8.h"
 
 #define JSON_TREE_VALUE_LEN (1 << 12) /* valuestring is length-prefixed */
 #define JSON_TREE_KEY_LEN (1 << 13)   /* string (the name) likewise */
@@ -199,8 +200,8 @@ cJSON *json_tree_parse(struct arena *a, const char *text, size_t len,
                        size_t *at, const char **why)
 {
   struct parser ps = {text, text + len, a, NULL, 0};
-  if (len >= 3 && memcmp(text, "\xEF\xBB\xBF", 3) == 0)
-    ps.p += 3; /* a UTF-8 BOM, as cJSON skips it */
+  if (len >= UTF8_BOM_LEN && memcmp(text, UTF8_BOM, UTF8_BOM_LEN) == 0)
+    ps.p += UTF8_BOM_LEN; /* as cJSON skips it */
   cJSON *root = value(&ps);
   if (root) {
     while (ps.p < ps.end &&

@@ -12,13 +12,9 @@
 #include <lauxlib.h>
 #include <lualib.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
-#include "json_lua.h"
 #include "lambda_module.h"
-#include "log_module.h"
-#include "router.h"
 #include "runtime_modules.h"
 
 struct exec_args {

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "utf8.h"
 
 /* Events bigger than Lambda ever sends are still accepted locally, within
  * reason. */
@@ -93,10 +94,10 @@ static int run_once(const char *event_path, const struct host_config *cfg,
     return 2;
   const char *body = buf_cstr(event);
   size_t len = event->len;
-  /* People's editors add a byte order mark; Lambda never sends one. */
-  if (len >= 3 && memcmp(body, "\xEF\xBB\xBF", 3) == 0) {
-    body += 3;
-    len -= 3;
+  /* People's editors add a byte order mark. */
+  if (len >= UTF8_BOM_LEN && memcmp(body, UTF8_BOM, UTF8_BOM_LEN) == 0) {
+    body += UTF8_BOM_LEN;
+    len -= UTF8_BOM_LEN;
   }
 
   struct host *host = NULL;

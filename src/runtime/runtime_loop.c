@@ -14,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "error_types.h"
 #include "log.h"
 #include "memory_size.h"
 #include "runtime_api.h"
@@ -156,11 +157,11 @@ static int check_task_root(const char *root, struct host_result *res)
            "the task root %s (LAMBDA_TASK_ROOT) is unusable: %s", root, why);
   res->is_error = 1;
   snprintf(res->error_type, sizeof res->error_type, "%s",
-           "Runtime.InvalidTaskRoot");
+           ERROR_TYPE_INVALID_TASK_ROOT);
   if (error_body_build(&res->body, res->error_type, msg, strlen(msg), NULL) !=
       0)
     snprintf(res->error_type, sizeof res->error_type, "%s",
-             "Runtime.OutOfMemory");
+             ERROR_TYPE_OUT_OF_MEMORY);
   return -1;
 }
 
@@ -304,7 +305,7 @@ static int serve(struct runtime_api *api, struct host **host,
 static int refuse_event(struct runtime_api *api,
                         const struct runtime_invocation *inv, struct buf *body)
 {
-  static const char type[] = "Runtime.EventTooLarge";
+  const char *type = ERROR_TYPE_EVENT_TOO_LARGE;
   char msg[96];
   snprintf(msg, sizeof(msg),
            "event body is over the runtime's limit of %u bytes",

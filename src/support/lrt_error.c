@@ -1,7 +1,6 @@
 /* lrt_error: typed errors raised from C into Lua. See lrt_error.h. */
 #include "lrt_error.h"
 
-#include <lauxlib.h>
 #include <stdarg.h>
 
 static const char ERROR_MT_KEY = 'e';

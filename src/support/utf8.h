@@ -9,6 +9,11 @@
 
 #include <stddef.h>
 
+/* The byte order mark some editors put first in a file; Lambda never sends
+ * one. */
+#define UTF8_BOM "\xEF\xBB\xBF"
+#define UTF8_BOM_LEN (sizeof UTF8_BOM - 1)
+
 /* Length of the valid UTF-8 sequence starting at s (at most n bytes), or 0
  * when the bytes there are not valid UTF-8 (overlong forms, surrogates and
  * code points above U+10FFFF are invalid). */

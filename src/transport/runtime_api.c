@@ -15,6 +15,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "error_types.h"
 #include "http_conn.h"
 
 /* Header values other than the request id (ARN, trace id, client context,
@@ -334,7 +335,7 @@ int runtime_api_post_error(struct runtime_api *api, const char *request_id,
   if (check_request_id(api, "POST error", request_id, http_status) != 0)
     return RUNTIME_API_EHTTP;
   return post(api, "POST error", request_id,
-              error_type ? error_type : "Runtime.Unknown", body, len,
+              error_type ? error_type : ERROR_TYPE_UNKNOWN, body, len,
               http_status);
 }
 
@@ -342,7 +343,7 @@ int runtime_api_post_init_error(struct runtime_api *api, const char *error_type,
                                 const char *body, size_t len, long *http_status)
 {
   return post(api, "POST init error", NULL,
-              error_type ? error_type : "Runtime.Unknown", body, len,
+              error_type ? error_type : ERROR_TYPE_UNKNOWN, body, len,
               http_status);
 }
 

@@ -3,16 +3,15 @@
 #include "watchdog.h"
 
 #include <curl/curl.h>
-#include <errno.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "clock.h"
+#include "error_types.h"
 
 /* How long the watchdog's own post may take before it exits anyway. */
 #define WATCHDOG_POST_TIMEOUT_MS 1000L
@@ -57,24 +56,28 @@ static void post_timeout(const char *id)
   snprintf(url, sizeof url, "http://%s/2018-06-01/runtime/invocation/%s/error",
            api, escaped ? escaped : "");
   curl_free(escaped);
-  static const char body[] =
+  char body[256], type_header[96];
+  int body_len = snprintf(
+      body, sizeof body,
       "{\"errorMessage\":\"the handler did not return by the invocation "
       "deadline and could not be interrupted; the runtime process is "
-      "replaced\",\"errorType\":\"Runtime.Timeout\",\"stackTrace\":[]}";
+      "replaced\",\"errorType\":\"%s\",\"stackTrace\":[]}",
+      ERROR_TYPE_TIMEOUT);
+  snprintf(type_header, sizeof type_header,
+           "Lambda-Runtime-Function-Error-Type: %s", ERROR_TYPE_TIMEOUT);
   struct curl_slist *headers = NULL;
   headers = curl_slist_append(headers, "Content-Type: application/json");
-  headers = curl_slist_append(
-      headers, "Lambda-Runtime-Function-Error-Type: Runtime.Timeout");
+  headers = curl_slist_append(headers, type_header);
   curl_easy_setopt(curl, CURLOPT_URL, url);
   curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body);
-  curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE, (long)(sizeof body - 1));
+  curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE, (long)body_len);
   curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
   curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
   curl_easy_setopt(curl, CURLOPT_PROXY, "");
   curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, WATCHDOG_POST_TIMEOUT_MS);
   CURLcode rc = curl_easy_perform(curl);
   if (rc != CURLE_OK)
-    fatal_line("watchdog: could not post the Runtime.Timeout error");
+    fatal_line("watchdog: could not post the timeout error");
   curl_slist_free_all(headers);
   curl_easy_cleanup(curl);
 }
@@ -106,9 +109,9 @@ static void *watch_main(void *arg)
   if (post) {
     snprintf(line, sizeof line,
              "invocation %.100s: the handler outlived its deadline where no "
-             "interrupt reaches; answered Runtime.Timeout, exiting so a "
+             "interrupt reaches; answered %s, exiting so a "
              "fresh runtime serves the next event",
-             id);
+             id, ERROR_TYPE_TIMEOUT);
     fatal_line(line);
     post_timeout(id);
   } else {

@@ -28,15 +28,27 @@ end)
 """
 
 
+# npm installs into the build tree (LRT_BUILD_DIR, or a temporary cache
+# folder when run by hand), never beside this file: the source tree holds no
+# node_modules. fun_invoke.mjs is copied there because Node resolves an ES
+# module's imports from the module's own folder.
+NPM_DIR = os.path.join(os.environ.get("LRT_BUILD_DIR")
+                       or os.path.join(tempfile.gettempdir(), "lrt-compat-npm"),
+                       "compat-npm")
+
+
 def install_fun():
     if not shutil.which("node") or not shutil.which("npm"):
         return "node/npm not installed"
-    if os.path.isdir(os.path.join(HERE, "node_modules", "@vercel", "fun")):
+    os.makedirs(NPM_DIR, exist_ok=True)
+    for name in ("package.json", "fun_invoke.mjs"):
+        shutil.copy(os.path.join(HERE, name), os.path.join(NPM_DIR, name))
+    if os.path.isdir(os.path.join(NPM_DIR, "node_modules", "@vercel", "fun")):
         return None
     try:
-        r = subprocess.run(["npm", "install", "--no-audit", "--no-fund",
-                            "--silent"], cwd=HERE, capture_output=True,
-                           timeout=300)
+        r = subprocess.run(["npm", "install", "--prefix", NPM_DIR, "--no-audit",
+                            "--no-fund", "--no-package-lock", "--silent"],
+                           cwd=NPM_DIR, capture_output=True, timeout=300)
     except subprocess.TimeoutExpired:
         return "npm install @vercel/fun timed out (registry unreachable?)"
     if r.returncode != 0:
@@ -57,8 +69,8 @@ class VercelFun(unittest.TestCase):
                 f.write(HANDLER)
             event = os.path.join(SRC, "tests", "fixtures", "kafka",
                                  "aws__aws-lambda-go__kafka-event.json")
-            r = subprocess.run(["node", os.path.join(HERE, "fun_invoke.mjs"),
-                                fn, event, "3"], cwd=HERE,
+            r = subprocess.run(["node", os.path.join(NPM_DIR, "fun_invoke.mjs"),
+                                fn, event, "3"], cwd=NPM_DIR,
                                capture_output=True, timeout=120)
             self.assertEqual(r.returncode, 0, r.stderr.decode()[-2000:])
             lines = [json.loads(l) for l in r.stdout.decode().splitlines()
@@ -70,6 +82,8 @@ class VercelFun(unittest.TestCase):
                                  ["8d5596b4-1813-4238-b24b-6dad8e3d1c0c"])
                 self.assertTrue(body["remaining_positive"])
                 self.assertEqual(body["failures"], [])
+        self.assertFalse(os.path.exists(os.path.join(HERE, "node_modules")),
+                         "npm wrote into the source tree")
 
 
 if __name__ == "__main__":

@@ -16,8 +16,11 @@ import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from rtutil import RESPONSE_LIMIT, WAIT, RuntimeTestCase, main  # noqa: E402
+from c_constants import c_constant  # noqa: E402 (rtutil sets the path)
 
-MAX_DEPTH = 200  # JSON_LUA_MAX_DEPTH
+MAX_DEPTH = c_constant("JSON_LUA_MAX_DEPTH")
+EVENT_CAP = c_constant("RUNTIME_API_MAX_EVENT")
+EVENT_DRAIN = c_constant("RUNTIME_API_MAX_DRAIN")
 
 # One handler for every case: the event says what to do; "ok" is the
 # normal invocation that must follow each failure. n counts invocations, so
@@ -278,6 +281,51 @@ class LimitsTest(RuntimeTestCase):
                                            str(MAX_DEPTH))),
                         (deeper, self.expect("Runtime.InvalidEvent", "nest",
                                              str(MAX_DEPTH)))])
+
+    # ---- event size ----
+
+    def test_event_over_the_cap_is_answered_and_not_kept(self):
+        """docs/reliability.md, "Event body size": over the cap the body is
+        not kept and Runtime.EventTooLarge is posted; up to the drain limit
+        it is read and dropped on the same connection, past it the
+        connection ends at the head without reading the body. Either way the
+        same process serves the next event."""
+        rt = self.start(HANDLER)
+        self.mock.push_event({"mode": "ok"})
+        self.posts(rt, 1)
+        over = b" " * (EVENT_CAP - 13) + b'{"mode":"ok"}' + b" "
+        self.assertEqual(len(over), EVENT_CAP + 1)
+        big = self.mock.push_event(over)
+        self.mock.push_event({"mode": "ok"})
+        # Content-Length past the drain limit, and only 16 bytes of the
+        # body ever sent: a runtime that tried to read it would hang.
+        huge = self.mock.push_event(b"x" * (EVENT_DRAIN + 1), truncate_at=16)
+        self.mock.push_event({"mode": "ok"})
+        posts = self.posts(rt, 5)[1:]
+        for post, rid in ((posts[0], big), (posts[2], huge)):
+            self.assertEqual(post.request_id, rid)
+            body = self.assert_error(post, "Runtime.EventTooLarge", rt)
+            self.assertIn(str(EVENT_CAP), body["errorMessage"])
+        for post in (posts[1], posts[3]):
+            self.assertEqual(post.kind, "response", rt.logs())
+            self.assertTrue(post.json()["ok"])
+        self.assertEqual([p.json()["n"] for p in (posts[1], posts[3])], [2, 3],
+                         "the handler saw an oversized event")
+        # The drained one kept its connection: its /next, its error post and
+        # the next /next share one; the one past the drain limit did not.
+        reqs = self.mock.get_requests()
+        nexts = [r for r in reqs if r.path.endswith("/invocation/next")]
+        by_rid = {}
+        for r in reqs:
+            for rid in (big, huge):
+                if rid in r.path:
+                    by_rid[rid] = r.conn
+        self.assertEqual(by_rid[big], nexts[1].conn)
+        self.assertEqual(nexts[2].conn, nexts[1].conn, "a drained body "
+                         "should keep the connection")
+        self.assertNotEqual(nexts[4].conn, nexts[3].conn, "a body past the "
+                            "drain limit should end the connection")
+        self.assertTrue(rt.running(), rt.logs())
 
 
 if __name__ == "__main__":

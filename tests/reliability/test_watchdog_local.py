@@ -4,15 +4,19 @@ Outside the loop (here lambda.invoke under --exec, with a deadline a second
 away and a handler the cooperative hook cannot stop), the watchdog still
 ends the process, but posts nothing, even when AWS_LAMBDA_RUNTIME_API
 happens to be set in the shell: a local run must never answer a real
-Runtime API. A listening socket on loopback stands in for one and must see
-no connection.
+Runtime API. The suites' mock Runtime API stands in for one and must see
+no connection and no request.
 """
 
 import os
-import socket
 import subprocess
+import sys
 import tempfile
 import unittest
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                "..", "integration"))
+from mock_runtime_api import MockRuntimeAPI  # noqa: E402
 
 BOOT = os.environ["LRT_BOOTSTRAP"]
 
@@ -41,26 +45,22 @@ class WatchdogLocal(unittest.TestCase):
             script = os.path.join(d, "run.lua")
             with open(script, "w") as f:
                 f.write(SCRIPT)
-            server = socket.socket()
-            server.bind(("127.0.0.1", 0))
-            server.listen(4)
-            server.settimeout(0.2)
-            env = dict(os.environ, AWS_LAMBDA_RUNTIME_API="127.0.0.1:%d"
-                       % server.getsockname()[1])
-            proc = subprocess.run([BOOT, "--exec", script, d], env=env,
-                                  capture_output=True, timeout=120)
-            self.assertEqual(proc.returncode, 1, proc.stderr)
-            self.assertNotIn(b"not reached", proc.stdout)
-            self.assertIn(b"FATAL", proc.stderr)
-            try:
-                conn, _ = server.accept()
-                conn.close()
-                self.fail("the watchdog connected to AWS_LAMBDA_RUNTIME_API")
-            except socket.timeout:
-                pass
-            finally:
-                server.close()
-
+            with MockRuntimeAPI() as api:
+                env = dict(os.environ, AWS_LAMBDA_RUNTIME_API=api.endpoint)
+                proc = subprocess.run([BOOT, "--exec", script, d], env=env,
+                                      capture_output=True, timeout=120)
+                self.assertEqual(proc.returncode, 1, proc.stderr)
+                self.assertNotIn(b"not reached", proc.stdout)
+                self.assertIn(b"FATAL", proc.stderr)
+                # The process has exited; a connection it made may still sit
+                # in the listen backlog: give the server a moment to take it.
+                with self.assertRaises(AssertionError):
+                    api.wait_until(lambda: api.connections > 0, timeout=0.5,
+                                   what="a connection")
+                self.assertEqual(api.get_requests(), [],
+                                 "the watchdog spoke to AWS_LAMBDA_RUNTIME_API")
+                self.assertEqual(api.connections, 0,
+                                 "the watchdog connected to AWS_LAMBDA_RUNTIME_API")
 
 if __name__ == "__main__":
     unittest.main()
