@@ -142,7 +142,7 @@ int main(int argc, char **argv)
 
   struct runtime_api *api = NULL;
   struct runtime_invocation inv;
-  runtime_invocation_init(&inv);
+  runtime_api_invocation_init(&inv);
   int rc = 1;
   if (runtime_api_new(&api, endpoint) != 0)
     goto out;
@@ -161,7 +161,7 @@ int main(int argc, char **argv)
   rc = 0;
 out:
   runtime_api_destroy(api);
-  runtime_invocation_free(&inv);
+  runtime_api_invocation_free(&inv);
   free(answer);
   close(in[1]); /* EOF: the load server quits */
   kill(pid, SIGTERM);

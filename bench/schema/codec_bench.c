@@ -195,7 +195,7 @@ static void decode_avro_c(lua_State *L, const unsigned char *p, size_t n,
 }
 
 struct walker_ud {
-  struct avro_plan *plan;
+  struct lrt_avro_plan *plan;
   struct pb_set *set;
   long msg;
   int names;
@@ -206,7 +206,7 @@ static void decode_walker(lua_State *L, const unsigned char *p, size_t n,
 {
   struct walker_ud *w = ud;
   struct wire_error err;
-  if (avro_decode_push(L, w->plan, w->names, p, n, &err) != 0) {
+  if (lrt_avro_decode_push(L, w->plan, w->names, p, n, &err) != 0) {
     fprintf(stderr, "walker: %s at %zu\n", err.what, err.pos);
     exit(1);
   }
@@ -257,7 +257,7 @@ static void push_names(lua_State *L, size_t n, const char *(*get)(void *, size_t
 
 static const char *avro_name(void *plan, size_t i)
 {
-  return avro_plan_name(plan, i);
+  return lrt_avro_plan_name(plan, i);
 }
 
 static const char *pb_name(void *set, size_t i)
@@ -290,7 +290,7 @@ int main(int argc, char **argv)
   }
   struct walker_ud w;
   memset(&w, 0, sizeof w);
-  if (avro_plan_compile((const char *)text, len, &w.plan, msg, sizeof msg)) {
+  if (lrt_avro_plan_compile((const char *)text, len, &w.plan, msg, sizeof msg)) {
     fprintf(stderr, "%s\n", msg);
     return 1;
   }
@@ -320,7 +320,7 @@ int main(int argc, char **argv)
     measure("avro-c + to Lua", L, &avro_p, decode_avro_c, &a, seconds);
     a.convert = 0;
     measure("avro-c read only", L, &avro_p, decode_avro_c, &a, seconds);
-    push_names(L, avro_plan_name_count(w.plan), avro_name, w.plan);
+    push_names(L, lrt_avro_plan_name_count(w.plan), avro_name, w.plan);
     w.names = lua_gettop(L);
     measure("walker (runtime)", L, &avro_p, decode_walker, &w, seconds);
     lua_pop(L, 1);
@@ -336,7 +336,7 @@ int main(int argc, char **argv)
   avro_value_iface_decref(iface);
   avro_reader_free(a.reader);
   avro_schema_decref(schema);
-  avro_plan_free(w.plan);
+  lrt_avro_plan_free(w.plan);
   protobuf_desc_free(w.set);
   free(text);
   free(pb);

@@ -3,7 +3,7 @@
  * The plan is built from avro-c's parsed schema with its public accessors
  * only (avro_typeof, avro_schema_record_field_get_by_index, ...), once at
  * init; the decoder then never calls avro-c. Decoding pushes straight into
- * Lua; a bad datum unwinds to avro_decode_push(), which drops what was
+ * Lua; a bad datum unwinds to lrt_avro_decode_push(), which drops what was
  * pushed and reports where it stopped. */
 #include "avro_decode.h"
 
@@ -51,7 +51,7 @@ struct avro_memo {
   uint32_t node;
 };
 
-struct avro_plan {
+struct lrt_avro_plan {
   struct avro_node *nodes;
   size_t nnodes, cap_nodes;
   uint32_t *kids;
@@ -80,7 +80,7 @@ static int grow(void **arr, size_t *cap, size_t need, size_t size)
   return 0;
 }
 
-static long new_node(struct avro_plan *p, enum avro_kind kind)
+static long new_node(struct lrt_avro_plan *p, enum avro_kind kind)
 {
   if (p->nnodes >= UINT32_MAX || grow((void **)&p->nodes, &p->cap_nodes,
                                       p->nnodes + 1, sizeof *p->nodes) != 0)
@@ -92,7 +92,7 @@ static long new_node(struct avro_plan *p, enum avro_kind kind)
 }
 
 /* Reserve 'count' consecutive kid slots; returns the first or -1. */
-static long new_kids(struct avro_plan *p, size_t count)
+static long new_kids(struct lrt_avro_plan *p, size_t count)
 {
   if (grow((void **)&p->kids, &p->cap_kids, p->nkids + count,
            sizeof *p->kids) != 0)
@@ -103,7 +103,7 @@ static long new_kids(struct avro_plan *p, size_t count)
 }
 
 /* Append a copy of 'name'; returns its 1-based index or -1. */
-static long new_name(struct avro_plan *p, const char *name)
+static long new_name(struct lrt_avro_plan *p, const char *name)
 {
   if (grow((void **)&p->names, &p->cap_names, p->nnames + 1,
            sizeof *p->names) != 0)
@@ -115,7 +115,7 @@ static long new_name(struct avro_plan *p, const char *name)
   return (long)p->nnames;
 }
 
-static int remember(struct avro_plan *p, avro_schema_t s, long node)
+static int remember(struct lrt_avro_plan *p, avro_schema_t s, long node)
 {
   if (grow((void **)&p->memo, &p->cap_memo, p->nmemo + 1, sizeof *p->memo) != 0)
     return -1;
@@ -125,7 +125,7 @@ static int remember(struct avro_plan *p, avro_schema_t s, long node)
   return 0;
 }
 
-static long recall(const struct avro_plan *p, avro_schema_t s)
+static long recall(const struct lrt_avro_plan *p, avro_schema_t s)
 {
   for (size_t i = 0; i < p->nmemo; i++)
     if (p->memo[i].schema == s)
@@ -133,9 +133,9 @@ static long recall(const struct avro_plan *p, avro_schema_t s)
   return -1;
 }
 
-static long compile(struct avro_plan *p, avro_schema_t s, int depth);
+static long compile(struct lrt_avro_plan *p, avro_schema_t s, int depth);
 
-static long compile_record(struct avro_plan *p, avro_schema_t s, int depth)
+static long compile_record(struct lrt_avro_plan *p, avro_schema_t s, int depth)
 {
   size_t count = avro_schema_record_size(s);
   long node = new_node(p, AK_RECORD);
@@ -163,7 +163,7 @@ static long compile_record(struct avro_plan *p, avro_schema_t s, int depth)
   return node;
 }
 
-static long compile_enum(struct avro_plan *p, avro_schema_t s)
+static long compile_enum(struct lrt_avro_plan *p, avro_schema_t s)
 {
   int count = avro_schema_enum_number_of_symbols(s);
   long node = new_node(p, AK_ENUM);
@@ -178,7 +178,7 @@ static long compile_enum(struct avro_plan *p, avro_schema_t s)
   return node;
 }
 
-static long compile_union(struct avro_plan *p, avro_schema_t s, int depth)
+static long compile_union(struct lrt_avro_plan *p, avro_schema_t s, int depth)
 {
   size_t count = avro_schema_union_size(s);
   long node = new_node(p, AK_UNION);
@@ -198,7 +198,7 @@ static long compile_union(struct avro_plan *p, avro_schema_t s, int depth)
 
 /* The node for schema 's' (compiled now, or found when it is a named type
  * seen before). Returns its index or -1 (out of memory, too deep). */
-static long compile(struct avro_plan *p, avro_schema_t s, int depth)
+static long compile(struct lrt_avro_plan *p, avro_schema_t s, int depth)
 {
   long node;
   if (s == NULL || depth > AVRO_PLAN_MAX_DEPTH)
@@ -264,8 +264,8 @@ static long compile(struct avro_plan *p, avro_schema_t s, int depth)
   return -1;
 }
 
-int avro_plan_compile(const char *json, size_t len, struct avro_plan **out,
-                      char *msg, size_t msg_len)
+int lrt_avro_plan_compile(const char *json, size_t len,
+                          struct lrt_avro_plan **out, char *msg, size_t msg_len)
 {
   avro_schema_t schema = NULL;
   *out = NULL;
@@ -277,11 +277,11 @@ int avro_plan_compile(const char *json, size_t len, struct avro_plan **out,
       msg[--n] = '\0';
     return -1;
   }
-  struct avro_plan *p = calloc(1, sizeof *p);
+  struct lrt_avro_plan *p = calloc(1, sizeof *p);
   if (p == NULL || compile(p, schema, 0) < 0) {
     snprintf(msg, msg_len, "Avro schema too large or too deep to compile");
     avro_schema_decref(schema);
-    avro_plan_free(p);
+    lrt_avro_plan_free(p);
     return -1;
   }
   avro_schema_decref(schema);
@@ -292,7 +292,7 @@ int avro_plan_compile(const char *json, size_t len, struct avro_plan **out,
   return 0;
 }
 
-void avro_plan_free(struct avro_plan *p)
+void lrt_avro_plan_free(struct lrt_avro_plan *p)
 {
   if (p == NULL)
     return;
@@ -305,12 +305,12 @@ void avro_plan_free(struct avro_plan *p)
   free(p);
 }
 
-size_t avro_plan_name_count(const struct avro_plan *p)
+size_t lrt_avro_plan_name_count(const struct lrt_avro_plan *p)
 {
   return p->nnames;
 }
 
-const char *avro_plan_name(const struct avro_plan *p, size_t i)
+const char *lrt_avro_plan_name(const struct lrt_avro_plan *p, size_t i)
 {
   return p->names[i - 1];
 }
@@ -319,7 +319,7 @@ const char *avro_plan_name(const struct avro_plan *p, size_t i)
 
 struct avro_ctx {
   lua_State *L;
-  const struct avro_plan *p;
+  const struct lrt_avro_plan *p;
   int names;
   struct wire_in in;
   struct wire_error *err;
@@ -539,9 +539,9 @@ static int value(struct avro_ctx *c, uint32_t node, int depth)
   return bad(c, "unknown schema node");
 }
 
-int avro_decode_push(lua_State *L, const struct avro_plan *p, int names,
-                     const unsigned char *data, size_t len,
-                     struct wire_error *err)
+int lrt_avro_decode_push(lua_State *L, const struct lrt_avro_plan *p, int names,
+                         const unsigned char *data, size_t len,
+                         struct wire_error *err)
 {
   struct avro_ctx c;
   int top = lua_gettop(L);

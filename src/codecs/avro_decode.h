@@ -29,26 +29,26 @@
  * this per array or map, not by the payload's length. */
 #define AVRO_DECODE_MAX_EMPTY_ITEMS 65536
 
-struct avro_plan;
+struct lrt_avro_plan;
 
 /* Parse and compile the schema text. Returns 0 and sets *out (free with
- * avro_plan_free), or -1 with a message in 'msg'. Never touches Lua. */
-int avro_plan_compile(const char *json, size_t len, struct avro_plan **out,
-                      char *msg, size_t msg_len)
+ * lrt_avro_plan_free), or -1 with a message in 'msg'. Never touches Lua. */
+int lrt_avro_plan_compile(const char *json, size_t len,
+                          struct lrt_avro_plan **out, char *msg, size_t msg_len)
     __attribute__((warn_unused_result));
 
-void avro_plan_free(struct avro_plan *p);
+void lrt_avro_plan_free(struct lrt_avro_plan *p);
 
 /* The plan's names, 1-based, for the Lua names table. */
-size_t avro_plan_name_count(const struct avro_plan *p);
-const char *avro_plan_name(const struct avro_plan *p, size_t i);
+size_t lrt_avro_plan_name_count(const struct lrt_avro_plan *p);
+const char *lrt_avro_plan_name(const struct lrt_avro_plan *p, size_t i);
 
 /* Decode one datum from 'data' (which it must fill exactly). 'names' is the
- * absolute index of the table { [i] = avro_plan_name(p, i) }. Pushes the value
- * and returns 0; on bad data pushes nothing and returns -1 with 'err' set.
- * Raises only memory errors. Stack effect: [-0, +(0|1), m]. */
-int avro_decode_push(lua_State *L, const struct avro_plan *p, int names,
-                     const unsigned char *data, size_t len,
-                     struct wire_error *err);
+ * absolute index of the table { [i] = lrt_avro_plan_name(p, i) }. Pushes the
+ * value and returns 0; on bad data pushes nothing and returns -1 with 'err'
+ * set. Raises only memory errors. Stack effect: [-0, +(0|1), m]. */
+int lrt_avro_decode_push(lua_State *L, const struct lrt_avro_plan *p, int names,
+                         const unsigned char *data, size_t len,
+                         struct wire_error *err);
 
 #endif

@@ -29,7 +29,7 @@ enum deser_format { DESER_AVRO = 1, DESER_PROTOBUF = 2 };
 struct deser {
   int format;
   enum kafka_framing_mode framing;
-  struct avro_plan *avro;
+  struct lrt_avro_plan *avro;
   struct pb_set *pb;
   long msg; /* Protobuf: the message decoded */
 };
@@ -82,7 +82,7 @@ static unsigned char *read_file(const char *path, size_t *len, char *msg,
 static int deser_gc(lua_State *L)
 {
   struct deser *d = luaL_checkudata(L, 1, DESER_META);
-  avro_plan_free(d->avro);
+  lrt_avro_plan_free(d->avro);
   protobuf_desc_free(d->pb);
   d->avro = NULL;
   d->pb = NULL;
@@ -162,7 +162,7 @@ static void set_names(lua_State *L, char *const *names, size_t n,
 
 static const char *avro_name(const void *plan, size_t i)
 {
-  return avro_plan_name(plan, i);
+  return lrt_avro_plan_name(plan, i);
 }
 
 /* kafka.avro(path [, opts]) */
@@ -178,14 +178,14 @@ static int schema_avro(lua_State *L)
   if (text == NULL)
     return luaL_error(L, "kafka.avro: %s: %s", path, msg);
   int rc =
-      avro_plan_compile((const char *)text, len, &d->avro, msg, sizeof msg);
+      lrt_avro_plan_compile((const char *)text, len, &d->avro, msg, sizeof msg);
   free(text);
   if (rc != 0)
     return luaL_error(L, "kafka.avro: %s: %s", path, msg);
   d->format = DESER_AVRO;
   lua_pop(L, 1); /* full */
   lua_pushnil(L);
-  set_names(L, NULL, avro_plan_name_count(d->avro), avro_name, d->avro);
+  set_names(L, NULL, lrt_avro_plan_name_count(d->avro), avro_name, d->avro);
   lua_pop(L, 1); /* nil */
   return 1;
 }
@@ -525,7 +525,7 @@ static void apply_side(struct apply *a, int rec, const struct side *s, int spec)
     lua_getiuservalue(L, chosen, 1);
     int names = lua_gettop(L);
     if (d->format == DESER_AVRO)
-      rc = avro_decode_push(L, d->avro, names, payload, plen, &err);
+      rc = lrt_avro_decode_push(L, d->avro, names, payload, plen, &err);
     else
       rc = protobuf_decode_push(L, d->pb, d->msg, names, payload, plen, &err);
     if (rc != 0) {

@@ -326,7 +326,7 @@ int runtime_loop_run(const char *endpoint, const struct host_config *cfg)
   int code = 1;
 
   install_signals();
-  runtime_invocation_init(&inv);
+  runtime_api_invocation_init(&inv);
   host_result_init(&res);
   watchdog_set_endpoint(endpoint);
   if (runtime_api_new(&api, endpoint) != 0) {
@@ -350,7 +350,7 @@ int runtime_loop_run(const char *endpoint, const struct host_config *cfg)
       code = 0;
       goto out;
     }
-    runtime_invocation_reset(&inv);
+    runtime_api_invocation_reset(&inv);
     int rc = runtime_api_next(api, &inv, &status);
     loop_busy = 1;
     if (rc == RUNTIME_API_ETOOBIG && inv.request_id_valid) {
@@ -392,7 +392,7 @@ int runtime_loop_run(const char *endpoint, const struct host_config *cfg)
 out:
   host_destroy(host);
   host_result_free(&res);
-  runtime_invocation_free(&inv);
+  runtime_api_invocation_free(&inv);
   runtime_api_destroy(api);
   return code;
 }

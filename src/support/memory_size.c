@@ -1,4 +1,5 @@
-/* memory_size: see memory_size.h. */
+/* memory_size: reads AWS_LAMBDA_FUNCTION_MEMORY_SIZE's text as a whole
+ * number of MB in range, or says it is not one (memory_size.h). */
 #include "memory_size.h"
 
 #include <errno.h>

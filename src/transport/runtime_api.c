@@ -43,7 +43,7 @@ struct runtime_api {
 
 /* ==== Invocation ==== */
 
-void runtime_invocation_init(struct runtime_invocation *inv)
+void runtime_api_invocation_init(struct runtime_invocation *inv)
 {
   buf_init(&inv->body, RUNTIME_API_MAX_EVENT);
   buf_init(&inv->function_arn, RUNTIME_API_MAX_HEADER);
@@ -69,13 +69,13 @@ static void invocation_reset_headers(struct runtime_invocation *inv)
   inv->request_id_valid = 0;
 }
 
-void runtime_invocation_reset(struct runtime_invocation *inv)
+void runtime_api_invocation_reset(struct runtime_invocation *inv)
 {
   buf_reset(&inv->body);
   invocation_reset_headers(inv);
 }
 
-void runtime_invocation_free(struct runtime_invocation *inv)
+void runtime_api_invocation_free(struct runtime_invocation *inv)
 {
   buf_free(&inv->body);
   buf_free(&inv->function_arn);
@@ -234,7 +234,7 @@ int runtime_api_next(struct runtime_api *api, struct runtime_invocation *inv,
                      long *http_status)
 {
   static const char what[] = "GET next";
-  runtime_invocation_reset(inv);
+  runtime_api_invocation_reset(inv);
   struct http_answer a = {.on_field = on_field,
                           .ud = inv,
                           .body = &inv->body,

@@ -46,9 +46,9 @@ int runtime_api_new(struct runtime_api **out, const char *endpoint)
     __attribute__((warn_unused_result));
 void runtime_api_destroy(struct runtime_api *api);
 
-void runtime_invocation_init(struct runtime_invocation *inv);
-void runtime_invocation_reset(struct runtime_invocation *inv);
-void runtime_invocation_free(struct runtime_invocation *inv);
+void runtime_api_invocation_init(struct runtime_invocation *inv);
+void runtime_api_invocation_reset(struct runtime_invocation *inv);
+void runtime_api_invocation_free(struct runtime_invocation *inv);
 
 /* GET /runtime/invocation/next into 'inv'. *http_status is the HTTP status
  * (0 when there was no answer). Returns RUNTIME_API_OK only for a 200 with a

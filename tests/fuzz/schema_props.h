@@ -51,7 +51,7 @@ static inline unsigned char *schema_props_read(const char *name, size_t *len)
 
 /* ==== Avro ==== */
 
-static struct avro_plan *schema_props_avro_plans[2];
+static struct lrt_avro_plan *schema_props_avro_plans[2];
 
 static inline void schema_props_avro_init(void)
 {
@@ -61,19 +61,19 @@ static inline void schema_props_avro_init(void)
   if (schema_props_avro_plans[0] != NULL)
     return;
   unsigned char *text = schema_props_read("order.avsc", &len);
-  SCHEMA_CHECK(avro_plan_compile((const char *)text, len,
+  SCHEMA_CHECK(lrt_avro_plan_compile((const char *)text, len,
                                  &schema_props_avro_plans[0], msg,
                                  sizeof msg) == 0,
                "order.avsc: %s", msg);
   free(text);
-  SCHEMA_CHECK(avro_plan_compile(list, sizeof list - 1,
+  SCHEMA_CHECK(lrt_avro_plan_compile(list, sizeof list - 1,
                                  &schema_props_avro_plans[1], msg,
                                  sizeof msg) == 0,
                "list: %s", msg);
 }
 
 struct schema_props_call {
-  const struct avro_plan *avro;
+  const struct lrt_avro_plan *avro;
   const struct pb_set *pb;
   long msg;
   const unsigned char *data;
@@ -87,17 +87,17 @@ struct schema_props_call {
 static inline int schema_props_decode(lua_State *L)
 {
   struct schema_props_call *c = lua_touserdata(L, 1);
-  size_t n = c->avro ? avro_plan_name_count(c->avro) : c->pb->nnames;
+  size_t n = c->avro ? lrt_avro_plan_name_count(c->avro) : c->pb->nnames;
   lua_createtable(L, (int)n, 0);
   for (size_t i = 1; i <= n; i++) {
     lua_pushstring(L,
-                   c->avro ? avro_plan_name(c->avro, i) : c->pb->names[i - 1]);
+                   c->avro ? lrt_avro_plan_name(c->avro, i) : c->pb->names[i - 1]);
     lua_rawseti(L, -2, (lua_Integer)i);
   }
   int names = lua_gettop(L);
   memset(&c->err, 0, sizeof c->err);
   if (c->avro)
-    c->rc = avro_decode_push(L, c->avro, names, c->data, c->len, &c->err);
+    c->rc = lrt_avro_decode_push(L, c->avro, names, c->data, c->len, &c->err);
   else
     c->rc =
         protobuf_decode_push(L, c->pb, c->msg, names, c->data, c->len, &c->err);

@@ -195,7 +195,7 @@ static void test_next_all_headers(void)
   struct runtime_api *api = new_api();
   struct runtime_invocation inv;
   long status = -1;
-  runtime_invocation_init(&inv);
+  runtime_api_invocation_init(&inv);
   mock_reset();
   /* Names in mixed case, values with spaces around them to be trimmed. */
   mock_post("/_mock/event",
@@ -244,7 +244,7 @@ static void test_next_all_headers(void)
   ASSERT_STR_EQ(buf_cstr(&inv.trace_id), "T-up");
   ASSERT_STR_EQ(buf_cstr(&inv.body), "2");
 
-  runtime_invocation_free(&inv);
+  runtime_api_invocation_free(&inv);
   runtime_api_destroy(api);
 }
 
@@ -253,7 +253,7 @@ static void test_next_missing_and_garbage_headers(void)
   struct runtime_api *api = new_api();
   struct runtime_invocation inv;
   long status = -1;
-  runtime_invocation_init(&inv);
+  runtime_api_invocation_init(&inv);
 
   /* First an event with everything, so that stale values would show. */
   mock_post("/_mock/event", "{\"body\": \"{}\", \"request_id\": \"full\"}");
@@ -322,7 +322,7 @@ static void test_next_missing_and_garbage_headers(void)
   ASSERT_EQ(cJSON_GetArraySize(cJSON_GetObjectItem(st, "requests")), 0);
   cJSON_Delete(st);
 
-  runtime_invocation_free(&inv);
+  runtime_api_invocation_free(&inv);
   runtime_api_destroy(api);
 }
 
@@ -331,7 +331,7 @@ static void test_posts_as_received(void)
   struct runtime_api *api = new_api();
   struct runtime_invocation inv;
   long status = -1;
-  runtime_invocation_init(&inv);
+  runtime_api_invocation_init(&inv);
   mock_reset();
   mock_post("/_mock/event", "{\"request_id\": \"id-1\"}");
   mock_post("/_mock/event", "{\"request_id\": \"id-2\"}");
@@ -418,7 +418,7 @@ static void test_posts_as_received(void)
   ASSERT_EQ(state_int(st, "connections"), 1);
   cJSON_Delete(st);
 
-  runtime_invocation_free(&inv);
+  runtime_api_invocation_free(&inv);
   runtime_api_destroy(api);
 }
 
@@ -427,7 +427,7 @@ static void test_http_statuses(void)
   struct runtime_api *api = new_api();
   struct runtime_invocation inv;
   long status = -1;
-  runtime_invocation_init(&inv);
+  runtime_api_invocation_init(&inv);
   mock_reset();
 
   static const int codes[] = {400, 403, 413, 500};
@@ -463,7 +463,7 @@ static void test_http_statuses(void)
   ASSERT_EQ(state_int(st, "connections"), 1);
   cJSON_Delete(st);
 
-  runtime_invocation_free(&inv);
+  runtime_api_invocation_free(&inv);
   runtime_api_destroy(api);
 }
 
@@ -479,7 +479,7 @@ static void test_proxy_env_ignored(void)
   struct runtime_api *api = new_api();
   struct runtime_invocation inv;
   long status = -1;
-  runtime_invocation_init(&inv);
+  runtime_api_invocation_init(&inv);
   mock_reset();
   mock_post("/_mock/event", "{\"body\": \"{}\", \"request_id\": \"px\"}");
   ASSERT_EQ(runtime_api_next(api, &inv, &status), RUNTIME_API_OK);
@@ -491,7 +491,7 @@ static void test_proxy_env_ignored(void)
   ASSERT_STR_EQ(item_str(state_item(st, "requests", 0), "path"),
                 "/2018-06-01/runtime/invocation/next");
   cJSON_Delete(st);
-  runtime_invocation_free(&inv);
+  runtime_api_invocation_free(&inv);
   runtime_api_destroy(api);
   unsetenv("http_proxy");
   unsetenv("HTTP_PROXY");
@@ -504,7 +504,7 @@ static void test_body_cap_and_broken_bodies(void)
   struct runtime_api *api = new_api();
   struct runtime_invocation inv;
   long status = -1;
-  runtime_invocation_init(&inv);
+  runtime_api_invocation_init(&inv);
   mock_reset();
 
   /* Exactly the cap is accepted. */
@@ -548,7 +548,7 @@ static void test_body_cap_and_broken_bodies(void)
   ASSERT_STR_EQ(buf_cstr(&inv.body), "3");
   mock_post("/_mock/fault", "{\"next_delay\": 0}");
 
-  runtime_invocation_free(&inv);
+  runtime_api_invocation_free(&inv);
   runtime_api_destroy(api);
 }
 
@@ -588,7 +588,7 @@ static void test_answer_framings(void)
 {
   struct runtime_api *api = new_api();
   struct runtime_invocation inv;
-  runtime_invocation_init(&inv);
+  runtime_api_invocation_init(&inv);
   mock_reset();
 
   /* Chunked, with an extension and a trailer; the connection stays. */
@@ -678,7 +678,7 @@ static void test_answer_framings(void)
   free(raw);
   assert_recovers(api, &inv);
 
-  runtime_invocation_free(&inv);
+  runtime_api_invocation_free(&inv);
   runtime_api_destroy(api);
 }
 
@@ -696,14 +696,14 @@ static void test_refused_and_endpoints(void)
   ASSERT_OK(runtime_api_new(&api, "http://127.0.0.1:1/"));
   struct runtime_invocation inv;
   long status = -1;
-  runtime_invocation_init(&inv);
+  runtime_api_invocation_init(&inv);
   ASSERT_EQ(runtime_api_next(api, &inv, &status), RUNTIME_API_ETRANSPORT);
   ASSERT_EQ(status, 0);
   ASSERT_CONTAINS(runtime_api_last_error(api), "GET next");
   ASSERT_EQ(runtime_api_post_response(api, "x", "1", 1, &status),
             RUNTIME_API_ETRANSPORT);
   ASSERT_EQ(status, 0);
-  runtime_invocation_free(&inv);
+  runtime_api_invocation_free(&inv);
   runtime_api_destroy(api);
   runtime_api_destroy(NULL);
 }

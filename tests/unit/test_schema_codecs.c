@@ -164,7 +164,7 @@ int main(void)
   test_seed_values(L);
   lua_close(L);
   for (int i = 0; i < 2; i++)
-    avro_plan_free(schema_props_avro_plans[i]);
+    lrt_avro_plan_free(schema_props_avro_plans[i]);
   protobuf_desc_free(schema_props_pb_set);
   puts("test_schema_codecs: ok");
   return 0;
