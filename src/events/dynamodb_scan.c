@@ -180,11 +180,11 @@ static int push_seq(struct records_scan *s, char tag, int depth)
   return 1;
 }
 
-/* An attribute name through remembered string 'r': when the text there is
- * the remembered bytes between quotes, its string is pushed without
- * looking for the end (the remembered bytes hold no quote or backslash:
- * only unescaped text is remembered), else the name is read and pushed as
- * records_scan_push_recent does. [-0, +(0|1), m] */
+/* A string through remembered string 'r' (an attribute name, the ARN):
+ * when the text there is the remembered bytes between quotes, its string
+ * is pushed without looking for the end (the remembered bytes hold no
+ * quote or backslash: only unescaped text is remembered), else the string
+ * is read and pushed as records_scan_push_recent does. [-0, +(0|1), m] */
 static int push_name(struct records_scan *s, int r)
 {
   struct scan_recent *m = &s->recent[r];
@@ -201,6 +201,20 @@ static int push_name(struct records_scan *s, int r)
   if (!records_scan_str(s, &name, &len))
     return 0;
   records_scan_push_recent(s, r, name, len);
+  return 1;
+}
+
+/* t[name k] = the string value next through remembered string 'r' (as
+ * push_name reads it), or nothing for null: the stream's ARN and the
+ * region, the same in every record. */
+static int set_recent_string(struct records_scan *s, int t, int k, int r)
+{
+  if (json_scan_null(&s->j))
+    return 1;
+  records_scan_push_key(s, k);
+  if (!push_name(s, r))
+    return 0; /* the key is on the stack, which the decline restores */
+  lua_rawset(s->L, t);
   return 1;
 }
 
@@ -427,9 +441,9 @@ static int dynamodb_field(struct records_scan *s, int t, int ev,
   case F_EVENT_ID:
     return records_scan_set_string(s, t, K_EVENT_ID, -1);
   case F_ARN:
-    return records_scan_set_string(s, t, K_EVENT_SOURCE_ARN, R_ARN);
+    return set_recent_string(s, t, K_EVENT_SOURCE_ARN, R_ARN);
   case F_REGION:
-    return records_scan_set_string(s, t, K_AWS_REGION, R_REGION);
+    return set_recent_string(s, t, K_AWS_REGION, R_REGION);
   case F_DYNAMODB:
     return set_dynamodb(s, t, seen);
   default:
