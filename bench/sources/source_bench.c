@@ -11,13 +11,16 @@
  *           event_source_detect and event_source_push; the collector
  *           stopped while decoding, then the table dropped and a full
  *           collection run, so the MB/s (10^6 bytes of event JSON per CPU
- *           second) include freeing what was built; with
+ *           second) include freeing what was built (the share of the time
+ *           that collection took is printed beside them); with
  *           SOURCE_BENCH_TREE=1 every event takes the tree path (the A/B
  *           of the scanners);
  *   invoke  host_invoke with bench/handlers/bench.lua (the main
  *           bench's handler), then host_collect:
  *           the runtime's whole invocation but the HTTP (decode, handler,
- *           response encoding, garbage), in CPU ms per invocation.
+ *           response encoding, garbage), in CPU ms per invocation;
+ *           SOURCE_BENCH_DECODE_ONLY=1 leaves it out (an A/B of the
+ *           decode alone).
  * Built by bench/sources/run.sh from the repo's src/ with -O2. */
 #include <cjson/cJSON.h>
 #include <lauxlib.h>
@@ -114,7 +117,7 @@ static void bench_decode(const char *name, const char *text, size_t len,
   struct decode_args a = {text, len, &arena, &scratch,
                           tree != NULL && strcmp(tree, "1") == 0};
   long n = 0;
-  double t0 = cpu_now();
+  double t0 = cpu_now(), in_gc = 0;
   do {
     lua_gc(L, LUA_GCSTOP);
     lua_pushcfunction(L, decode_protected);
@@ -125,13 +128,17 @@ static void bench_decode(const char *name, const char *text, size_t len,
     }
     lua_pop(L, 1);
     arena_reset(&arena);
+    double g0 = cpu_now();
     lua_gc(L, LUA_GCRESTART);
     lua_gc(L, LUA_GCCOLLECT);
+    in_gc += cpu_now() - g0;
     n++;
   } while (cpu_now() - t0 < seconds);
   double t = cpu_now() - t0;
-  printf("decode  %-14s %7.2f MB  %6.1f MB/s  (%ld runs)\n", name, len / 1e6,
-         (double)len * (double)n / 1e6 / t, n);
+  printf("decode  %-14s %7.2f MB  %6.1f MB/s  (%ld runs, %2.0f%% of it "
+         "freeing)\n",
+         name, len / 1e6, (double)len * (double)n / 1e6 / t, n,
+         100 * in_gc / t);
   buf_free(&scratch);
   arena_free(&arena);
   lua_close(L);
@@ -175,6 +182,8 @@ int main(int argc, char **argv)
     return 2;
   }
   double seconds = atof(argv[1]);
+  const char *only = getenv("SOURCE_BENCH_DECODE_ONLY");
+  int decode_only = only != NULL && strcmp(only, "1") == 0;
   for (int i = 4; i < argc; i++) {
     size_t len = 0;
     char *text = read_file(argv[i], &len);
@@ -185,7 +194,8 @@ int main(int argc, char **argv)
     const char *name = strrchr(argv[i], '/');
     name = name ? name + 1 : argv[i];
     bench_decode(name, text, len, seconds);
-    bench_invoke(name, text, len, seconds, argv[2], argv[3]);
+    if (!decode_only)
+      bench_invoke(name, text, len, seconds, argv[2], argv[3]);
     free(text);
   }
   return 0;

@@ -75,28 +75,35 @@ enum {
 static int push_value(struct records_scan *s, int depth);
 
 /* The number N's string holds, as dynamodb_value_number reads it. Short
- * integer literals, nearly every N, are read here; the rest go through
+ * integer literals, nearly every N, are read here straight from the text
+ * (the 21 bytes they can span looked at without a bounds test per byte,
+ * hence the room asked for); the rest go through
  * dynamodb_value_number on a NUL-terminated copy. A string with escapes, or
  * too long for any number DynamoDB sends, declines. [-0, +(0|1), -] */
 static int push_number(struct records_scan *s)
 {
-  const char *text;
-  size_t len;
-  if (!records_scan_str(s, &text, &len) || s->j.in_scratch)
-    return 0;
-  const char *p = text, *end = text + len;
-  int neg = p < end && *p == '-';
-  p += neg;
-  /* 18 digits always fit a lua_Integer. */
-  if (p < end && end - p <= 18) {
+  json_scan_ws(&s->j);
+  /* The common N, "-?digits" with 1 to 18 digits (which always fit a
+   * lua_Integer), read in the one pass that finds its closing quote. */
+  const char *p = s->j.p, *end = s->j.end;
+  if (end - p > 21 && *p == '"') {
+    p++;
+    int neg = *p == '-';
+    p += neg;
+    const char *digits = p;
     lua_Integer v = 0;
-    while (p < end && *p >= '0' && *p <= '9')
+    while (*p >= '0' && *p <= '9' && p - digits < 18)
       v = v * 10 + (*p++ - '0');
-    if (p == end) {
+    if (*p == '"' && p > digits) {
+      s->j.p = p + 1;
       lua_pushinteger(s->L, neg ? -v : v);
       return 1;
     }
   }
+  const char *text;
+  size_t len;
+  if (!records_scan_str(s, &text, &len) || s->j.in_scratch)
+    return 0;
   char num[64];
   int is_int = 0;
   long long i = 0;
@@ -173,6 +180,44 @@ static int push_seq(struct records_scan *s, char tag, int depth)
   return 1;
 }
 
+/* A string through remembered string 'r' (an attribute name, the ARN):
+ * when the text there is the remembered bytes between quotes, its string
+ * is pushed without looking for the end (the remembered bytes hold no
+ * quote or backslash: only unescaped text is remembered), else the string
+ * is read and pushed as records_scan_push_recent does. [-0, +(0|1), m] */
+static int push_name(struct records_scan *s, int r)
+{
+  struct scan_recent *m = &s->recent[r];
+  json_scan_ws(&s->j);
+  const char *p = s->j.p;
+  if (m->text != NULL && (size_t)(s->j.end - p) > m->len + 2 && p[0] == '"' &&
+      p[m->len + 1] == '"' && memcmp(p + 1, m->text, m->len) == 0) {
+    lua_pushvalue(s->L, m->slot);
+    s->j.p = p + m->len + 2;
+    return 1;
+  }
+  const char *name;
+  size_t len;
+  if (!records_scan_str(s, &name, &len))
+    return 0;
+  records_scan_push_recent(s, r, name, len);
+  return 1;
+}
+
+/* t[name k] = the string value next through remembered string 'r' (as
+ * push_name reads it), or nothing for null: the stream's ARN and the
+ * region, the same in every record. */
+static int set_recent_string(struct records_scan *s, int t, int k, int r)
+{
+  if (json_scan_null(&s->j))
+    return 1;
+  records_scan_push_key(s, k);
+  if (!push_name(s, r))
+    return 0; /* the key is on the stack, which the decline restores */
+  lua_rawset(s->L, t);
+  return 1;
+}
+
 /* An attribute map (an image, or an M's object) at 'depth': name -> value,
  * later duplicates winning as on the tree path; 'hint' is its size guess's
  * counter. [-0, +(0|1), m] */
@@ -195,12 +240,14 @@ static int push_map(struct records_scan *s, int depth, int hint)
     do {
       const char *name;
       size_t len;
-      if (!records_scan_str(s, &name, &len))
-        return 0;
-      if (n < recent_count)
-        records_scan_push_recent(s, recent + n, name, len);
-      else
+      if (n < recent_count) {
+        if (!push_name(s, recent + n))
+          return 0;
+      } else {
+        if (!records_scan_str(s, &name, &len))
+          return 0;
         lua_pushlstring(L, name, len);
+      }
       n++;
       if (!json_scan_eat(&s->j, ':') || !push_value(s, depth))
         return 0;
@@ -211,6 +258,37 @@ static int push_map(struct records_scan *s, int depth, int hint)
   }
   s->hint[hint] = n;
   return 1;
+}
+
+static int is_upper(char c)
+{
+  return c >= 'A' && c <= 'Z';
+}
+
+/* A typed value's opening, '{', its type tag and ':'. Lambda's compact
+ * text, a tag of 1, 2 or 4 capital letters (every tag there is) right
+ * after the brace and followed by the colon, is read here in one look;
+ * anything else (whitespace, escapes, another tag) as any other member,
+ * and the caller's switch declines a tag it does not know. */
+static int scan_open(struct records_scan *s, const char **tag, size_t *len)
+{
+  json_scan_ws(&s->j);
+  const char *p = s->j.p;
+  if (s->j.end - p > 8 && p[0] == '{' && p[1] == '"' && is_upper(p[2])) {
+    size_t n =
+        p[3] == '"'                                                         ? 1
+        : is_upper(p[3]) && p[4] == '"'                                     ? 2
+        : is_upper(p[3]) && is_upper(p[4]) && is_upper(p[5]) && p[6] == '"' ? 4
+                                                                            : 0;
+    if (n > 0 && p[n + 3] == ':') {
+      *tag = p + 2;
+      *len = n;
+      s->j.p = p + n + 4;
+      return 1;
+    }
+  }
+  return json_scan_eat(&s->j, '{') && records_scan_str(s, tag, len) &&
+         json_scan_eat(&s->j, ':');
 }
 
 /* One typed attribute value {"<type>": ...} at 'depth': exactly one member,
@@ -224,8 +302,7 @@ static int push_value(struct records_scan *s, int depth)
    * temporaries (a base64 buffer, json.array's metatable). */
   if (depth > DYNAMODB_VALUE_MAX_DEPTH ||
       (depth > SCAN_CHECKED_DEPTH && !lua_checkstack(s->L, 4)) ||
-      !json_scan_eat(&s->j, '{') || !records_scan_str(s, &tag, &len) ||
-      !json_scan_eat(&s->j, ':') || len == 0 || len > 4)
+      !scan_open(s, &tag, &len) || len == 0 || len > 4)
     return 0;
   /* The tag is read before the value's first string overwrites it. */
   switch (len * 256 + (unsigned char)tag[0]) {
@@ -364,9 +441,9 @@ static int dynamodb_field(struct records_scan *s, int t, int ev,
   case F_EVENT_ID:
     return records_scan_set_string(s, t, K_EVENT_ID, -1);
   case F_ARN:
-    return records_scan_set_string(s, t, K_EVENT_SOURCE_ARN, R_ARN);
+    return set_recent_string(s, t, K_EVENT_SOURCE_ARN, R_ARN);
   case F_REGION:
-    return records_scan_set_string(s, t, K_AWS_REGION, R_REGION);
+    return set_recent_string(s, t, K_AWS_REGION, R_REGION);
   case F_DYNAMODB:
     return set_dynamodb(s, t, seen);
   default:

@@ -42,6 +42,19 @@ static void value(lua_State *L, struct buf *scratch, const char *av,
   image(L, scratch, text, want_fast);
 }
 
+/* 'av' as attribute "a" with text after it: the scanner reads a compact
+ * type tag, a short N and a remembered name straight from the text only
+ * with room for the longest of them ahead, which value()'s short tail
+ * does not leave. */
+static void padded(lua_State *L, struct buf *scratch, const char *av,
+                   int want_fast)
+{
+  char text[4096];
+  snprintf(text, sizeof text, "{\"a\":%s,\"z\":{\"S\":\"%s\"}}", av,
+           "0123456789012345678901234567890123456789012345678901234567890123");
+  image(L, scratch, text, want_fast);
+}
+
 /* One record: 'fields' the record's members before its dynamodb object
  * 'ddb'. */
 static void record(lua_State *L, struct buf *scratch, const char *fields,
@@ -183,6 +196,7 @@ static void numbers(lua_State *L, struct buf *scratch)
     char av[256];
     snprintf(av, sizeof av, "{\"N\":\"%s\"}", taken[i]);
     value(L, scratch, av, 1);
+    padded(L, scratch, av, 1);
   }
   /* Not numbers: the reference notes a decode_error, so the fast path
    * leaves them to it; so are escapes in an N, and numbers longer than any
@@ -212,11 +226,50 @@ static void numbers(lua_State *L, struct buf *scratch)
     char av[256];
     snprintf(av, sizeof av, "{\"N\":\"%s\"}", declined[i]);
     value(L, scratch, av, 0);
+    padded(L, scratch, av, 0);
   }
   value(L, scratch, "{\"N\":5}", 0);
   value(L, scratch, "{\"N\":null}", 0);
   value(L, scratch, "{\"NS\":[\"1\",\"x\"]}", 0);
   value(L, scratch, "{\"NS\":[1]}", 0);
+}
+
+/* Type tags as the scanner reads them straight from the text: each
+ * tag's compact form, and what falls back to reading the tag as a name
+ * (whitespace, escapes) or declines (tags no type has). */
+static void tags(lua_State *L, struct buf *scratch)
+{
+  static const char *const taken[] = {
+      "{\"S\":\"x\"}",
+      "{\"N\":\"-12\"}",
+      "{\"B\":\"AP8=\"}",
+      "{\"M\":{\"k\":{\"N\":\"1\"}}}",
+      "{\"L\":[{\"N\":\"1\"}]}",
+      "{\"SS\":[\"a\"]}",
+      "{\"NS\":[\"1\",\"2.5\"]}",
+      "{\"BS\":[\"AA==\"]}",
+      "{\"BOOL\":true}",
+      "{\"NULL\":true}",
+      "{ \"S\":\"x\"}",
+      "{\"S\" :\"x\"}",
+      "{\n\"BOOL\"\t: false }",
+      "{\"\\u0053\":\"x\"}",
+      "{\"N\":\"7\" }",
+  };
+  for (size_t i = 0; i < sizeof taken / sizeof taken[0]; i++) {
+    value(L, scratch, taken[i], 1);
+    padded(L, scratch, taken[i], 1);
+  }
+  static const char *const declined[] = {
+      "{\"s\":\"x\"}",    "{\"SN\":[\"1\"]}",     "{\"SSS\":[\"a\"]}",
+      "{\"BOOLX\":true}", "{\"BOOM\":true}",      "{\"NULS\":true}",
+      "{\"ABC\":1}",      "{\"\":\"x\"}",         "{\"S\"\"x\"}",
+      "{\"S\",\"x\"}",    "{\"S\\u0000\":\"x\"}",
+  };
+  for (size_t i = 0; i < sizeof declined / sizeof declined[0]; i++) {
+    value(L, scratch, declined[i], 0);
+    padded(L, scratch, declined[i], 0);
+  }
 }
 
 static void escapes(lua_State *L, struct buf *scratch)
@@ -345,6 +398,27 @@ static void remembered(lua_State *L, struct buf *scratch)
          "\"b\\u0000\":{\"S\":\"z\"},\"c\":{\"NULL\":true},\"d\":{\"SS\":["
          "\"q\"]}}}}]}",
          1);
+  /* A name read against the remembered one at its position: longer,
+   * shorter, the same bytes then an escape, a remembered name that ended
+   * in the scratch (escaped), and the same names again. */
+  static const char *const names[][3] = {
+      {"id", "name", "n\\u0000"}, {"idx", "nam", "n\\u0000"},
+      {"i", "name\\\"", "n"},     {"id\\u0041", "name", "n"},
+      {"id", "name", "n"},        {"id", "name", "n"},
+  };
+  char text[8192];
+  int at = snprintf(text, sizeof text, "{\"Records\":[");
+  for (size_t r = 0; r < sizeof names / sizeof names[0]; r++)
+    at += snprintf(text + at, sizeof text - (size_t)at,
+                   "%s{\"eventSource\":\"aws:dynamodb\",\"eventName\":"
+                   "\"INSERT\",\"dynamodb\":{\"SequenceNumber\":\"%zu\","
+                   "\"NewImage\":{\"%s\":{\"N\":\"1\"},\"%s\":{\"M\":{"
+                   "\"%s\":{\"S\":\"v\"},\"%s\":{\"N\":\"2\"}}},\"%s\":{"
+                   "\"BOOL\":true}}}}",
+                   r == 0 ? "" : ",", r, names[r][0], names[r][1], names[r][2],
+                   names[r][0], names[r][2]);
+  snprintf(text + at, sizeof text - (size_t)at, "]}");
+  expect(L, scratch, text, 1);
 }
 
 int main(void)
@@ -358,6 +432,7 @@ int main(void)
   fixtures(L, &scratch);
   attribute_types(L, &scratch);
   numbers(L, &scratch);
+  tags(L, &scratch);
   escapes(L, &scratch);
   shapes(L, &scratch);
   remembered(L, &scratch);
