@@ -20,6 +20,7 @@
 
 #include "buf.h"
 #include "context.h"
+#include "script_watch.h"
 
 /* Lambda refuses response bodies above 6 MiB + 100 bytes. */
 #define LUA_HOST_MAX_RESPONSE 6291556u
@@ -31,8 +32,11 @@ struct host_config {
   const char *runtime_lua_dir; /* the runtime's own lua/ folder, or NULL */
   const char *handler;         /* module name, or module.function */
   size_t memory_limit;         /* cap on Lua's heap in bytes; 0: none */
-  int hot_reload;              /* track loaded files for reload */
-  int deadline_guard;          /* interrupt handlers near the deadline */
+  int hot_reload;              /* watch loaded files for reload */
+  /* With --watch: the files the loader finds go into this watch, owned by
+   * the caller (who must keep it past host_destroy); NULL otherwise. */
+  struct script_watch *watch;
+  int deadline_guard; /* interrupt handlers near the deadline */
 };
 
 /* The outcome of init or of an invocation. On error, 'body' holds
@@ -62,20 +66,17 @@ int host_invoke(struct host *h, const char *event, size_t len,
  * invocation. Cheap when the last invocation was small. */
 void host_collect(struct host *h);
 
-/* With hot reload: when a loaded script changed, build a new host from the
- * current files and swap it in. Returns 1 when swapped, 0 when nothing
- * changed (or hot reload is off), -1 when the new scripts failed to load (the
- * error is logged; *h is still the previous, working host). */
-int host_reload_if_changed(struct host **h);
+/* With hot reload: when a watched file changed, build a new host from the
+ * current files and swap it in. The new scripts' top level runs under the
+ * deadline guard (with deadline_guard) for invocation 'request_id', until
+ * 'deadline_ms' (epoch ms; 0: unknown) or 10 s from now, whichever comes
+ * first. Returns 1 when swapped, 0 when nothing changed (or hot reload is
+ * off), -1 when the new scripts failed to load (the error is logged; *h is
+ * still the previous, working host, and the watch now also holds every file
+ * the attempt loaded). */
+int host_reload_if_changed(struct host **h, long long deadline_ms,
+                           const char *request_id);
 
 void host_destroy(struct host *h);
-
-/* For modules that load files at init (kafka schemas): watch 'path' for hot
- * reload like a loaded script. Stack effect: [-0, +0, m]. */
-void host_track_file(lua_State *L, const char *path);
-
-/* The task root of the host running 'L', or NULL outside one.
- * Stack effect: [-0, +0, -]. */
-const char *host_task_root(lua_State *L);
 
 #endif
