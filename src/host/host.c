@@ -20,7 +20,6 @@
 
 #include <errno.h>
 #include <lauxlib.h>
-#include <limits.h>
 #include <lualib.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,6 +29,7 @@
 
 #include "arena.h"
 #include "clock.h"
+#include "collector.h"
 #include "context.h"
 #include "deadline.h"
 #include "error_body.h"
@@ -57,14 +57,6 @@
 /* The response buffer may pass Lambda's limit so the error can say by how
  * much; past this the encoder stops. */
 #define HOST_MAX_RESPONSE_BUF (64u * 1024u * 1024u)
-/* Events from this size on are decoded with the collector paused. */
-#define HOST_GC_PAUSE_MIN_EVENT (256u * 1024u)
-/* What a full collection between invocations may take, finalizers
- * included (a 1 GB heap takes well under a second). */
-#define HOST_GC_BUDGET_MS 5000
-/* Heap growth since the last full collection that makes host_collect()
- * run one. */
-#define HOST_COLLECT_GROWTH (4u * 1024u * 1024u)
 /* Biggest single key, value or header decoded on the fast path. */
 #define HOST_MAX_SCRATCH (16u * 1024u * 1024u)
 /* What a reload's init may take at most (Lambda's own init limit). */
@@ -81,8 +73,7 @@ struct host {
   struct script_watch *watch; /* hot reload's, owned; NULL without it */
   struct arena arena;         /* the event's cJSON tree, reset per invocation */
   struct buf scratch;         /* decoded bytes on their way into Lua strings */
-  size_t heap_after_collect;  /* heap.used after the last full collection */
-  int collect_pending;        /* the last invocation failed: collect */
+  struct collector gc;        /* when the collector runs (collector.h) */
 };
 
 /* ==== Allocation ==== */
@@ -164,21 +155,6 @@ static void result_error(struct host_result *res, const char *type,
   snprintf(res->error_type, sizeof(res->error_type), "%s", type);
 }
 
-/* A full collection between invocations. Finalizers (__gc) are handler code
- * that Lua runs with hooks off, so the watchdog bounds them: one that never
- * returns ends the process (after the invocation was answered) instead of
- * hanging it. */
-static void full_collect(struct host *h)
-{
-  if (h->cfg.deadline_guard)
-    deadline_watchdog_arm(HOST_GC_BUDGET_MS);
-  lua_gc(h->L, LUA_GCCOLLECT);
-  if (h->cfg.deadline_guard)
-    deadline_watchdog_disarm();
-  h->heap_after_collect = h->heap.used;
-  h->collect_pending = 0;
-}
-
 /* Turn the result of a failed host_pcall (on top of the stack) into an error
  * body; 'default_type' applies when the error carries no type of its own.
  * Pops the error. */
@@ -214,9 +190,6 @@ static void error_from_status(struct host *h, int status,
     lua_pop(L, 3); /* type, message, traceback */
   }
   lua_pop(L, 1); /* the error */
-  /* A failed invocation may have left a large heap (an out-of-memory handler
-   * certainly did): host_collect() reclaims it once the error is out. */
-  h->collect_pending = 1;
 }
 
 /* ==== Init ==== */
@@ -311,7 +284,7 @@ static int host_build(struct host **out, const struct host_config *cfg,
   /* Init garbage (compiler buffers, module loading) is not worth carrying
    * into the first invocation. */
   lua_gc(h->L, LUA_GCCOLLECT);
-  h->heap_after_collect = h->heap.used;
+  collector_init(&h->gc, h->L, &h->heap, h->cfg.deadline_guard);
   *out = h;
   return 0;
 
@@ -346,14 +319,8 @@ void host_destroy(struct host *h)
 {
   if (!h)
     return;
-  if (h->L) {
-    /* Closing runs every pending finalizer, with hooks off. */
-    if (h->cfg.deadline_guard)
-      deadline_watchdog_arm(HOST_GC_BUDGET_MS);
-    lua_close(h->L);
-    if (h->cfg.deadline_guard)
-      deadline_watchdog_disarm();
-  }
+  if (h->L)
+    collector_close_state(h->L, h->cfg.deadline_guard);
   arena_free(&h->arena); /* uncharged from the heap's budget */
   heap_destroy(&h->heap);
   buf_free(&h->scratch);
@@ -438,51 +405,15 @@ static enum event_kind push_event(lua_State *L, struct invoke_args *a,
   return kind;
 }
 
-/* Restart the collector after a big event was decoded with it paused, due
- * only once the handler has allocated as much again as the heap now holds
- * (at most half the room left under the cap), as Lua's own pause of 200 %
- * would have it for a heap that is all live. Restarted plainly, the
- * collector would be due at once and mark the whole event again while the
- * handler runs (2 of 18 ms on the 6 MB text batch, docs/performance.md),
- * although it all becomes garbage when the handler returns and
- * host_collect() sweeps it. LUA_GCSTEP with a negative size only moves
- * the debt (lapi.c, Lua 5.4): the collector keeps running, so a handler
- * that makes garbage past the allowance gets it collected as usual.
- * Stack effect: [-0, +0, -]. */
-static void restart_collector_after_decode(lua_State *L,
-                                           const struct heap *heap)
-{
-  size_t allowance = heap->used;
-  if (heap->limit > 0) {
-    size_t room = heap->limit > heap->used ? heap->limit - heap->used : 0;
-    if (allowance > room / 2)
-      allowance = room / 2;
-  }
-  size_t kb = allowance / 1024;
-  if (kb > INT_MAX)
-    kb = INT_MAX;
-  lua_gc(L, LUA_GCRESTART);
-  if (kb > 0)
-    lua_gc(L, LUA_GCSTEP, -(int)kb);
-}
-
 static int invoke_protected(lua_State *L)
 {
   struct invoke_args *a = lua_touserdata(L, 1);
-  /* A big event stays alive for the whole call, so collecting while it is
-   * decoded only marks it again and again: the collector is paused for the
-   * decoder (which allocates only through the core API, so at a memory cap
-   * Lua still runs its emergency collection). Not for the handler: lauxlib's
-   * buffers allocate directly, with no emergency collection, and a paused
-   * collector would turn a handler's garbage into an out-of-memory error; it
-   * runs again, with the allowance restart_collector_after_decode gives.
-   * Small events are left alone: their decoding makes little to collect. */
   if (a->gc_paused)
-    lua_gc(L, LUA_GCSTOP);
+    collector_pause_decode(&a->host->gc);
   enum event_kind detected;
   enum event_kind kind = push_event(L, a, router_has_catch_all(L), &detected);
   if (a->gc_paused)
-    restart_collector_after_decode(L, &a->host->heap);
+    collector_resume_after_decode(&a->host->gc);
   router_push_handler(L, kind);
   if (lua_isnil(L, -1))
     return lrt_error_raise(
@@ -535,14 +466,11 @@ int host_invoke(struct host *h, const char *event, size_t len,
     local.deadline_ms = clock_now_ms() + HOST_DEFAULT_TIMEOUT_MS;
   if (h->cfg.deadline_guard)
     deadline_arm(h->L, local.deadline_ms, local.request_id);
-  struct invoke_args args = {
-      h, len >= HOST_GC_PAUSE_MIN_EVENT, event, len, &local, res};
+  struct invoke_args args = {h,  collector_pauses_for(len), event, len, &local,
+                             res};
   int status = host_pcall(h->L, invoke_protected, &args);
   flush_metrics(h); /* above the error, if any: it stays on top */
-  if (args.gc_paused) {
-    lua_gc(h->L, LUA_GCRESTART); /* decoding may have raised */
-    h->collect_pending = 1;      /* its garbage goes after the answer */
-  }
+  collector_end_invocation(&h->gc, args.gc_paused, status != LUA_OK);
   if (h->cfg.deadline_guard)
     deadline_disarm(h->L);
   event_raw_end(h->L);    /* .raw reads the tree: not after this */
@@ -554,13 +482,7 @@ int host_invoke(struct host *h, const char *event, size_t len,
 
 void host_collect(struct host *h)
 {
-  /* After a big event the heap is mostly garbage: one full collection
-   * frees it for the price of marking what is still live (little), where
-   * the incremental collector would spread the same sweep over the next
-   * invocation. Small invocations are left to the incremental collector. */
-  if (h->collect_pending ||
-      h->heap.used > h->heap_after_collect + HOST_COLLECT_GROWTH)
-    full_collect(h);
+  collector_between_invocations(&h->gc);
 }
 
 /* ==== Hot reload ==== */
