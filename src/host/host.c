@@ -13,8 +13,15 @@
  * returns on both paths. Buffers (scratch,
  * response) belong to the long-lived host or caller.
  *
- * Collaborators: router (routes), json_lua (plain JSON and responses),
- * event_kafka (Kafka events), log_module (log module, print), log (our lines).
+ * Around each invocation it arms the deadline guard (deadline.c) for the one
+ * protected call, lets collector.c pause and restart the collector, flushes
+ * the invocation's metrics (metrics.c) and refuses a response over Lambda's
+ * limit. Loading is loader.c's, change detection script_watch.c's; a reload
+ * is a new host built under the deadline guard, swapped in or dropped.
+ *
+ * Collaborators: loader (search path, handler), router (routes), json_lua
+ * (plain JSON and responses), event_kafka (Kafka events), log_module (log
+ * module, print), log (our lines).
  */
 #include "host.h"
 

@@ -1,14 +1,16 @@
 /* host: the Lua side of the runtime, one lua_State for the process.
  *
- * Creates the state (with a capped allocator), sets the module search path of
- * the contract, preloads `router`, `json` and `log`, loads the handler module
- * once, and runs each invocation: decode the event (Kafka or plain JSON), call
+ * Creates the state (with a capped allocator), has the loader (loader.h) set
+ * the module search path of the contract and load the handler, preloads
+ * `router`, `json` and `log`, and runs each invocation: push the event, call
  * the routed handler with (event, context), encode the result. Every entry
  * into Lua is one protected call with a traceback message handler; handler
  * failures come back as Lambda's error body, never as a crash.
  *
- * With hot reload on, host_reload_if_changed() rebuilds the state from
- * changed scripts and keeps the old one when the new scripts fail to load.
+ * With hot reload on, host_reload_if_changed() asks the host's script watch
+ * (script_watch.h) whether a loaded file changed, builds a new state from
+ * the current files under the deadline guard, and keeps the old one when the
+ * new scripts fail to load.
  *
  * Knows Lua, cJSON (through json_lua/event_kafka) and buf; nothing of HTTP. */
 #ifndef LRT_HOST_H
