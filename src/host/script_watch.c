@@ -14,25 +14,69 @@
 struct stamp {
   char *path;
   long long mtime_ns; /* -1: missing */
-  long long size;
+  long long size;     /* a tree's folder: the hash of the names it holds */
   unsigned long long ino;
+  int tree_dir; /* a folder of add_tree: only its entries count */
 };
 
 struct script_watch {
   struct stamp *stamps;
   size_t n, cap;
+  char suffix[16]; /* add_tree's: the files its folders' stamps count */
 };
 
-/* A missing file gets mtime -1, so its return counts as a change. */
-static struct stamp stamp_of(const char *path)
+static int has_suffix(const char *name, const char *suffix)
 {
-  struct stamp s = {NULL, -1, -1, 0};
+  size_t n = strlen(name), k = strlen(suffix);
+  return n >= k && strcmp(name + n - k, suffix) == 0;
+}
+
+/* An order-independent hash of the names in 'dir' a tree watches (folders
+ * and files ending in 'suffix', none starting with '.'), so an editor's swap
+ * or backup file is no change and a new script is. */
+static long long tree_dir_hash(const char *dir, const char *suffix)
+{
+  DIR *d = opendir(dir);
+  if (!d)
+    return -1;
+  unsigned long long h = 0;
+  struct dirent *e;
+  char path[4096];
+  while ((e = readdir(d)) != NULL) {
+    if (e->d_name[0] == '.')
+      continue;
+    struct stat st;
+    int n = snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+    if (n < 0 || (size_t)n >= sizeof(path) || stat(path, &st) != 0)
+      continue;
+    if (!S_ISDIR(st.st_mode) && !has_suffix(e->d_name, suffix))
+      continue;
+    unsigned long long v = 1469598103934665603ULL; /* FNV-1a */
+    for (const char *c = e->d_name; *c; c++)
+      v = (v ^ (unsigned char)*c) * 1099511628211ULL;
+    h += v * 0x9E3779B97F4A7C15ULL; /* a sum: readdir has no order */
+  }
+  closedir(d);
+  return (long long)(h >> 1);
+}
+
+/* A missing file gets mtime -1, so its return counts as a change. A tree's
+ * folder is stamped by the names it holds, not by its mtime. */
+static struct stamp stamp_of(const struct script_watch *w, const char *path,
+                             int tree_dir)
+{
+  struct stamp s = {NULL, -1, -1, 0, tree_dir};
   struct stat st;
   if (stat(path, &st) != 0)
     return s;
+  s.ino = (unsigned long long)st.st_ino;
+  if (tree_dir) {
+    s.mtime_ns = 0;
+    s.size = tree_dir_hash(path, w->suffix);
+    return s;
+  }
   s.mtime_ns = (long long)st.st_mtim.tv_sec * 1000000000LL + st.st_mtim.tv_nsec;
   s.size = (long long)st.st_size;
-  s.ino = (unsigned long long)st.st_ino;
   return s;
 }
 
@@ -79,11 +123,11 @@ static int push_stamp(struct script_watch *w, struct stamp s)
   return 0;
 }
 
-int script_watch_add(struct script_watch *w, const char *path)
+static int add_path(struct script_watch *w, const char *path, int tree_dir)
 {
   if (watching(w, path))
     return 0;
-  struct stamp s = stamp_of(path);
+  struct stamp s = stamp_of(w, path, tree_dir);
   s.path = strdup(path);
   if (!s.path || push_stamp(w, s) != 0) {
     free(s.path);
@@ -92,16 +136,15 @@ int script_watch_add(struct script_watch *w, const char *path)
   return 0;
 }
 
-static int has_suffix(const char *name, const char *suffix)
+int script_watch_add(struct script_watch *w, const char *path)
 {
-  size_t n = strlen(name), k = strlen(suffix);
-  return n >= k && strcmp(name + n - k, suffix) == 0;
+  return add_path(w, path, 0);
 }
 
 static int add_tree(struct script_watch *w, const char *dir, const char *suffix,
                     int depth)
 {
-  if (script_watch_add(w, dir) != 0)
+  if (add_path(w, dir, 1) != 0)
     return -1;
   DIR *d = depth < SCRIPT_WATCH_MAX_DEPTH ? opendir(dir) : NULL;
   if (!d)
@@ -128,13 +171,17 @@ static int add_tree(struct script_watch *w, const char *dir, const char *suffix,
 int script_watch_add_tree(struct script_watch *w, const char *dir,
                           const char *suffix)
 {
+  if (strlen(suffix) >= sizeof(w->suffix) ||
+      (w->suffix[0] && strcmp(w->suffix, suffix) != 0))
+    return -1;
+  snprintf(w->suffix, sizeof(w->suffix), "%s", suffix);
   return add_tree(w, dir, suffix, 0);
 }
 
 int script_watch_changed(const struct script_watch *w)
 {
   for (size_t i = 0; i < w->n; i++) {
-    struct stamp now = stamp_of(w->stamps[i].path);
+    struct stamp now = stamp_of(w, w->stamps[i].path, w->stamps[i].tree_dir);
     if (stamp_differs(&now, &w->stamps[i]))
       return 1;
   }
@@ -144,7 +191,7 @@ int script_watch_changed(const struct script_watch *w)
 void script_watch_restamp(struct script_watch *w)
 {
   for (size_t i = 0; i < w->n; i++) {
-    struct stamp now = stamp_of(w->stamps[i].path);
+    struct stamp now = stamp_of(w, w->stamps[i].path, w->stamps[i].tree_dir);
     now.path = w->stamps[i].path;
     w->stamps[i] = now;
   }
@@ -154,6 +201,8 @@ int script_watch_merge(struct script_watch *to, struct script_watch *from)
 {
   size_t kept = 0;
   int rc = 0;
+  if (!to->suffix[0])
+    memcpy(to->suffix, from->suffix, sizeof(to->suffix));
   for (size_t i = 0; i < from->n; i++) {
     struct stamp s = from->stamps[i];
     if (watching(to, s.path)) {

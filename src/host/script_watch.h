@@ -3,7 +3,9 @@
  * A watch is a list of paths, each stamped (mtime in ns, size, inode) when it
  * is added; script_watch_changed() says whether any stamp differs now. A path
  * that does not exist is stamped as missing, so its creation counts as a
- * change, and a directory's stamp changes when an entry is added or removed.
+ * change. A folder of a watched tree is stamped by the names it holds (its
+ * scripts and subfolders), so adding or removing a script is a change and an
+ * editor's swap file is not.
  * Hot reload (host.c) fills a watch with every script the loader found and
  * every file kafka_schema read; `--watch` (local_invoke.c) adds the task
  * root's tree and the event file to the same kind of watch.
@@ -22,9 +24,10 @@ void script_watch_free(struct script_watch *w);
  * Returns 0, or -1 when out of memory (the path is then not watched). */
 int script_watch_add(struct script_watch *w, const char *path);
 
-/* Watch 'dir', every directory under it and every file whose name ends in
- * 'suffix' (names starting with '.' are skipped; 8 levels at most).
- * Returns 0, or -1 when out of memory. */
+/* Watch 'dir', every folder under it and every file whose name ends in
+ * 'suffix' (names starting with '.' are skipped; 8 levels at most). One
+ * suffix per watch, of under 16 bytes. Returns 0, or -1 when out of memory
+ * or for another suffix. */
 int script_watch_add_tree(struct script_watch *w, const char *dir,
                           const char *suffix);
 

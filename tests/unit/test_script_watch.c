@@ -2,13 +2,13 @@
  * in a temporary folder.
  *
  * An edit (new size), a replacement (new inode), a deletion and a return, a
- * path missing when added that then appears, a file added to a watched tree
- * and one whose suffix does not match; restamp makes the present state the
- * unchanged one; merge moves only the paths the target lacks. */
+ * path missing when added that then appears; in a watched tree, a script or
+ * folder added or removed (and not a swap file beside them); restamp makes the
+ * present state the unchanged one; merge moves only the paths the target lacks.
+ */
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "script_watch.h"
@@ -67,26 +67,35 @@ int main(void)
   ASSERT_EQ(script_watch_changed(w), 1);
   script_watch_restamp(w);
 
-  /* A tree: a new .lua file anywhere under it is a change (its folder's
-   * stamp moves); a new file of another suffix in a folder is too, as the
-   * folder changed, but editing it later is not watched. */
+  /* A tree: a new .lua file or folder anywhere under it is a change, as is
+   * a removed one; another file (an editor's swap file) is not, nor is
+   * editing it. */
   ASSERT_OK(mkdir(at("lib"), 0700));
   write_file("lib/m.lua", "m");
   write_file("lib/notes.txt", "n");
   struct script_watch *t = script_watch_new();
   ASSERT_NOT_NULL(t);
   ASSERT_OK(script_watch_add_tree(t, root, ".lua"));
+  ASSERT_EQ(script_watch_add_tree(t, root, ".txt"), -1); /* one suffix */
+  ASSERT_EQ(script_watch_changed(t), 0);
+  write_file("lib/.m.lua.swp", "s");
+  write_file("lib/4913", "");
   ASSERT_EQ(script_watch_changed(t), 0);
   write_file("lib/notes.txt", "a longer note");
   ASSERT_EQ(script_watch_changed(t), 0);
   write_file("lib/m.lua", "mm");
   ASSERT_EQ(script_watch_changed(t), 1);
   script_watch_restamp(t);
-  /* A folder's mtime is all that shows a new entry; past the file
-   * system's timestamp tick (coarse: a few ms), it must move. */
-  struct timespec tick = {0, 50 * 1000000L};
-  nanosleep(&tick, NULL);
   write_file("lib/new.lua", "n");
+  ASSERT_EQ(script_watch_changed(t), 1);
+  script_watch_restamp(t);
+  ASSERT_OK(mkdir(at("lib/sub"), 0700));
+  ASSERT_EQ(script_watch_changed(t), 1);
+  script_watch_restamp(t);
+  ASSERT_OK(rmdir(at("lib/sub")));
+  ASSERT_EQ(script_watch_changed(t), 1);
+  script_watch_restamp(t);
+  ASSERT_OK(unlink(at("lib/new.lua")));
   ASSERT_EQ(script_watch_changed(t), 1);
   script_watch_restamp(t);
 
