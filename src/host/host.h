@@ -1,14 +1,16 @@
 /* host: the Lua side of the runtime, one lua_State for the process.
  *
- * Creates the state (with a capped allocator), sets the module search path of
- * the contract, preloads `router`, `json` and `log`, loads the handler module
- * once, and runs each invocation: decode the event (Kafka or plain JSON), call
+ * Creates the state (with a capped allocator), has the loader (loader.h) set
+ * the module search path of the contract and load the handler, preloads
+ * `router`, `json` and `log`, and runs each invocation: push the event, call
  * the routed handler with (event, context), encode the result. Every entry
  * into Lua is one protected call with a traceback message handler; handler
  * failures come back as Lambda's error body, never as a crash.
  *
- * With hot reload on, host_reload_if_changed() rebuilds the state from
- * changed scripts and keeps the old one when the new scripts fail to load.
+ * With hot reload on, host_reload_if_changed() asks the host's script watch
+ * (script_watch.h) whether a loaded file changed, builds a new state from
+ * the current files under the deadline guard, and keeps the old one when the
+ * new scripts fail to load.
  *
  * Knows Lua, cJSON (through json_lua/event_kafka) and buf; nothing of HTTP. */
 #ifndef LRT_HOST_H
@@ -20,6 +22,7 @@
 
 #include "buf.h"
 #include "context.h"
+#include "script_watch.h"
 
 /* Lambda refuses response bodies above 6 MiB + 100 bytes. */
 #define LUA_HOST_MAX_RESPONSE 6291556u
@@ -31,8 +34,11 @@ struct host_config {
   const char *runtime_lua_dir; /* the runtime's own lua/ folder, or NULL */
   const char *handler;         /* module name, or module.function */
   size_t memory_limit;         /* cap on Lua's heap in bytes; 0: none */
-  int hot_reload;              /* track loaded files for reload */
-  int deadline_guard;          /* interrupt handlers near the deadline */
+  int hot_reload;              /* watch loaded files for reload */
+  /* With --watch: the files the loader finds go into this watch, owned by
+   * the caller (who must keep it past host_destroy); NULL otherwise. */
+  struct script_watch *watch;
+  int deadline_guard; /* interrupt handlers near the deadline */
 };
 
 /* The outcome of init or of an invocation. On error, 'body' holds
@@ -62,20 +68,17 @@ int host_invoke(struct host *h, const char *event, size_t len,
  * invocation. Cheap when the last invocation was small. */
 void host_collect(struct host *h);
 
-/* With hot reload: when a loaded script changed, build a new host from the
- * current files and swap it in. Returns 1 when swapped, 0 when nothing
- * changed (or hot reload is off), -1 when the new scripts failed to load (the
- * error is logged; *h is still the previous, working host). */
-int host_reload_if_changed(struct host **h);
+/* With hot reload: when a watched file changed, build a new host from the
+ * current files and swap it in. The new scripts' top level runs under the
+ * deadline guard (with deadline_guard) for invocation 'request_id', until
+ * 'deadline_ms' (epoch ms; 0: unknown) or 10 s from now, whichever comes
+ * first. Returns 1 when swapped, 0 when nothing changed (or hot reload is
+ * off), -1 when the new scripts failed to load (the error is logged; *h is
+ * still the previous, working host, and the watch now also holds every file
+ * the attempt loaded). */
+int host_reload_if_changed(struct host **h, long long deadline_ms,
+                           const char *request_id);
 
 void host_destroy(struct host *h);
-
-/* For modules that load files at init (kafka schemas): watch 'path' for hot
- * reload like a loaded script. Stack effect: [-0, +0, m]. */
-void host_track_file(lua_State *L, const char *path);
-
-/* The task root of the host running 'L', or NULL outside one.
- * Stack effect: [-0, +0, -]. */
-const char *host_task_root(lua_State *L);
 
 #endif

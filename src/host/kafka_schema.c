@@ -15,9 +15,9 @@
 #include <string.h>
 
 #include "avro_decode.h"
-#include "host.h"
 #include "json_lua.h"
 #include "kafka_framing.h"
+#include "loader.h"
 #include "protobuf_decode.h"
 #include "protobuf_desc.h"
 #include "router.h"
@@ -135,14 +135,14 @@ static struct deser *new_deser(lua_State *L, const char *path,
   luaL_setmetatable(L, DESER_META);
   lua_pushstring(L, path);
   lua_setiuservalue(L, -2, 2);
-  const char *root = host_task_root(L);
+  const char *root = loader_task_root(L);
   if (path[0] == '/' || root == NULL || root[0] == '\0')
     lua_pushstring(L, path);
   else
     lua_pushfstring(L, "%s/%s", root, path);
   /* Watched before it loads, as scripts are: fixing a bad schema file is a
    * change hot reload sees. */
-  host_track_file(L, lua_tostring(L, -1));
+  loader_track_file(L, lua_tostring(L, -1));
   return d;
 }
 

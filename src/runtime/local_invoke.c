@@ -1,18 +1,18 @@
 /* local_invoke: one invocation from a file, no network; --watch re-runs it
- * whenever a script changes. See local_invoke.h. */
+ * whenever a script changes (script_watch.h, the detector hot reload uses
+ * too). See local_invoke.h. */
 #include "local_invoke.h"
 #include "clock.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "log.h"
+#include "script_watch.h"
 #include "utf8.h"
 
 /* Events bigger than Lambda ever sends are still accepted locally, within
@@ -183,54 +183,21 @@ static void response_stream_close(FILE *f)
 
 /* ==== --watch ==== */
 
-/* A cheap fingerprint of every .lua file under 'dir' (names, sizes, mtimes),
- * so any edit, new file or removal changes it. */
-static unsigned long long tree_fingerprint(const char *dir, int depth)
+/* The watch for one run: every .lua file and folder under the root (so a new
+ * or removed file counts) and the event file, stamped now, before the run;
+ * the run's loader adds every script it loads from elsewhere (LUA_PATH,
+ * /opt/lua) and the schema files modules read. NULL when out of memory. */
+static struct script_watch *watch_open(const char *root, const char *event_path)
 {
-  unsigned long long h = 1469598103934665603ULL;
-  DIR *d = opendir(dir);
-  if (!d || depth > 8) {
-    if (d)
-      closedir(d);
-    return h;
+  struct script_watch *w = script_watch_new();
+  if (w && (script_watch_add_tree(w, root, ".lua") != 0 ||
+            script_watch_add(w, event_path) != 0)) {
+    script_watch_free(w);
+    w = NULL;
   }
-  struct dirent *e;
-  char path[4096];
-  while ((e = readdir(d)) != NULL) {
-    if (e->d_name[0] == '.')
-      continue;
-    snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
-    struct stat st;
-    if (stat(path, &st) != 0)
-      continue;
-    unsigned long long v = 0;
-    if (S_ISDIR(st.st_mode)) {
-      v = tree_fingerprint(path, depth + 1);
-    } else {
-      size_t n = strlen(e->d_name);
-      if (n < 4 || strcmp(e->d_name + n - 4, ".lua") != 0)
-        continue;
-      v = (unsigned long long)st.st_mtim.tv_sec * 1000000007ULL +
-          (unsigned long long)st.st_mtim.tv_nsec +
-          (unsigned long long)st.st_size * 31ULL;
-    }
-    for (const char *c = e->d_name; *c; c++)
-      v = (v ^ (unsigned char)*c) * 1099511628211ULL;
-    h += v * 0x9E3779B97F4A7C15ULL; /* order-independent: readdir order */
-  }
-  closedir(d);
-  return h;
-}
-
-static unsigned long long watch_fingerprint(const char *root,
-                                            const char *event_path)
-{
-  unsigned long long h = tree_fingerprint(root, 0);
-  struct stat st;
-  if (strcmp(event_path, "-") != 0 && stat(event_path, &st) == 0)
-    h ^= (unsigned long long)st.st_mtim.tv_nsec * 31ULL +
-         (unsigned long long)st.st_mtim.tv_sec + (unsigned long long)st.st_size;
-  return h;
+  if (!w)
+    log_write(LOG_ERROR, "--watch: out of memory watching %s", root);
+  return w;
 }
 
 int local_invoke_run(const char *event_path, const struct host_config *cfg,
@@ -253,16 +220,18 @@ int local_invoke_run(const char *event_path, const struct host_config *cfg,
   } else if (!watch) {
     code = run_once(event_path, cfg, &event, &res, response);
   } else {
-    for (;;) {
-      unsigned long long seen = watch_fingerprint(cfg->task_root, event_path);
-      code = run_once(event_path, cfg, &event, &res, response);
+    struct host_config run = *cfg;
+    while ((run.watch = watch_open(cfg->task_root, event_path)) != NULL) {
+      code = run_once(event_path, &run, &event, &res, response);
       log_write(LOG_INFO, "--watch: exit %d; waiting for a change under %s",
                 code, cfg->task_root);
-      while (watch_fingerprint(cfg->task_root, event_path) == seen) {
+      while (!script_watch_changed(run.watch)) {
         struct timespec ts = {0, LOCAL_WATCH_POLL_MS * 1000000L};
         nanosleep(&ts, NULL);
       }
+      script_watch_free(run.watch);
     }
+    code = 2;
   }
   response_stream_close(response);
   host_result_free(&res);

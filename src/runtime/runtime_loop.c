@@ -270,7 +270,6 @@ static int serve(struct runtime_api *api, struct host **host,
 {
   trace_env_set(inv->has_trace_id ? buf_cstr(&inv->trace_id) : NULL);
   log_set_request_id(inv->request_id);
-  host_reload_if_changed(host);
 
   struct host_context ctx = {
       .request_id = inv->request_id,
@@ -282,6 +281,7 @@ static int serve(struct runtime_api *api, struct host **host,
   };
   if (ctx.deadline_ms > 0 && ctx.deadline_ms < LOOP_EPOCH_MS_FLOOR)
     ctx.deadline_ms += clock_now_ms();
+  host_reload_if_changed(host, ctx.deadline_ms, inv->request_id);
 
   host_invoke(*host, inv->body.data ? inv->body.data : "", inv->body.len, &ctx,
               res);

@@ -14,6 +14,7 @@ import json
 import os
 import shutil
 import tempfile
+import time
 import unittest
 
 import reload_util as ru
@@ -195,6 +196,42 @@ class HotReloadTest(unittest.TestCase):
         self.write("lib/util.lua", UTIL.format(version="u3"))
         self.assert_answer("v1", 1, util="u3")
         self.assert_alive_and_complete()
+
+    def test_top_level_loop_is_interrupted_by_the_deadline_guard(self):
+        # The reload runs on the triggering invocation's time: a new version
+        # that never finishes its top level is stopped before that deadline,
+        # the invocation gets what time is left, and the previous version,
+        # state and all, serves the next one.
+        self.write("handler.lua", handler_src("v1"))
+        self.start()
+        self.assert_answer("v1", 1)
+        self.write("handler.lua", "while true do\n"
+                   "  pcall(function() while true do end end)\n"
+                   "end\n" + handler_src("v2"))
+        rid = self.api.push_event({"n": self.sent},
+                                  deadline_ms=int(time.time() * 1000) + 1500)
+        self.sent += 1
+        post = self.api.wait_for_posts(self.sent, timeout=10 * ru.SLOW)[-1]
+        self.assertEqual(post.request_id, rid)
+        # What is left of its time (under 250 ms) may or may not be enough
+        # for the old version: either answer is right, and only one.
+        if post.kind == "error":
+            self.assertEqual(post.json()["errorType"], "Runtime.Timeout")
+        else:
+            self.assertEqual(post.kind, "response", self.child.transcript())
+            self.assertEqual(post.json()["version"], "v1")
+        line = self.child.wait_line("err", lambda l: "hot reload" in l and
+                                    "failed to load" in l)
+        self.assertIn("Runtime.Timeout", line)
+        self.assertIn("handler.lua:", line)
+        self.assertTrue(self.child.alive(), self.child.transcript())
+        kind, body = self.invoke()
+        self.assertEqual(kind, "response", self.child.transcript())
+        self.assertEqual(body["version"], "v1")
+        self.assertIn(body["calls"], (2, 3))  # 3 if it served the one above
+        self.write("handler.lua", handler_src("v3"))
+        self.assert_answer("v3", 1)
+        self.assertEqual(self.api.get_posts("init_error"), [])
 
     def test_module_newly_required_by_a_failed_attempt_is_watched(self):
         # The handler's edit requires a module whose top level fails; fixing
