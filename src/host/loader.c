@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "error_types.h"
 #include "log.h"
 #include "lrt_error.h"
 #include "router.h"
@@ -62,11 +63,11 @@ static int loader_searcher(lua_State *L)
   loader_track_file(L, path);
   int status = luaL_loadfilex(L, path, "t");
   if (status == LUA_ERRSYNTAX)
-    return lrt_error_raise(L, "Runtime.UserCodeSyntaxError",
+    return lrt_error_raise(L, ERROR_TYPE_SYNTAX,
                            "syntax error in module '%s': %s", name,
                            lua_tostring(L, -1));
   if (status != LUA_OK)
-    return lrt_error_raise(L, "Runtime.ImportModuleError",
+    return lrt_error_raise(L, ERROR_TYPE_IMPORT_MODULE,
                            "cannot load module '%s' from %s: %s", name, path,
                            lua_tostring(L, -1));
   lua_pushstring(L, path); /* second argument to the loader */
@@ -80,7 +81,7 @@ static int loader_not_found(lua_State *L)
   const char *name = luaL_checkstring(L, 1);
   search_path(L, name, "path");  /* stack: name nil path_msg */
   search_path(L, name, "cpath"); /* stack: ... nil cpath_msg */
-  return lrt_error_raise(L, "Runtime.ImportModuleError",
+  return lrt_error_raise(L, ERROR_TYPE_IMPORT_MODULE,
                          "module '%s' not found:\n\t%s\n\t%s", name,
                          lua_tostring(L, 3), lua_tostring(L, 5));
 }
@@ -170,13 +171,13 @@ static void load_function_form(lua_State *L, const char *handler)
   lua_pushlstring(L, handler, dot ? (size_t)(dot - handler) : 0);
   const char *module = lua_tostring(L, -1);
   if (!dot || !*module || !module_exists(L, module))
-    lrt_error_raise(L, "Runtime.ImportModuleError",
+    lrt_error_raise(L, ERROR_TYPE_IMPORT_MODULE,
                     "cannot find handler module '%s' under the task root %s "
                     "(nor /opt/lua, the runtime's lua/ folder or LUA_PATH)",
                     handler, loader_task_root(L));
   require_module(L, module);
   if (!lua_istable(L, -1))
-    lrt_error_raise(L, "Runtime.HandlerNotFound",
+    lrt_error_raise(L, ERROR_TYPE_HANDLER_NOT_FOUND,
                     "handler '%s': module '%s' returned %s, not a table of "
                     "functions",
                     handler, module, luaL_typename(L, -1));
@@ -184,7 +185,7 @@ static void load_function_form(lua_State *L, const char *handler)
   int fn = lua_gettop(L);
   if (lua_type(L, fn) != LUA_TFUNCTION &&
       luaL_getmetafield(L, -1, "__call") == LUA_TNIL)
-    lrt_error_raise(L, "Runtime.HandlerNotFound",
+    lrt_error_raise(L, ERROR_TYPE_HANDLER_NOT_FOUND,
                     "handler '%s': module '%s' has no function '%s'", handler,
                     module, dot + 1);
   router_set_catch_all(L, fn);
@@ -197,7 +198,7 @@ void loader_load_handler(lua_State *L, const char *handler)
     require_module(L, handler);
     if (router_count(L) == 0)
       lrt_error_raise(
-          L, "Runtime.HandlerNotFound",
+          L, ERROR_TYPE_HANDLER_NOT_FOUND,
           "handler module '%s' registered no route: call "
           "require(\"router\").kafka(fn) or .custom(fn) at its top level",
           handler);
