@@ -520,6 +520,36 @@ static void test_lua_fields(lua_State *L)
   ASSERT_EQ(strlen(str_field(j, "s")), 65000);
   cJSON_Delete(j);
 
+  /* __gc finalizers that log with fields while the encoder is writing
+   * another record's fields (the collector set to run at every step): each
+   * record comes out whole, the outer one with all its fields. */
+  line = lua_stdout(
+      L, "collectgarbage('incremental', 1, 1000)\n"
+         "local t = {} for i = 1, 300 do t[i + 0.5] = ('v'):rep(i) end\n"
+         "for i = 1, 200 do setmetatable({}, {__gc = function() "
+         "log.info('gc', {i = i}) print('p', i) end}) end\n"
+         "log.info('outer', t)\n"
+         "collectgarbage('collect') collectgarbage('incremental', 200, 100)");
+  int outer = 0, records = 0;
+  for (const char *at = line; *at;) {
+    const char *end = strchr(at, '\n');
+    ASSERT_NOT_NULL(end);
+    char *one = strndup(at, (size_t)(end - at + 1));
+    ASSERT_NOT_NULL(one);
+    j = parse_line(one);
+    free(one);
+    records++;
+    if (strcmp(str_field(j, "message"), "outer") == 0) {
+      outer++;
+      ASSERT_EQ(cJSON_GetArraySize(j), 4 + 300);
+      ASSERT_EQ(strlen(str_field(j, "300.5")), 300);
+    }
+    cJSON_Delete(j);
+    at = end + 1;
+  }
+  ASSERT_EQ(outer, 1);
+  ASSERT_EQ(records, 1 + 2 * 200);
+
   /* TEXT: the same table as one JSON object after the message, names as
    * they are */
   log_configure(LOG_FORMAT_TEXT, LOG_INFO);
