@@ -104,7 +104,8 @@ static void test_fit(void)
   ASSERT_EQ(json_write_fit("a\xE2\x82\xAC", 4, 4), 4);
   /* an invalid byte takes U+FFFD's 3 */
   ASSERT_EQ(json_write_fit("\xFF\xFF", 2, 5), 1);
-  fit_agrees("q\"\n\x01\xC3\xA9\xFF\xE2\x82\xAC z\0", 15);
+  static const char mixed[] = "q\"\n\x01\xC3\xA9\xFF\xE2\x82\xAC z\0";
+  fit_agrees(mixed, sizeof mixed - 1);
 }
 
 static void test_failure_leaves_buffer(void)
