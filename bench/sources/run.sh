@@ -19,9 +19,9 @@ src=()
 for f in "$repo"/src/*/*.c; do
   [ "$(basename "$f")" = main.c ] || src+=("$f")
 done
-# shellcheck disable=SC2046  # word splitting of pkg-config's flags is intended
 # The sources are in one folder per layer (docs/architecture.md, "Layout").
 src_inc=$(for d in "$repo"/src/*/; do printf -- "-I%s " "$d"; done)
+# shellcheck disable=SC2046,SC2086  # word splitting of the flags is intended
 gcc -O2 -DNDEBUG -D_XOPEN_SOURCE=700 -std=c11 $src_inc \
   "$here/source_bench.c" "${src[@]}" \
   $(pkg-config --cflags --libs lua5.4 libcjson libcurl zlib) -lavro -lm -pthread \

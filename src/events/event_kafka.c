@@ -28,9 +28,9 @@
 #include <string.h>
 
 #include "base64.h"
-#include "json_text.h"
 #include "json_tree.h"
 #include "lrt_error.h"
+#include "number_text.h"
 
 #define EVENT_KAFKA_ERROR "Kafka.InvalidEvent"
 
@@ -136,8 +136,8 @@ static lua_Integer kafka_integer(struct kafka_ctx *c, const cJSON *item,
   if (!cJSON_IsNumber(item))
     kafka_fail_type(c, field, "an integer", item);
   if (!kafka_is_integer(item->valuedouble, &v)) {
-    char num[64]; /* "C" locale, whatever os.setlocale() did */
-    json_text_format_lua(item->valuedouble, num, sizeof num);
+    char num[NUMBER_TEXT_MAX]; /* "C" locale, whatever os.setlocale() did */
+    number_text_lua(item->valuedouble, num, sizeof num);
     lua_pushfstring(c->L, "must be an integer (got %s)", num);
     kafka_fail(c, field, lua_tostring(c->L, -1));
   }
@@ -231,8 +231,8 @@ static void kafka_push_byte_array(struct kafka_ctx *c, const cJSON *arr,
                         "header \"%s\" byte %I: %I is not a byte (-128..255)",
                         name, (lua_Integer)(i + 1), v);
       else if (cJSON_IsNumber(b)) {
-        char num[64]; /* "C" locale, whatever os.setlocale() did */
-        json_text_format_lua(b->valuedouble, num, sizeof num);
+        char num[NUMBER_TEXT_MAX]; /* "C" locale, whatever os.setlocale() did */
+        number_text_lua(b->valuedouble, num, sizeof num);
         lua_pushfstring(L,
                         "header \"%s\" byte %I: %s is not a byte (-128..255)",
                         name, (lua_Integer)(i + 1), num);

@@ -6,24 +6,11 @@
 #include <string.h>
 
 #include "error_types.h"
-#include "json_text.h"
+#include "json_write.h"
+#include "number_text.h"
 
 /* The bottom frames of the runtime's own C code, dropped from stackTrace. */
 static const char C_FRAME[] = "[C]: in ?";
-
-/* Append the JSON string literal for s[0..n) (json_text_escape: every byte
- * kept, invalid UTF-8 repaired). Returns buf's status. */
-static int put_string(struct buf *out, const char *s, size_t n)
-{
-  size_t len = json_text_escape(s, n, NULL);
-  int rc = buf_reserve(out, len);
-  if (rc != BUF_OK)
-    return rc;
-  json_text_escape(s, n, out->data + out->len);
-  out->len += len;
-  out->data[out->len] = '\0';
-  return BUF_OK;
-}
 
 /* One stackTrace line per frame of Lua's traceback text, within
  * ERROR_BODY_MAX_FRAMES lines of ERROR_BODY_MAX_FRAME bytes and
@@ -53,7 +40,7 @@ static int put_frames(struct buf *out, const char *traceback)
     /* Lua's header line says nothing a reader of stackTrace needs. */
     if (n && strncmp(text, "stack traceback:", n) != 0) {
       if ((frames && buf_append(out, ",", 1) != BUF_OK) ||
-          put_string(out, text, n) != BUF_OK)
+          json_write_string(out, text, n) != BUF_OK)
         return -1;
       if (!(n == sizeof C_FRAME - 1 && memcmp(text, C_FRAME, n) == 0))
         keep = out->len;
@@ -71,21 +58,23 @@ int error_body_build(struct buf *out, const char *type, const char *message,
                      size_t message_len, const char *traceback)
 {
   buf_reset(out);
-  char cut[ERROR_BODY_MAX_MESSAGE + 48];
+  /* A long message is cut, and says by how much, inside its string. */
+  char cut[NUMBER_TEXT_MAX + 32] = "";
   if (message_len > ERROR_BODY_MAX_MESSAGE) {
-    memcpy(cut, message, ERROR_BODY_MAX_MESSAGE);
-    int n = snprintf(cut + ERROR_BODY_MAX_MESSAGE, 48, " [... %zu bytes cut]",
-                     message_len - ERROR_BODY_MAX_MESSAGE);
-    message = cut;
-    message_len = ERROR_BODY_MAX_MESSAGE + (n > 0 && n < 48 ? (size_t)n : 0);
+    char n[NUMBER_TEXT_MAX];
+    number_text_integer((long long)(message_len - ERROR_BODY_MAX_MESSAGE), n,
+                        sizeof n);
+    snprintf(cut, sizeof cut, " [... %s bytes cut]", n);
+    message_len = ERROR_BODY_MAX_MESSAGE;
   }
   size_t type_len = strlen(type);
   if (type_len > ERROR_BODY_MAX_TYPE)
     type_len = ERROR_BODY_MAX_TYPE;
-  if (buf_puts(out, "{\"errorMessage\":") == BUF_OK &&
-      put_string(out, message, message_len) == BUF_OK &&
+  if (buf_puts(out, "{\"errorMessage\":\"") == BUF_OK &&
+      json_write_escaped(out, message, message_len) == BUF_OK &&
+      buf_puts(out, cut) == BUF_OK && buf_puts(out, "\"") == BUF_OK &&
       buf_puts(out, ",\"errorType\":") == BUF_OK &&
-      put_string(out, type, type_len) == BUF_OK &&
+      json_write_string(out, type, type_len) == BUF_OK &&
       buf_puts(out, ",\"stackTrace\":[") == BUF_OK &&
       put_frames(out, traceback) == 0 && buf_puts(out, "]}") == BUF_OK)
     return 0;

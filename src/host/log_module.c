@@ -3,8 +3,11 @@
  * log.<level>(msg, fields?) checks the level first, so a disabled level
  * costs one comparison and never formats its arguments. The message is
  * converted as tostring() would (__tostring, __name); fields, a table, is
- * encoded with json_lua_encode: a value JSON cannot hold raises a
- * {type = "Runtime.InvalidLogFields"} error naming the path.
+ * written by the encoder straight into log.c's line (json_lua_encode_members
+ * with log_fields_key: no text is parsed back), inside a protected call of
+ * its own so that a failing encoding drops the line before its error goes
+ * on: a value JSON cannot hold raises a {type = ERROR_TYPE_INVALID_LOG_FIELDS}
+ * error naming the path.
  *
  * print() writes the tab-joined tostring() of its arguments to stdout as one
  * INFO record through log_emit, like Lambda's console.log: in TEXT format
@@ -20,29 +23,66 @@
 #include "buf.h"
 #include "error_types.h"
 #include "json_lua.h"
-#include "json_text.h"
 #include "log.h"
+#include "number_text.h"
 
-/* Largest encoded fields object accepted per record. */
-#define LUA_LOG_MAX_FIELDS ((size_t)64 * 1024)
+/* Largest fields text accepted per record. */
+#define LOG_MODULE_MAX_FIELDS ((size_t)64 * 1024)
 
-/* Reused between records, so logging with fields does not allocate each
- * time. json_lua_encode appends nothing on failure, so a raise leaves it
- * holding only memory that the next record reuses. */
-static struct buf lua_log_fields = {NULL, 0, 0, LUA_LOG_MAX_FIELDS, 0};
+/* One record with fields, between log_record and its protected body. */
+struct fields_record {
+  enum log_level level;
+  const char *msg; /* anchored on log_record's stack */
+  size_t len;
+  const char *what;
+  struct buf text; /* the fallback's text; freed by log_record */
+  int opened;      /* this record holds log.c's line */
+};
 
 const char *log_module_tostring(lua_State *L, int idx, size_t *len)
 {
   if (lua_type(L, idx) == LUA_TNUMBER && !lua_isinteger(L, idx) &&
       !luaL_getmetafield(L, idx, "__tostring")) {
-    char text[64];
-    json_text_format_lua((double)lua_tonumber(L, idx), text, sizeof text);
+    char text[NUMBER_TEXT_MAX];
+    number_text_lua((double)lua_tonumber(L, idx), text, sizeof text);
     lua_pushstring(L, text);
     return lua_tolstring(L, -1, len);
   }
   if (lua_type(L, idx) == LUA_TNUMBER && !lua_isinteger(L, idx))
     lua_pop(L, 1); /* the __tostring field: luaL_tolstring calls it */
   return luaL_tolstring(L, idx, len);
+}
+
+/* json_lua_key_writer for log.c's line. */
+static int write_key(struct buf *out, const char *key, size_t n, void *ud)
+{
+  (void)ud;
+  return log_fields_key(out, key, n);
+}
+
+/* Protected body of a record with fields: [rec, fields] -> nothing. The
+ * encoder writes the members straight into log.c's line; a table that is
+ * no object (an array), or a record logged from a __gc finalizer inside
+ * another's encoding, goes as text through log_emit instead. */
+static int fields_body(lua_State *L)
+{
+  struct fields_record *r = lua_touserdata(L, 1);
+  struct buf *line =
+      log_fields_begin(r->level, r->msg, r->len, LOG_MODULE_MAX_FIELDS);
+  if (line) {
+    r->opened = 1;
+    if (json_lua_encode_members(L, 2, line, ERROR_TYPE_INVALID_LOG_FIELDS,
+                                r->what, write_key, NULL)) {
+      r->opened = 0;
+      log_fields_end(line, stdout);
+      return 0;
+    }
+    r->opened = 0;
+    log_fields_abandon();
+  }
+  json_lua_encode(L, 2, &r->text, ERROR_TYPE_INVALID_LOG_FIELDS, r->what);
+  log_emit(stdout, r->level, r->msg, r->len, buf_cstr(&r->text));
+  return 0;
 }
 
 static int log_record(lua_State *L, enum log_level level, const char *what)
@@ -53,21 +93,29 @@ static int log_record(lua_State *L, enum log_level level, const char *what)
     luaL_checktype(L, 2, LUA_TTABLE);
   if (!log_enabled(level))
     return 0;
-  size_t len = 0;
-  const char *msg = "";
+  struct fields_record r = {level, "", 0, what, {0}, 0};
   int has_msg = !lua_isnone(L, 1);
   lua_settop(L, 2); /* msg fields */
   if (has_msg)
-    msg = log_module_tostring(L, 1, &len); /* pushed at 3; kept until the end */
-  const char *fields = NULL;
-  if (!lua_isnoneornil(L, 2)) {
-    buf_reset(&lua_log_fields);
-    json_lua_encode(L, 2, &lua_log_fields, ERROR_TYPE_INVALID_LOG_FIELDS, what);
-    fields = buf_cstr(&lua_log_fields);
-  }
+    r.msg = log_module_tostring(L, 1, &r.len); /* at 3; kept to the end */
   /* stdout like print: Lambda takes both streams, and handler lines stay
    * apart from the runtime's own on stderr. */
-  log_emit(stdout, level, msg, len, fields);
+  if (lua_isnil(L, 2)) {
+    log_emit(stdout, level, r.msg, r.len, NULL);
+    return 0;
+  }
+  buf_init(&r.text, LOG_MODULE_MAX_FIELDS);
+  lua_pushcfunction(L, fields_body);
+  lua_pushlightuserdata(L, &r);
+  lua_pushvalue(L, 2);
+  int status = lua_pcall(L, 2, 0, 0);
+  /* Nothing of ours outlives an error: the line is dropped, the text
+   * freed, then the error (a typed one from the encoder) goes on. */
+  if (r.opened)
+    log_fields_abandon();
+  buf_free(&r.text);
+  if (status != LUA_OK)
+    return lua_error(L);
   return 0;
 }
 

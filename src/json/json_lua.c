@@ -9,15 +9,13 @@
  * error re-raised; no C memory outlives an error.
  *
  * Choices the header leaves open:
- * - Strings are written by our own escaper, in cJSON's style: NUL becomes
- *   \u0000, other control characters \uXXXX (or \n, \t, ...), and each
- *   byte that does not start a valid UTF-8 sequence becomes U+FFFD, so the
- *   text is always valid JSON. Keys are escaped the same way (a NUL byte
- *   in a key too: json_tree keeps it on the way back); invalid UTF-8 in a
- *   key is replaced too.
- * - Integers are written as their exact decimal text; floats in the shortest
- *   of %.14g..%.17g that reads back exactly, with ".0" added when that text
- *   would read as an integer (1.0 -> 1.0, -0.0 -> -0.0).
+ * - Strings and keys are written by json_write, the runtime's one escaper
+ *   (every byte kept, a NUL as \u0000, invalid UTF-8 as U+FFFD: see
+ *   json_write.h); a key with invalid UTF-8 is repaired before it is
+ *   written (utf8_repair), so two keys repaired into the same text are
+ *   the same name twice. Numbers are number_text's: integers exact, floats
+ *   the shortest of %.14g..%.17g that reads back exactly, ".0" added when
+ *   that text would read as an integer (1.0 -> 1.0, -0.0 -> -0.0).
  * - A table marked with json.array encodes as an array of its positive
  *   integer keys 1..max, holes as null; any other key in it is an error.
  * - Paths in error messages use Lua's 1-based indices: $.items[3].f.
@@ -28,20 +26,17 @@
 
 #include <lauxlib.h>
 #include <math.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "arena.h"
 #include "error_types.h"
 #include "heap.h"
-#include "json_text.h"
 #include "json_tree.h"
+#include "json_write.h"
 #include "lrt_error.h"
+#include "number_text.h"
 #include "utf8.h"
-
-#define LRT_XSTR(x) #x
-#define LRT_STR(x) LRT_XSTR(x)
 
 /* json.null: one address shared by every state. */
 static char JSON_NULL;
@@ -186,13 +181,16 @@ struct enc_frame {
 
 struct enc_ctx {
   const char *what;
-  struct buf *out;   /* the text so far; owned by the caller */
-  size_t start;      /* where in 'out' this value's text begins */
-  int push_text;     /* json.encode: push the text as a Lua string too */
-  int array_mt_idx;  /* absolute index of the json.array metatable */
-  int depth;         /* frames in use */
-  size_t own_max;    /* out->max as the caller set it */
-  int out_of_memory; /* the text passed the memory budget (or malloc) */
+  struct buf *out;         /* the text so far; owned by the caller */
+  size_t start;            /* where in 'out' this value's text begins */
+  int push_text;           /* json.encode: push the text as a Lua string too */
+  int array_mt_idx;        /* absolute index of the json.array metatable */
+  int depth;               /* frames in use */
+  size_t own_max;          /* out->max as the caller set it */
+  int out_of_memory;       /* the text passed the memory budget (or malloc) */
+  json_lua_key_writer key; /* members only (json_lua_encode_members) */
+  void *key_ud;
+  int not_object; /* members only, and the value is no object: nothing done */
   struct enc_frame frames[JSON_LUA_MAX_DEPTH + 1];
 };
 
@@ -222,9 +220,11 @@ static void push_path(lua_State *L, struct enc_ctx *ctx, const char *extra)
     if (f->key_idx == 0 && f->index == 0)
       continue; /* the value itself, not yet an element */
     if (f->key_idx == 0) {
-      char num[32];
-      snprintf(num, sizeof num, "[%lld]", (long long)f->index);
+      char num[NUMBER_TEXT_MAX];
+      number_text_integer((long long)f->index, num, sizeof num);
+      luaL_addchar(&b, '[');
       luaL_addstring(&b, num);
+      luaL_addchar(&b, ']');
       continue;
     }
     size_t n;
@@ -278,8 +278,11 @@ static void enc_refused(lua_State *L, struct enc_ctx *ctx, int rc)
     lua_error(L);
   }
   if (rc == BUF_ETOOBIG) {
+    /* The cap as the caller gave it: the buffer's, or for members (a log
+     * line's fields) the room they were given. */
+    size_t cap = ctx->key ? ctx->own_max - ctx->start : ctx->own_max;
     lua_pushfstring(L, "%s: value too large (over %I bytes)", ctx->what,
-                    (lua_Integer)ctx->out->max);
+                    (lua_Integer)cap);
     lua_error(L);
   }
   enc_nomem(L, ctx);
@@ -295,18 +298,13 @@ static void enc_put(lua_State *L, struct enc_ctx *ctx, const char *p, size_t n)
 
 #define ENC_LITERAL(L, ctx, lit) enc_put((L), (ctx), (lit), sizeof(lit) - 1)
 
-/* Write the 'n' bytes at 's' as a JSON string literal: sized first, then
- * escaped in place. */
+/* Write the 'n' bytes at 's' as a JSON string literal (json_write). */
 static void enc_string_bytes(lua_State *L, struct enc_ctx *ctx, const char *s,
                              size_t n)
 {
-  size_t len = json_text_escape(s, n, NULL);
-  int rc = buf_reserve(ctx->out, len);
+  int rc = json_write_string(ctx->out, s, n);
   if (rc != BUF_OK)
     enc_refused(L, ctx, rc);
-  json_text_escape(s, n, ctx->out->data + ctx->out->len);
-  ctx->out->len += len;
-  ctx->out->data[ctx->out->len] = '\0';
 }
 
 static void enc_string(lua_State *L, struct enc_ctx *ctx, int idx)
@@ -316,22 +314,34 @@ static void enc_string(lua_State *L, struct enc_ctx *ctx, int idx)
   enc_string_bytes(L, ctx, s, n);
 }
 
+/* The JSON text of the number at 'idx' into 'text' (NUMBER_TEXT_MAX
+ * bytes), or NULL (nothing written) with the problem for NaN and the
+ * infinities. Integers never go through a double: beyond 2^53 they stay
+ * exact. */
+static const char *number_text_of(lua_State *L, int idx, char *text)
+{
+  if (lua_isinteger(L, idx)) {
+    number_text_integer((long long)lua_tointeger(L, idx), text,
+                        NUMBER_TEXT_MAX);
+    return NULL;
+  }
+  double d = (double)lua_tonumber(L, idx);
+  if (isnan(d))
+    return "NaN";
+  if (isinf(d))
+    return d > 0 ? "infinity" : "-infinity";
+  number_text_float(d, text, NUMBER_TEXT_MAX);
+  return NULL;
+}
+
 static void enc_number(lua_State *L, struct enc_ctx *ctx, int idx)
 {
-  char text[64];
-  if (lua_isinteger(L, idx)) {
-    snprintf(text, sizeof text, LUA_INTEGER_FMT,
-             (LUAI_UACINT)lua_tointeger(L, idx));
-  } else {
-    double d = (double)lua_tonumber(L, idx);
-    if (isnan(d))
-      enc_fail(L, ctx, "cannot encode NaN");
-    if (isinf(d))
-      enc_fail(L, ctx,
-               d > 0 ? "cannot encode infinity" : "cannot encode -infinity");
-    json_text_format_float(d, text, sizeof text);
+  char text[NUMBER_TEXT_MAX];
+  const char *bad = number_text_of(L, idx, text);
+  if (bad) {
+    lua_pushfstring(L, "cannot encode %s", bad);
+    enc_fail(L, ctx, lua_tostring(L, -1));
   }
-  /* Never through a double: integers above 2^53 stay exact. */
   enc_put(L, ctx, text, strlen(text));
 }
 
@@ -341,21 +351,14 @@ static void enc_value(lua_State *L, struct enc_ctx *ctx, int idx);
  * into its decimal text), or fail for other key types. */
 static const char *enc_key(lua_State *L, struct enc_ctx *ctx, int kidx)
 {
-  char text[64];
+  char text[NUMBER_TEXT_MAX];
   switch (lua_type(L, kidx)) {
   case LUA_TSTRING:
     lua_pushvalue(L, kidx);
     break;
   case LUA_TNUMBER:
-    if (lua_isinteger(L, kidx)) {
-      snprintf(text, sizeof text, LUA_INTEGER_FMT,
-               (LUAI_UACINT)lua_tointeger(L, kidx));
-    } else {
-      double d = (double)lua_tonumber(L, kidx);
-      if (isnan(d) || isinf(d))
-        enc_fail(L, ctx, "cannot encode a NaN or infinite key");
-      json_text_format_float(d, text, sizeof text);
-    }
+    if (number_text_of(L, kidx, text))
+      enc_fail(L, ctx, "cannot encode a NaN or infinite key");
     lua_pushstring(L, text);
     break;
   default:
@@ -365,30 +368,15 @@ static const char *enc_key(lua_State *L, struct enc_ctx *ctx, int kidx)
   }
   size_t n;
   const char *k = lua_tolstring(L, -1, &n);
-  for (size_t i = 0; i < n;) {
-    size_t len = utf8_sequence_len((const unsigned char *)k + i, n - i);
-    if (len == 0) {
-      /* Repaired here (as json_text_escape would) so that two keys repaired
-       * into the same text are seen as the same key. */
-      luaL_Buffer b;
-      luaL_buffinit(L, &b);
-      for (size_t j = 0; j < n;) {
-        size_t l = utf8_sequence_len((const unsigned char *)k + j, n - j);
-        if (l == 0) {
-          luaL_addstring(&b, "\xEF\xBF\xBD");
-          j++;
-        } else {
-          luaL_addlstring(&b, k + j, l);
-          j += l;
-        }
-      }
-      luaL_pushresult(&b);
-      lua_replace(L, -2);
-      return lua_tostring(L, -1);
-    }
-    i += len;
-  }
-  return k;
+  if (utf8_valid(k, n))
+    return k;
+  /* Repaired here (as json_write would) so that two keys repaired into the
+   * same text are seen as the same key. */
+  luaL_Buffer b;
+  char *out = luaL_buffinitsize(L, &b, utf8_repair(k, n, NULL));
+  luaL_pushresultsize(&b, utf8_repair(k, n, out));
+  lua_replace(L, -2);
+  return lua_tostring(L, -1);
 }
 
 /* Classify the table at 'idx': returns the array length (>= 1) for a
@@ -459,7 +447,11 @@ static void enc_table(lua_State *L, struct enc_ctx *ctx, int idx)
     ENC_LITERAL(L, ctx, "]");
   } else {
     int first = 1;
-    ENC_LITERAL(L, ctx, "{");
+    /* The top level of json_lua_encode_members: its members alone, each
+     * key written by the caller's writer. */
+    int members = ctx->key && ctx->depth == 1;
+    if (!members)
+      ENC_LITERAL(L, ctx, "{");
     lua_pushnil(L);
     while (lua_next(L, idx)) {
       /* stack: key value */
@@ -469,16 +461,23 @@ static void enc_table(lua_State *L, struct enc_ctx *ctx, int idx)
       size_t klen;
       const char *k = lua_tolstring(L, -1, &klen);
       f->key_idx = lua_gettop(L);
-      if (!first)
-        ENC_LITERAL(L, ctx, ",");
-      first = 0;
-      enc_string_bytes(L, ctx, k, klen);
-      ENC_LITERAL(L, ctx, ":");
+      if (members) {
+        int rc = ctx->key(ctx->out, k, klen, ctx->key_ud);
+        if (rc != BUF_OK)
+          enc_refused(L, ctx, rc);
+      } else {
+        if (!first)
+          ENC_LITERAL(L, ctx, ",");
+        first = 0;
+        enc_string_bytes(L, ctx, k, klen);
+        ENC_LITERAL(L, ctx, ":");
+      }
       enc_value(L, ctx, kidx + 1);
       f->key_idx = 0;
       lua_pop(L, 2); /* keytext, value */
     }
-    ENC_LITERAL(L, ctx, "}");
+    if (!members)
+      ENC_LITERAL(L, ctx, "}");
   }
   ctx->depth--;
 }
@@ -530,6 +529,14 @@ static int enc_main(lua_State *L)
   struct enc_ctx *ctx = lua_touserdata(L, 1);
   json_lua_push_array_mt(L);
   ctx->array_mt_idx = lua_gettop(L);
+  if (ctx->key) {
+    int marked;
+    if (lua_type(L, 2) != LUA_TTABLE || table_shape(L, ctx, 2, &marked) > 0 ||
+        marked) {
+      ctx->not_object = 1;
+      return 0;
+    }
+  }
   enc_value(L, ctx, 2);
   if (!ctx->push_text)
     return 0;
@@ -567,6 +574,7 @@ static int enc_run(lua_State *L, int idx, struct enc_ctx *ctx, struct buf *out)
   ctx->depth = 0;
   ctx->own_max = out->max;
   ctx->out_of_memory = 0;
+  ctx->not_object = 0;
   out->max = budget_cap(L, ctx);
   luaL_checkstack(L, 3, "JSON encode");
   lua_pushcfunction(L, enc_main);
@@ -594,13 +602,23 @@ static int enc_run(lua_State *L, int idx, struct enc_ctx *ctx, struct buf *out)
 void json_lua_encode(lua_State *L, int idx, struct buf *out,
                      const char *error_type, const char *what)
 {
+  json_lua_encode_members(L, idx, out, error_type, what, NULL, NULL);
+}
+
+int json_lua_encode_members(lua_State *L, int idx, struct buf *out,
+                            const char *error_type, const char *what,
+                            json_lua_key_writer key, void *ud)
+{
   struct enc_ctx ctx;
   ctx.what = what;
   ctx.push_text = 0;
+  ctx.key = key;
+  ctx.key_ud = ud;
   if (enc_run(L, idx, &ctx, out) != LUA_OK)
     lrt_error_raise(L,
                     ctx.out_of_memory ? ERROR_TYPE_OUT_OF_MEMORY : error_type,
                     "%s", lua_tostring(L, -1));
+  return !ctx.not_object;
 }
 
 /* ==== The json module ==== */
@@ -612,6 +630,8 @@ static int json_encode(lua_State *L)
   struct buf text;
   ctx.what = "json.encode";
   ctx.push_text = 1;
+  ctx.key = NULL;
+  ctx.key_ud = NULL;
   buf_init(&text, JSON_LUA_MODULE_MAX_TEXT);
   int status = enc_run(L, 1, &ctx, &text);
   buf_free(&text);

@@ -8,7 +8,8 @@
  * The tree stores every number as a double, so integers above 2^53 are not
  * exact.
  *
- * Encoding turns a Lua value into JSON text through a cJSON tree: nil and
+ * Encoding writes a Lua value's JSON text straight into a caller's buffer
+ * (no tree; strings by json_write, numbers by number_text): nil and
  * json.null are null, integers stay integers (printed exactly, beyond 2^53
  * too), floats stay floats (1.0 is written 1.0), sequences are arrays, other
  * tables objects. Functions, userdata, cycles, NaN, infinities, keys that are
@@ -45,6 +46,23 @@ void json_lua_push(lua_State *L, const cJSON *item);
  * Stack effect: [-0, +0, e]. */
 void json_lua_encode(lua_State *L, int idx, struct buf *out,
                      const char *error_type, const char *what);
+
+/* Called by json_lua_encode_members before each member's value: appends to
+ * 'out' what goes before it (a separator, the key as a JSON string, ':')
+ * for the key's text 'key' ('n' bytes, valid UTF-8; a number key as its
+ * decimal text). Returns a buf status (BUF_OK to go on). */
+typedef int (*json_lua_key_writer)(struct buf *out, const char *key, size_t n,
+                                   void *ud);
+
+/* As json_lua_encode, but for a table that encodes as a JSON object only its
+ * members are appended, each key by 'key' (with 'ud'), each value as
+ * json_lua_encode writes it, and no braces: for a caller that writes the
+ * object's frame itself (log_module, straight into a log line). Returns 1,
+ * or 0 with nothing appended when the value is not a table that encodes as
+ * an object (an array, json.array). Stack effect: [-0, +0, e]. */
+int json_lua_encode_members(lua_State *L, int idx, struct buf *out,
+                            const char *error_type, const char *what,
+                            json_lua_key_writer key, void *ud);
 
 /* Push json.null (a light userdata shared by every state).
  * Stack effect: [-0, +1, -]. */

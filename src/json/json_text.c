@@ -1,13 +1,12 @@
 /* json_text: JSON string and number lexing without cJSON. See json_text.h. */
-#define _GNU_SOURCE /* strtod_l, newlocale */
+#define _GNU_SOURCE /* strtod_l */
 #include "json_text.h"
 
 #include <locale.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "utf8.h"
+#include "number_text.h"
 
 /* Number literals up to this long are read from a stack copy. */
 #define JSON_TEXT_NUMBER_SMALL 63
@@ -184,19 +183,10 @@ size_t json_text_number_len(const char *p, size_t n)
   return i;
 }
 
-/* One "C" locale object for the process, made on first use and kept. */
-static locale_t c_locale(void)
-{
-  static locale_t loc = (locale_t)0;
-  if (loc == (locale_t)0)
-    loc = newlocale(LC_ALL_MASK, "C", (locale_t)0);
-  return loc;
-}
-
 int json_text_number(const char *p, size_t len, double *out)
 {
   char small[JSON_TEXT_NUMBER_SMALL + 1];
-  locale_t loc = c_locale();
+  locale_t loc = number_text_c_locale();
   if (len == 0 || loc == (locale_t)0)
     return -1;
   /* A long literal (0.000...1, many digits) is valid JSON: copied to the
@@ -210,106 +200,4 @@ int json_text_number(const char *p, size_t len, double *out)
   if (text != small)
     free(text);
   return 0;
-}
-
-/* Append ".0" when the text would read back as an integer. */
-static void mark_float(char *out, size_t size)
-{
-  size_t len = strlen(out);
-  if (strspn(out, "-0123456789") == len && len + 3 <= size)
-    memcpy(out + len, ".0", 3);
-}
-
-void json_text_format_float(double d, char *out, size_t size)
-{
-  locale_t loc = c_locale();
-  locale_t old = loc ? uselocale(loc) : (locale_t)0;
-  for (int prec = 14; prec <= 17; prec++) {
-    snprintf(out, size, "%.*g", prec, d);
-    if (strtod(out, NULL) == d)
-      break;
-  }
-  if (old)
-    uselocale(old);
-  mark_float(out, size);
-}
-
-void json_text_format_lua(double d, char *out, size_t size)
-{
-  locale_t loc = c_locale();
-  locale_t old = loc ? uselocale(loc) : (locale_t)0;
-  snprintf(out, size, "%.14g", d);
-  if (old)
-    uselocale(old);
-  mark_float(out, size);
-}
-
-size_t json_text_escape(const char *s, size_t n, char *out)
-{
-  static const char hex[] = "0123456789abcdef";
-  const unsigned char *p = (const unsigned char *)s;
-  size_t o = 0;
-#define EMIT(ch)                                                               \
-  do {                                                                         \
-    if (out)                                                                   \
-      out[o] = (char)(ch);                                                     \
-    o++;                                                                       \
-  } while (0)
-  EMIT('"');
-  for (size_t i = 0; i < n;) {
-    unsigned char c = p[i];
-    if (c == '"' || c == '\\') {
-      EMIT('\\');
-      EMIT(c);
-      i++;
-    } else if (c < 0x20) {
-      const char *short_esc = NULL;
-      switch (c) {
-      case '\n':
-        short_esc = "\\n";
-        break;
-      case '\r':
-        short_esc = "\\r";
-        break;
-      case '\t':
-        short_esc = "\\t";
-        break;
-      case '\b':
-        short_esc = "\\b";
-        break;
-      case '\f':
-        short_esc = "\\f";
-        break;
-      default:
-        break;
-      }
-      if (short_esc) {
-        EMIT(short_esc[0]);
-        EMIT(short_esc[1]);
-      } else {
-        EMIT('\\');
-        EMIT('u');
-        EMIT('0');
-        EMIT('0');
-        EMIT(hex[c >> 4]);
-        EMIT(hex[c & 0xF]);
-      }
-      i++;
-    } else {
-      size_t len = utf8_sequence_len(p + i, n - i);
-      if (len == 0) {
-        EMIT(0xEF); /* U+FFFD for one bad byte */
-        EMIT(0xBF);
-        EMIT(0xBD);
-        i++;
-      } else {
-        for (size_t j = 0; j < len; j++)
-          EMIT(p[i + j]);
-        i += len;
-      }
-    }
-  }
-  EMIT('"');
-#undef EMIT
-  return o;
 }

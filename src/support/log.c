@@ -6,23 +6,23 @@
  *
  * Choices the header leaves open:
  * - AWS_LAMBDA_LOG_LEVEL applies in both formats; unset, the level is INFO.
- * - JSON strings are escaped here: control characters as \n, \t, ... or
- *   \u00XX, and each byte that does not start a valid UTF-8 sequence becomes
- *   U+FFFD, so every line parses as JSON whatever the message holds.
- * - fields_json members are copied into a JSON line as they are written
- *   (numbers keep their exact text); a member named timestamp, level,
- *   message or requestId is renamed field_<name> so it cannot hide ours.
- *   Text that is not a JSON object goes under "fields" as a string.
- * - In TEXT lines, fields_json follows the message after one space, and every
- *   '\n' (in the message or the fields) becomes '\r'.
+ * - JSON strings are escaped by json_write (control characters as \n, \t,
+ *   ... or \u00XX, each byte that does not start a valid UTF-8 sequence as
+ *   U+FFFD), so every line parses as JSON whatever the message holds.
+ * - Fields are never read back: log_fields_* lets a caller's encoder write
+ *   a table's members straight into the line (a member named timestamp,
+ *   level, message or requestId renamed field_<name>, so it cannot hide
+ *   ours); log_emit's object text, from our own writers, is spliced by
+ *   dropping its braces. Other text goes under "fields" as a string.
+ * - In TEXT lines the fields follow the message after one space, as one
+ *   JSON object, and every '\n' (in the message or the fields) becomes '\r'.
  * - A message longer than LOG_MAX_MESSAGE is cut, with a note of how much:
  *   in TEXT lines its bytes, in JSON lines its escaped text (a message of
  *   control bytes grows sixfold), so no record is ever dropped for size;
- *   fields that do not fit in the line (LOG_MAX_LINE) are replaced by
- *   "fields_dropped": <their size in bytes>. */
+ *   log_emit's fields that do not fit in the line (LOG_MAX_LINE) are
+ *   replaced by "fields_dropped": <their size in bytes>. */
 #include "log.h"
 
-#include <cjson/cJSON.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,7 +30,8 @@
 #include <time.h>
 
 #include "buf.h"
-#include "utf8.h"
+#include "json_write.h"
+#include "number_text.h"
 
 /* CloudWatch keeps at most 256 KiB per event: cut messages before that. */
 #define LOG_MAX_MESSAGE ((size_t)240 * 1024)
@@ -49,6 +50,10 @@ static char log_request_id[LOG_MAX_REQUEST_ID + 1];
 static int log_have_request_id;
 /* Kept between lines so logging does not allocate per line. */
 static struct buf log_line = {NULL, 0, 0, LOG_MAX_LINE, 0};
+/* A record open between log_fields_begin and log_fields_end, and the
+ * members its fields have so far. */
+static int log_fields_open;
+static size_t log_fields_count;
 
 static const char *const LOG_LEVEL_NAMES[] = {"TRACE", "DEBUG", "INFO",
                                               "WARN",  "ERROR", "FATAL"};
@@ -140,65 +145,6 @@ const char *log_get_request_id(void)
 
 /* ==== Building a line ==== */
 
-/* Append s[0..n) as a JSON string literal. Returns nonzero on failure. */
-static int put_json_string(struct buf *b, const char *s, size_t n)
-{
-  static const char hex[] = "0123456789abcdef";
-  const unsigned char *p = (const unsigned char *)s;
-  int rc = buf_append(b, "\"", 1);
-  size_t start = 0, i = 0;
-  /* Runs of plain bytes are copied in one go. */
-  while (rc == BUF_OK && i < n) {
-    unsigned char c = p[i];
-    size_t len = c >= 0x20 && c != '"' && c != '\\'
-                     ? utf8_sequence_len(p + i, n - i)
-                     : 0;
-    if (len > 0) {
-      i += len;
-      continue;
-    }
-    rc = buf_append(b, s + start, i - start);
-    if (rc != BUF_OK)
-      break;
-    char esc[7];
-    size_t esc_len = 2;
-    esc[0] = '\\';
-    switch (c) {
-    case '"':
-    case '\\':
-      esc[1] = (char)c;
-      break;
-    case '\n':
-      esc[1] = 'n';
-      break;
-    case '\r':
-      esc[1] = 'r';
-      break;
-    case '\t':
-      esc[1] = 't';
-      break;
-    default:
-      if (c < 0x20) {
-        memcpy(esc, "\\u00", 4);
-        esc[4] = hex[c >> 4];
-        esc[5] = hex[c & 0xF];
-        esc_len = 6;
-      } else {
-        memcpy(esc, "\xEF\xBF\xBD", 3); /* U+FFFD for one bad byte */
-        esc_len = 3;
-      }
-    }
-    rc = buf_append(b, esc, esc_len);
-    i++;
-    start = i;
-  }
-  if (rc == BUF_OK)
-    rc = buf_append(b, s + start, n - start);
-  if (rc == BUF_OK)
-    rc = buf_append(b, "\"", 1);
-  return rc;
-}
-
 /* Append s[0..n) with '\n' turned into '\r' so the line stays one record. */
 static int put_text(struct buf *b, const char *s, size_t n)
 {
@@ -227,156 +173,6 @@ static void put_timestamp(char *out, size_t size)
   snprintf(out + n, size - n, ".%03dZ", (int)(ts.tv_nsec / 1000000));
 }
 
-/* The end of the JSON value starting at s (valid JSON, as cJSON checked):
- * the first ',' or '}' outside strings and nested containers. */
-static const char *skip_value(const char *s)
-{
-  int depth = 0;
-  for (; *s; s++) {
-    char c = *s;
-    if (c == '"') {
-      for (s++; *s && *s != '"'; s++) {
-        if (*s == '\\' && s[1])
-          s++;
-      }
-      if (!*s)
-        return s;
-    } else if (c == '{' || c == '[') {
-      depth++;
-    } else if (c == '}' || c == ']') {
-      if (depth == 0)
-        return s;
-      depth--;
-    } else if (c == ',' && depth == 0) {
-      return s;
-    }
-  }
-  return s;
-}
-
-/* Past the closing quote of the JSON string starting at s. */
-static const char *skip_string(const char *s)
-{
-  for (s++; *s && *s != '"'; s++) {
-    if (*s == '\\' && s[1])
-      s++;
-  }
-  return *s ? s + 1 : s;
-}
-
-static const char *skip_space(const char *s)
-{
-  while (*s == ' ' || *s == '\t' || *s == '\n' || *s == '\r')
-    s++;
-  return s;
-}
-
-static int is_reserved(const char *name)
-{
-  return strcmp(name, "timestamp") == 0 || strcmp(name, "level") == 0 ||
-         strcmp(name, "message") == 0 || strcmp(name, "requestId") == 0;
-}
-
-/* Append ',"name":value' for each member of the object text 'fields'. The
- * members' text is copied as written, walked in step with cJSON's parse of
- * it (which validates it and gives each name unescaped). */
-static int put_fields(struct buf *b, const char *fields)
-{
-  cJSON *obj = cJSON_Parse(fields);
-  int rc = BUF_OK;
-  if (!cJSON_IsObject(obj)) {
-    rc = buf_puts(b, ",\"fields\":");
-    if (rc == BUF_OK)
-      rc = put_json_string(b, fields, strlen(fields));
-    goto out;
-  }
-  const char *p = skip_space(fields) + 1; /* past '{' */
-  const cJSON *member;
-  cJSON_ArrayForEach(member, obj) {
-    p = skip_space(p);
-    if (*p == ',')
-      p = skip_space(p + 1);
-    const char *name_end = skip_string(p);
-    const char *colon = strchr(name_end, ':');
-    if (!colon)
-      break;
-    const char *value = skip_space(colon + 1);
-    const char *value_end = skip_value(value);
-    rc = buf_append(b, ",", 1);
-    if (rc == BUF_OK && is_reserved(member->string)) {
-      rc = buf_puts(b, "\"field_");
-      if (rc == BUF_OK)
-        rc = buf_append(b, p + 1, (size_t)(name_end - p - 1));
-    } else if (rc == BUF_OK) {
-      rc = buf_append(b, p, (size_t)(name_end - p));
-    }
-    if (rc == BUF_OK)
-      rc = buf_append(b, ":", 1);
-    /* trailing spaces of the value are harmless; keep the text exact */
-    if (rc == BUF_OK)
-      rc = buf_append(b, value, (size_t)(value_end - value));
-    if (rc != BUF_OK)
-      break;
-    p = value_end;
-  }
-out:
-  cJSON_Delete(obj);
-  return rc;
-}
-
-static int build_json(struct buf *b, enum log_level level, const char *msg,
-                      size_t len, const char *fields, const char *ts)
-{
-  int rc = buf_puts(b, "{\"timestamp\":\"");
-  if (rc == BUF_OK)
-    rc = buf_puts(b, ts);
-  if (rc == BUF_OK)
-    rc = buf_puts(b, "\",\"level\":\"");
-  if (rc == BUF_OK)
-    rc = buf_puts(b, log_level_name(level));
-  if (rc == BUF_OK)
-    rc = buf_puts(b, "\",\"message\":");
-  if (rc == BUF_OK)
-    rc = put_json_string(b, msg, len);
-  if (rc == BUF_OK && log_have_request_id) {
-    rc = buf_puts(b, ",\"requestId\":");
-    if (rc == BUF_OK)
-      rc = put_json_string(b, log_request_id, strlen(log_request_id));
-  }
-  if (rc == BUF_OK && fields)
-    rc = put_fields(b, fields);
-  if (rc == BUF_OK)
-    rc = buf_puts(b, "}\n");
-  return rc;
-}
-
-static int build_text(struct buf *b, enum log_level level, const char *msg,
-                      size_t len, const char *fields, const char *ts)
-{
-  int rc = buf_puts(b, ts);
-  if (rc == BUF_OK)
-    rc = buf_append(b, "\t", 1);
-  if (rc == BUF_OK && log_have_request_id) {
-    rc = put_text(b, log_request_id, strlen(log_request_id));
-    if (rc == BUF_OK)
-      rc = buf_append(b, "\t", 1);
-  }
-  if (rc == BUF_OK)
-    rc = buf_puts(b, log_level_name(level));
-  if (rc == BUF_OK)
-    rc = buf_append(b, "\t", 1);
-  if (rc == BUF_OK)
-    rc = put_text(b, msg, len);
-  if (rc == BUF_OK && fields) {
-    rc = buf_append(b, " ", 1);
-    if (rc == BUF_OK)
-      rc = put_text(b, fields, strlen(fields));
-  }
-  if (rc == BUF_OK)
-    rc = buf_append(b, "\n", 1);
-  return rc;
-}
-
 /* The bytes of msg[0..n) kept in a TEXT line: at most 'budget', cut on a
  * character boundary. */
 static size_t text_fit(const char *msg, size_t n, size_t budget)
@@ -389,85 +185,231 @@ static size_t text_fit(const char *msg, size_t n, size_t budget)
   return keep;
 }
 
-/* The bytes of msg[0..n) kept in a JSON line: the longest prefix whose
- * escaped text (as put_json_string writes it) takes at most 'budget' bytes,
- * so a message of control bytes (6 each once escaped) is cut, not dropped
- * for passing the line's cap. */
-static size_t json_fit(const char *msg, size_t n, size_t budget)
+/* The message, cut to LOG_MAX_MESSAGE with a note of what went: in a JSON
+ * line as a string literal whose escaped text fits (json_write_fit), so a
+ * message of control bytes is cut, not dropped for passing the line's cap. */
+static int put_message(struct buf *b, const char *msg, size_t len)
 {
-  const unsigned char *p = (const unsigned char *)msg;
-  size_t used = 0, i = 0;
-  while (i < n) {
-    unsigned char c = p[i];
-    size_t seq = c >= 0x20 && c != '"' && c != '\\'
-                     ? utf8_sequence_len(p + i, n - i)
-                     : 0;
-    size_t out;
-    if (seq > 0)
-      out = seq;
-    else if (c == '"' || c == '\\' || c == '\n' || c == '\r' || c == '\t')
-      out = 2;
-    else if (c < 0x20)
-      out = 6;
-    else
-      out = 3; /* U+FFFD */
-    if (used + out > budget)
-      return i;
-    used += out;
-    i += seq > 0 ? seq : 1;
+  int json = log_fmt == LOG_FORMAT_JSON;
+  size_t keep = json ? json_write_fit(msg, len, LOG_MAX_MESSAGE - LOG_CUT_NOTE)
+                     : text_fit(msg, len, LOG_MAX_MESSAGE);
+  char note[NUMBER_TEXT_MAX + 16] = ""; /* at most LOG_CUT_NOTE used */
+  if (keep < len) {
+    char n[NUMBER_TEXT_MAX];
+    number_text_integer((long long)(len - keep), n, sizeof n);
+    snprintf(note, sizeof note, "... [%s bytes cut]", n);
   }
-  return n;
+  if (!json) {
+    int rc = put_text(b, msg, keep);
+    return rc == BUF_OK ? buf_puts(b, note) : rc;
+  }
+  int rc = buf_append(b, "\"", 1);
+  if (rc == BUF_OK)
+    rc = json_write_escaped(b, msg, keep);
+  if (rc == BUF_OK)
+    rc = buf_puts(b, note);
+  if (rc == BUF_OK)
+    rc = buf_append(b, "\"", 1);
+  return rc;
+}
+
+/* Everything before the fields: the timestamp, the level, the message and
+ * the request id, in the line's format. */
+static int put_head(struct buf *b, enum log_level level, const char *msg,
+                    size_t len, const char *ts)
+{
+  int rc;
+  if (log_fmt == LOG_FORMAT_JSON) {
+    rc = buf_puts(b, "{\"timestamp\":\"");
+    if (rc == BUF_OK)
+      rc = buf_puts(b, ts);
+    if (rc == BUF_OK)
+      rc = buf_puts(b, "\",\"level\":\"");
+    if (rc == BUF_OK)
+      rc = buf_puts(b, log_level_name(level));
+    if (rc == BUF_OK)
+      rc = buf_puts(b, "\",\"message\":");
+    if (rc == BUF_OK)
+      rc = put_message(b, msg, len);
+    if (rc == BUF_OK && log_have_request_id) {
+      rc = buf_puts(b, ",\"requestId\":");
+      if (rc == BUF_OK)
+        rc = json_write_string(b, log_request_id, strlen(log_request_id));
+    }
+    return rc;
+  }
+  rc = buf_puts(b, ts);
+  if (rc == BUF_OK)
+    rc = buf_append(b, "\t", 1);
+  if (rc == BUF_OK && log_have_request_id) {
+    rc = put_text(b, log_request_id, strlen(log_request_id));
+    if (rc == BUF_OK)
+      rc = buf_append(b, "\t", 1);
+  }
+  if (rc == BUF_OK)
+    rc = buf_puts(b, log_level_name(level));
+  if (rc == BUF_OK)
+    rc = buf_append(b, "\t", 1);
+  if (rc == BUF_OK)
+    rc = put_message(b, msg, len);
+  return rc;
+}
+
+/* log_emit's fields text. In a JSON line an object's members follow ours
+ * (its braces dropped: the text is our writers', never read again), any
+ * other text goes under "fields" as a string; in a TEXT line the text
+ * follows the message after a space. */
+static int put_fields_text(struct buf *b, const char *fields)
+{
+  size_t n = strlen(fields);
+  if (log_fmt != LOG_FORMAT_JSON) {
+    int rc = buf_append(b, " ", 1);
+    return rc == BUF_OK ? put_text(b, fields, n) : rc;
+  }
+  if (n >= 2 && fields[0] == '{' && fields[n - 1] == '}') {
+    if (n == 2)
+      return BUF_OK; /* {}: nothing to add */
+    int rc = buf_append(b, ",", 1);
+    return rc == BUF_OK ? buf_append(b, fields + 1, n - 2) : rc;
+  }
+  int rc = buf_puts(b, ",\"fields\":");
+  return rc == BUF_OK ? json_write_string(b, fields, n) : rc;
+}
+
+static int put_end(struct buf *b)
+{
+  return log_fmt == LOG_FORMAT_JSON ? buf_puts(b, "}\n")
+                                    : buf_append(b, "\n", 1);
+}
+
+static int build_line(struct buf *b, enum log_level level, const char *msg,
+                      size_t len, const char *fields, const char *ts)
+{
+  int rc = put_head(b, level, msg, len, ts);
+  if (rc == BUF_OK && fields)
+    rc = put_fields_text(b, fields);
+  if (rc == BUF_OK)
+    rc = put_end(b);
+  return rc;
+}
+
+static void write_line(const struct buf *b, FILE *stream)
+{
+  fwrite(b->data, 1, b->len, stream);
+  fflush(stream);
 }
 
 void log_emit(FILE *stream, enum log_level level, const char *msg, size_t len,
               const char *fields_json)
 {
   char ts[40];
-  char note[64];
-  char *cut = NULL;
   if (!log_enabled(level))
     return;
   if (!msg) {
     msg = "";
     len = 0;
   }
-  size_t keep = log_fmt == LOG_FORMAT_JSON
-                    ? json_fit(msg, len, LOG_MAX_MESSAGE - LOG_CUT_NOTE)
-                    : text_fit(msg, len, LOG_MAX_MESSAGE);
-  if (keep < len) {
-    snprintf(note, sizeof note, "... [%zu bytes cut]", len - keep);
-    cut = malloc(keep + strlen(note));
-    if (cut) {
-      memcpy(cut, msg, keep);
-      memcpy(cut + keep, note, strlen(note));
-      msg = cut;
-      len = keep + strlen(note);
-    } else {
-      len = keep;
-    }
+  put_timestamp(ts, sizeof ts);
+  /* A record open in log_fields_* (this is a __gc finalizer's print, run
+   * inside the encoder) keeps the shared line: this one gets its own. */
+  struct buf own;
+  buf_init(&own, LOG_MAX_LINE);
+  struct buf *b = log_fields_open ? &own : &log_line;
+  buf_reset(b);
+  int rc = build_line(b, level, msg, len, fields_json, ts);
+  if (rc != BUF_OK && fields_json) {
+    /* Fields too big for the line: the message with a member saying what
+     * went, rather than no record at all. */
+    char n[NUMBER_TEXT_MAX], dropped[NUMBER_TEXT_MAX + 24];
+    number_text_integer((long long)strlen(fields_json), n, sizeof n);
+    snprintf(dropped, sizeof dropped, "{\"fields_dropped\":%s}", n);
+    buf_reset(b);
+    rc = build_line(b, level, msg, len, dropped, ts);
+  }
+  if (rc == BUF_OK)
+    write_line(b, stream);
+  buf_free(&own);
+}
+
+/* ==== A record whose fields the caller writes ==== */
+
+static int is_record_key(const char *name, size_t n)
+{
+  static const char *const keys[] = {"timestamp", "level", "message",
+                                     "requestId"};
+  for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
+    if (strlen(keys[i]) == n && memcmp(keys[i], name, n) == 0)
+      return 1;
+  }
+  return 0;
+}
+
+struct buf *log_fields_begin(enum log_level level, const char *msg, size_t len,
+                             size_t fields_max)
+{
+  char ts[40];
+  if (!log_enabled(level) || log_fields_open)
+    return NULL;
+  if (!msg) {
+    msg = "";
+    len = 0;
   }
   put_timestamp(ts, sizeof ts);
   struct buf *b = &log_line;
   buf_reset(b);
-  int rc = log_fmt == LOG_FORMAT_JSON
-               ? build_json(b, level, msg, len, fields_json, ts)
-               : build_text(b, level, msg, len, fields_json, ts);
-  if (rc != BUF_OK && fields_json) {
-    /* Fields too big for the line: the message with a member saying what
-     * went, rather than no record at all. */
-    char dropped[64];
-    snprintf(dropped, sizeof dropped, "{\"fields_dropped\":%zu}",
-             strlen(fields_json));
-    buf_reset(b);
-    rc = log_fmt == LOG_FORMAT_JSON
-             ? build_json(b, level, msg, len, dropped, ts)
-             : build_text(b, level, msg, len, dropped, ts);
-  }
-  free(cut);
+  b->max = LOG_MAX_LINE;
+  int rc = put_head(b, level, msg, len, ts);
+  if (rc == BUF_OK && log_fmt != LOG_FORMAT_JSON)
+    rc = buf_puts(b, " {");
   if (rc != BUF_OK)
-    return;
-  fwrite(b->data, 1, b->len, stream);
-  fflush(stream);
+    return NULL;
+  /* The fields may take 'fields_max' bytes, and the line keeps room for
+   * its end whatever they take. */
+  size_t room = LOG_MAX_LINE - 2 - b->len;
+  b->max = b->len + (fields_max < room ? fields_max : room);
+  log_fields_open = 1;
+  log_fields_count = 0;
+  return b;
+}
+
+int log_fields_key(struct buf *line, const char *name, size_t n)
+{
+  int rc = BUF_OK;
+  if (log_fmt == LOG_FORMAT_JSON || log_fields_count > 0)
+    rc = buf_append(line, ",", 1);
+  if (rc != BUF_OK)
+    return rc;
+  if (log_fmt == LOG_FORMAT_JSON && is_record_key(name, n)) {
+    rc = buf_puts(line, "\"field_");
+    if (rc == BUF_OK)
+      rc = json_write_escaped(line, name, n);
+    if (rc == BUF_OK)
+      rc = buf_append(line, "\"", 1);
+  } else {
+    rc = json_write_string(line, name, n);
+  }
+  if (rc == BUF_OK)
+    rc = buf_append(line, ":", 1);
+  if (rc == BUF_OK)
+    log_fields_count++;
+  return rc;
+}
+
+void log_fields_end(struct buf *line, FILE *stream)
+{
+  line->max = LOG_MAX_LINE;
+  log_fields_open = 0;
+  int rc = log_fmt == LOG_FORMAT_JSON ? BUF_OK : buf_append(line, "}", 1);
+  if (rc == BUF_OK)
+    rc = put_end(line);
+  if (rc == BUF_OK)
+    write_line(line, stream);
+}
+
+void log_fields_abandon(void)
+{
+  log_line.max = LOG_MAX_LINE;
+  log_fields_open = 0;
 }
 
 void log_write(enum log_level level, const char *fmt, ...)

@@ -49,26 +49,33 @@ int utf8_valid(const char *s, size_t n)
   return 1;
 }
 
-char *utf8_sanitize_dup(const char *s, size_t n)
+size_t utf8_repair(const char *s, size_t n, char *out)
 {
   const unsigned char *p = (const unsigned char *)s;
+  size_t o = 0, i = 0;
+  while (i < n) {
+    size_t len = utf8_sequence_len(p + i, n - i);
+    const void *from = p + i;
+    size_t put = len;
+    if (len == 0) {
+      from = UTF8_REPLACEMENT;
+      put = UTF8_REPLACEMENT_LEN;
+      len = 1;
+    }
+    if (out)
+      memcpy(out + o, from, put);
+    o += put;
+    i += len;
+  }
+  return o;
+}
+
+char *utf8_sanitize_dup(const char *s, size_t n)
+{
   /* Worst case every byte becomes three. */
   char *out = malloc(n * 3 + 1);
   if (!out)
     return NULL;
-  size_t o = 0, i = 0;
-  while (i < n) {
-    size_t len = utf8_sequence_len(p + i, n - i);
-    if (len) {
-      memcpy(out + o, p + i, len);
-      o += len;
-      i += len;
-    } else {
-      memcpy(out + o, "\xEF\xBF\xBD", 3);
-      o += 3;
-      i++;
-    }
-  }
-  out[o] = '\0';
+  out[utf8_repair(s, n, out)] = '\0';
   return out;
 }

@@ -280,40 +280,28 @@ static void test_json(void)
   log_set_request_id(NULL);
 }
 
+/* log_emit's fields: JSON text from our own writers (an error body),
+ * spliced without being read back. */
 static void test_json_fields(void)
 {
   log_configure(LOG_FORMAT_JSON, LOG_INFO);
   log_set_request_id("r-1");
-  const char *fields =
-      "{\"n\":9223372036854775807,\"f\":1.0,\"s\":\"x,}\\\"y\","
-      "\"o\":{\"a\":[1,{\"b\":null}]},\"level\":\"mine\","
-      "\"requestId\":\"theirs\",\"t\":true}";
-  const char *line = emit_str(LOG_INFO, "with fields", fields);
-  /* member text is copied exactly: no precision lost */
-  ASSERT_CONTAINS(line, "\"n\":9223372036854775807");
-  ASSERT_CONTAINS(line, "\"f\":1.0");
+  const char *body =
+      "{\"errorMessage\":\"x,}\\\"y\",\"errorType\":\"Runtime.T\","
+      "\"stackTrace\":[\"a\",\"b\"],\"n\":9223372036854775807,\"f\":1.0}";
+  const char *line = emit_str(LOG_ERROR, "Invoke Error", body);
+  /* member text is copied exactly: no precision lost, nothing re-read */
+  ASSERT_CONTAINS(line, "\"requestId\":\"r-1\",\"errorMessage\":");
+  ASSERT_CONTAINS(line, "\"n\":9223372036854775807,\"f\":1.0}\n");
   cJSON *j = parse_line(line);
-  ASSERT_STR_EQ(str_field(j, "level"), "INFO");
-  ASSERT_STR_EQ(str_field(j, "message"), "with fields");
-  ASSERT_STR_EQ(str_field(j, "requestId"), "r-1");
-  ASSERT_STR_EQ(str_field(j, "field_level"), "mine");
-  ASSERT_STR_EQ(str_field(j, "field_requestId"), "theirs");
-  ASSERT_STR_EQ(str_field(j, "s"), "x,}\"y");
-  ASSERT(cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(j, "t")));
-  const cJSON *o = cJSON_GetObjectItemCaseSensitive(j, "o");
-  const cJSON *a = cJSON_GetObjectItemCaseSensitive(o, "a");
-  ASSERT_EQ(cJSON_GetArraySize(a), 2);
-  ASSERT(cJSON_IsNull(
-      cJSON_GetObjectItemCaseSensitive(cJSON_GetArrayItem(a, 1), "b")));
-  /* 4 of ours + 7 fields */
-  ASSERT_EQ(cJSON_GetArraySize(j), 11);
-  cJSON_Delete(j);
-
-  /* spacing inside the fields text does not matter */
-  j = parse_line(
-      emit_str(LOG_INFO, "m", " { \"a\" : 1 ,\n \"b\" : [ 2 , 3 ] } "));
-  ASSERT_EQ(cJSON_GetObjectItemCaseSensitive(j, "a")->valueint, 1);
-  ASSERT_EQ(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(j, "b")), 2);
+  ASSERT_STR_EQ(str_field(j, "level"), "ERROR");
+  ASSERT_STR_EQ(str_field(j, "message"), "Invoke Error");
+  ASSERT_STR_EQ(str_field(j, "errorMessage"), "x,}\"y");
+  ASSERT_STR_EQ(str_field(j, "errorType"), "Runtime.T");
+  ASSERT_EQ(
+      cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(j, "stackTrace")), 2);
+  /* 4 of ours + 5 fields */
+  ASSERT_EQ(cJSON_GetArraySize(j), 9);
   cJSON_Delete(j);
 
   /* empty object: nothing added */
@@ -328,7 +316,47 @@ static void test_json_fields(void)
   j = parse_line(emit_str(LOG_INFO, "m", "{broken"));
   ASSERT_STR_EQ(str_field(j, "fields"), "{broken");
   cJSON_Delete(j);
+  j = parse_line(emit_str(LOG_INFO, "m", ""));
+  ASSERT_STR_EQ(str_field(j, "fields"), "");
+  cJSON_Delete(j);
+
+  /* TEXT: the text after the message, as it is */
+  log_configure(LOG_FORMAT_TEXT, LOG_INFO);
+  line = emit_str(LOG_INFO, "saved", body);
+  char want[512];
+  snprintf(want, sizeof want, "\tr-1\tINFO\tsaved %s\n", body);
+  ASSERT_STR_EQ(line + 24, want);
   log_set_request_id(NULL);
+}
+
+/* The JSON line's strings go through the same escaper as json.encode:
+ * every kind of invalid UTF-8 becomes U+FFFD per byte, a NUL \u0000. */
+static void test_json_utf8(void)
+{
+  log_configure(LOG_FORMAT_JSON, LOG_INFO);
+  log_set_request_id(NULL);
+  static const struct {
+    const char *in;
+    size_t n;
+    const char *want;
+  } cases[] = {
+      {"\xC0\xAF", 2, "\"\xEF\xBF\xBD\xEF\xBF\xBD\""}, /* overlong */
+      {"\xE0\x80\xAF", 3,
+       "\"\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD\""}, /* overlong */
+      {"\xED\xA0\x80", 3,
+       "\"\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD\""}, /* surrogate */
+      {"\xF4\x90\x80\x80", 4,
+       "\"\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD\""}, /* > U+10FFFF */
+      {"a\0b", 3, "\"a\\u0000b\""},
+      {"\b\f", 2, "\"\\b\\f\""},
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    const char *line = emit(LOG_INFO, cases[i].in, cases[i].n, NULL);
+    char want[128];
+    snprintf(want, sizeof want, "\"message\":%s}", cases[i].want);
+    ASSERT_CONTAINS(line, want);
+    cJSON_Delete(parse_line(line));
+  }
 }
 
 static void test_write_and_long(void)
@@ -416,6 +444,126 @@ static const char *lua_stdout(lua_State *L, const char *code)
   return take(f);
 }
 
+/* A Lua fields table, written by the encoder straight into the line: the
+ * record's own names renamed, exact numbers, arrays as a string, the fields'
+ * cap, and a failed record leaving nothing behind. */
+static void test_lua_fields(lua_State *L)
+{
+  log_configure(LOG_FORMAT_JSON, LOG_INFO);
+  const char *line = lua_stdout(
+      L, "log.info('with fields', {n = math.maxinteger, f = 1.0, "
+         "s = 'x,}\"y', o = {a = {1, {b = json.null}}}, level = 'mine', "
+         "requestId = 'theirs', timestamp = 0, message = 'm', "
+         "['mess\\0age'] = 1, t = true})");
+  ASSERT_CONTAINS(line, "\"n\":9223372036854775807");
+  ASSERT_CONTAINS(line, "\"f\":1.0");
+  cJSON *j = parse_line(line);
+  ASSERT_STR_EQ(str_field(j, "level"), "INFO");
+  ASSERT_STR_EQ(str_field(j, "message"), "with fields");
+  ASSERT_STR_EQ(str_field(j, "requestId"), "rq");
+  ASSERT_STR_EQ(str_field(j, "field_level"), "mine");
+  ASSERT_STR_EQ(str_field(j, "field_requestId"), "theirs");
+  ASSERT_STR_EQ(str_field(j, "field_message"), "m");
+  ASSERT(
+      cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(j, "field_timestamp")));
+  ASSERT_STR_EQ(str_field(j, "s"), "x,}\"y");
+  ASSERT(cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(j, "t")));
+  const cJSON *o = cJSON_GetObjectItemCaseSensitive(j, "o");
+  const cJSON *a = cJSON_GetObjectItemCaseSensitive(o, "a");
+  ASSERT_EQ(cJSON_GetArraySize(a), 2);
+  ASSERT(cJSON_IsNull(
+      cJSON_GetObjectItemCaseSensitive(cJSON_GetArrayItem(a, 1), "b")));
+  /* a name with a NUL is not "message": kept, escaped */
+  ASSERT_CONTAINS(line, "\"mess\\u0000age\":1");
+  /* 4 of ours + 10 fields */
+  ASSERT_EQ(cJSON_GetArraySize(j), 14);
+  cJSON_Delete(j);
+  /* an empty table adds nothing; one that encodes as an array goes under
+   * "fields" as its text */
+  j = parse_line(lua_stdout(L, "log.info('m', {})"));
+  ASSERT_EQ(cJSON_GetArraySize(j), 4);
+  cJSON_Delete(j);
+  j = parse_line(lua_stdout(L, "log.info('m', {1, 'two'})"));
+  ASSERT_STR_EQ(str_field(j, "fields"), "[1,\"two\"]");
+  cJSON_Delete(j);
+  j = parse_line(lua_stdout(L, "log.info('m', json.array())"));
+  ASSERT_STR_EQ(str_field(j, "fields"), "[]");
+  cJSON_Delete(j);
+  /* number keys are their decimal text; invalid UTF-8 in a key repaired */
+  line = lua_stdout(L, "log.info('m', {[1.5] = 'a', ['k\\255'] = 1})");
+  j = parse_line(line);
+  ASSERT_STR_EQ(str_field(j, "1.5"), "a");
+  ASSERT(cJSON_GetObjectItemCaseSensitive(j, "k\xEF\xBF\xBD") != NULL);
+  cJSON_Delete(j);
+
+  /* over the fields' cap, or unencodable: a typed error, no line, and the
+   * next record is whole (the failed one left nothing open) */
+  ASSERT_STR_EQ(
+      lua_stdout(L,
+                 "local ok, e = pcall(log.info, 'm', {s = ('x'):rep(70000)})\n"
+                 "assert(not ok and e.type == 'Runtime.InvalidLogFields')\n"
+                 "assert(e.message == "
+                 "'log.info: value too large (over 65536 bytes)', e.message)\n"
+                 "ok, e = pcall(log.warn, 'm', {a = 1, b = {print}})\n"
+                 "assert(not ok and e.type == 'Runtime.InvalidLogFields')\n"
+                 "ok, e = pcall(log.warn, 'm', {1, print})\n"
+                 "assert(not ok and e.message == "
+                 "'log.warn: cannot encode a function at $[2]', e.message)"),
+      "");
+  j = parse_line(lua_stdout(L, "log.error('after', {k = 'v'})"));
+  ASSERT_STR_EQ(str_field(j, "message"), "after");
+  ASSERT_STR_EQ(str_field(j, "k"), "v");
+  ASSERT_EQ(cJSON_GetArraySize(j), 5);
+  cJSON_Delete(j);
+  /* just under the cap is written whole */
+  j = parse_line(lua_stdout(L, "log.info('m', {s = ('x'):rep(65000)})"));
+  ASSERT_EQ(strlen(str_field(j, "s")), 65000);
+  cJSON_Delete(j);
+
+  /* __gc finalizers that log with fields while the encoder is writing
+   * another record's fields (the collector set to run at every step): each
+   * record comes out whole, the outer one with all its fields. */
+  line = lua_stdout(
+      L, "collectgarbage('incremental', 1, 1000)\n"
+         "local t = {} for i = 1, 300 do t[i + 0.5] = ('v'):rep(i) end\n"
+         "for i = 1, 200 do setmetatable({}, {__gc = function() "
+         "log.info('gc', {i = i}) print('p', i) end}) end\n"
+         "log.info('outer', t)\n"
+         "collectgarbage('collect') collectgarbage('incremental', 200, 100)");
+  int outer = 0, records = 0;
+  for (const char *at = line; *at;) {
+    const char *end = strchr(at, '\n');
+    ASSERT_NOT_NULL(end);
+    char *one = strndup(at, (size_t)(end - at + 1));
+    ASSERT_NOT_NULL(one);
+    j = parse_line(one);
+    free(one);
+    records++;
+    if (strcmp(str_field(j, "message"), "outer") == 0) {
+      outer++;
+      ASSERT_EQ(cJSON_GetArraySize(j), 4 + 300);
+      ASSERT_EQ(strlen(str_field(j, "300.5")), 300);
+    }
+    cJSON_Delete(j);
+    at = end + 1;
+  }
+  ASSERT_EQ(outer, 1);
+  ASSERT_EQ(records, 1 + 2 * 200);
+
+  /* TEXT: the same table as one JSON object after the message, names as
+   * they are */
+  log_configure(LOG_FORMAT_TEXT, LOG_INFO);
+  line = lua_stdout(L, "log.info('m', {level = 'mine'})");
+  ASSERT_STR_EQ(line + 24, "\trq\tINFO\tm {\"level\":\"mine\"}\n");
+  line = lua_stdout(L, "log.info('m', {})");
+  ASSERT_STR_EQ(line + 24, "\trq\tINFO\tm {}\n");
+  line = lua_stdout(L, "log.info('m', {1, 2})");
+  ASSERT_STR_EQ(line + 24, "\trq\tINFO\tm [1,2]\n");
+  line = lua_stdout(L, "log.info('a\\nb', {s = 'c\\nd'})");
+  ASSERT_STR_EQ(line + 24, "\trq\tINFO\ta\rb {\"s\":\"c\\nd\"}\n");
+  log_configure(LOG_FORMAT_JSON, LOG_INFO);
+}
+
 static void test_lua_module(void)
 {
   lua_State *L = luaL_newstate();
@@ -480,6 +628,7 @@ static void test_lua_module(void)
   j = parse_line(lua_stdout(L, "log.info()"));
   ASSERT_STR_EQ(str_field(j, "message"), "");
   cJSON_Delete(j);
+  test_lua_fields(L);
   log_configure(LOG_FORMAT_JSON, LOG_WARN);
   ASSERT_STR_EQ(lua_stdout(L, "print('dropped') log.info('dropped')"), "");
   log_configure(LOG_FORMAT_TEXT, LOG_WARN);
@@ -496,6 +645,7 @@ int main(void)
   test_text();
   test_json();
   test_json_fields();
+  test_json_utf8();
   test_write_and_long();
   test_lua_module();
   puts("test_log: ok");
