@@ -240,7 +240,7 @@ static void result_clear(struct host_result *r)
   /* A body the size of a response is kept for the next one; a bigger one
    * (an oversized response that was refused) is not carried as RSS into
    * an invocation that may need the whole budget. */
-  if (r->body.cap > LUA_HOST_MAX_RESPONSE + 4096)
+  if (r->body.cap > HOST_MAX_RESPONSE + 4096)
     buf_free(&r->body);
   buf_reset(&r->body);
   r->error_type[0] = '\0';
@@ -440,12 +440,12 @@ static int invoke_protected(lua_State *L)
   router_set_context(L, -1);
   lua_call(L, 2, 1);
   json_lua_encode(L, -1, &a->res->body, "Runtime.InvalidResponse", "response");
-  if (a->res->body.len > LUA_HOST_MAX_RESPONSE)
+  if (a->res->body.len > HOST_MAX_RESPONSE)
     return lrt_error_raise(L, "Runtime.ResponseTooLarge",
                            "response is %I bytes, over Lambda's limit of %I "
                            "bytes",
                            (lua_Integer)a->res->body.len,
-                           (lua_Integer)LUA_HOST_MAX_RESPONSE);
+                           (lua_Integer)HOST_MAX_RESPONSE);
   return 0;
 }
 

@@ -25,7 +25,7 @@
 #include "script_watch.h"
 
 /* Lambda refuses response bodies above 6 MiB + 100 bytes. */
-#define LUA_HOST_MAX_RESPONSE 6291556u
+#define HOST_MAX_RESPONSE 6291556u
 
 struct host;
 
