@@ -118,7 +118,7 @@ static long bench_scan(lua_State *L, const char *text, size_t len)
   int r;
 
   lua_gc(L, LUA_GCSTOP);
-  r = kafka_scan_push(L, text, len, &bench_scratch);
+  r = kafka_scan_push(L, text, len, &bench_scratch, NULL);
   lua_gc(L, LUA_GCRESTART);
   if (r != KAFKA_SCAN_PUSHED) {
     fprintf(stderr, "decoder_bench: kafka_scan declined the event\n");

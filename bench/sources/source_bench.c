@@ -78,7 +78,8 @@ static int decode_protected(lua_State *L)
   if (sqs_scan_push(L, a->text, a->len, a->scratch, a->arena) ==
           SQS_SCAN_PUSHED ||
       kinesis_scan_push(L, a->text, a->len, a->scratch, a->arena) ||
-      kafka_scan_push(L, a->text, a->len, a->scratch) == KAFKA_SCAN_PUSHED)
+      kafka_scan_push(L, a->text, a->len, a->scratch, a->arena) ==
+          KAFKA_SCAN_PUSHED)
     return 1;
   size_t at = 0;
   const char *why = NULL;

@@ -30,6 +30,7 @@
 #include "base64.h"
 #include "json_text.h"
 #include "json_tree.h"
+#include "kafka_rules.h"
 #include "lrt_error.h"
 
 #define EVENT_KAFKA_ERROR "Kafka.InvalidEvent"
@@ -115,19 +116,6 @@ static const cJSON *kafka_opt(const cJSON *obj, const char *name)
   return cJSON_IsNull(item) ? NULL : item;
 }
 
-/* True when 'd' is integral and inside lua_Integer. The bounds are exact
- * powers of two, so the comparisons are exact; NaN fails both. */
-static int kafka_is_integer(double d, lua_Integer *out)
-{
-  if (!(d >= -9223372036854775808.0 && d < 9223372036854775808.0))
-    return 0;
-  lua_Integer i = (lua_Integer)d;
-  if ((double)i != d)
-    return 0;
-  *out = i;
-  return 1;
-}
-
 /* The integer in 'item' (a JSON number). [-0, +0, v] */
 static lua_Integer kafka_integer(struct kafka_ctx *c, const cJSON *item,
                                  const char *field)
@@ -135,7 +123,7 @@ static lua_Integer kafka_integer(struct kafka_ctx *c, const cJSON *item,
   lua_Integer v = 0;
   if (!cJSON_IsNumber(item))
     kafka_fail_type(c, field, "an integer", item);
-  if (!kafka_is_integer(item->valuedouble, &v)) {
+  if (!kafka_rules_integer(item->valuedouble, &v)) {
     char num[64]; /* "C" locale, whatever os.setlocale() did */
     json_text_format_lua(item->valuedouble, num, sizeof num);
     lua_pushfstring(c->L, "must be an integer (got %s)", num);
@@ -224,9 +212,9 @@ static void kafka_push_byte_array(struct kafka_ctx *c, const cJSON *arr,
   size_t i = 0;
   cJSON_ArrayForEach(b, arr) {
     lua_Integer v = 0;
-    if (!cJSON_IsNumber(b) || !kafka_is_integer(b->valuedouble, &v) ||
-        v < -128 || v > 255) {
-      if (cJSON_IsNumber(b) && kafka_is_integer(b->valuedouble, &v))
+    if (!cJSON_IsNumber(b) || !kafka_rules_integer(b->valuedouble, &v) ||
+        !kafka_rules_header_byte(v, &out[i])) {
+      if (cJSON_IsNumber(b) && kafka_rules_integer(b->valuedouble, &v))
         lua_pushfstring(L,
                         "header \"%s\" byte %I: %I is not a byte (-128..255)",
                         name, (lua_Integer)(i + 1), v);
@@ -242,7 +230,7 @@ static void kafka_push_byte_array(struct kafka_ctx *c, const cJSON *arr,
       lua_pushfstring(L, "headers[%d]", entry);
       kafka_fail(c, lua_tostring(L, -1), lua_tostring(L, -2));
     }
-    out[i++] = (unsigned char)(v & 0xFF); /* Java's signed bytes */
+    i++;
   }
   lua_pushlstring(L, (const char *)out, n);
 }
@@ -272,8 +260,8 @@ static int kafka_is_simple_header(const cJSON *entry)
   const cJSON *first = entry->child;
   if (first == NULL || first->next == NULL || first->next->next != NULL)
     return 0;
-  const cJSON *k = json_tree_get(entry, "key");
-  const cJSON *v = json_tree_get(entry, "value");
+  const cJSON *k = json_tree_get(entry, KAFKA_HEADER_KEY);
+  const cJSON *v = json_tree_get(entry, KAFKA_HEADER_VALUE);
   return cJSON_IsString(k) && v != NULL;
 }
 
@@ -283,8 +271,8 @@ static void kafka_append_header(lua_State *L, int h, lua_Integer n)
 {
   lua_createtable(L, 0, 2); /* stack: ... value name hdr */
   lua_rotate(L, -3, 1);     /* stack: ... hdr value name */
-  lua_setfield(L, -3, "key");
-  lua_setfield(L, -2, "value");
+  lua_setfield(L, -3, KAFKA_HEADER_KEY);
+  lua_setfield(L, -2, KAFKA_HEADER_VALUE);
   lua_rawseti(L, h, n);
 }
 
@@ -292,7 +280,7 @@ static void kafka_append_header(lua_State *L, int h, lua_Integer n)
 static void kafka_set_headers(struct kafka_ctx *c, int t, const cJSON *rec)
 {
   lua_State *L = c->L;
-  const cJSON *arr = kafka_opt(rec, "headers");
+  const cJSON *arr = kafka_opt(rec, kafka_fields[KAFKA_HEADERS].member);
   const cJSON *entry;
   int count = 0;
   if (arr != NULL && !cJSON_IsArray(arr))
@@ -324,8 +312,8 @@ static void kafka_set_headers(struct kafka_ctx *c, int t, const cJSON *rec)
       const cJSON *m;
       e++;
       if (kafka_is_simple_header(entry)) {
-        const cJSON *k = json_tree_get(entry, "key");
-        const cJSON *v = json_tree_get(entry, "value");
+        const cJSON *k = json_tree_get(entry, KAFKA_HEADER_KEY);
+        const cJSON *v = json_tree_get(entry, KAFKA_HEADER_VALUE);
         if (cJSON_IsString(v))
           kafka_push_text(L, v); /* as is, not base64 */
         else
@@ -341,7 +329,7 @@ static void kafka_set_headers(struct kafka_ctx *c, int t, const cJSON *rec)
       }
     }
   }
-  lua_setfield(L, t, "headers");
+  lua_setfield(L, t, kafka_fields[KAFKA_HEADERS].lua);
 }
 
 /* Set t[field] = { data_format = ..., schema_id = ... } from the schema
@@ -372,7 +360,7 @@ static void kafka_set_schema(struct kafka_ctx *c, int t, const cJSON *rec,
     lua_Integer v = 0;
     if (cJSON_IsString(id)) {
       kafka_push_text(L, id);
-    } else if (cJSON_IsNumber(id) && kafka_is_integer(id->valuedouble, &v)) {
+    } else if (cJSON_IsNumber(id) && kafka_rules_integer(id->valuedouble, &v)) {
       lua_pushinteger(L, v);
     } else {
       lua_pushfstring(L, "%s.schemaId", name);
@@ -384,6 +372,11 @@ static void kafka_set_schema(struct kafka_ctx *c, int t, const cJSON *rec,
 }
 
 /* ==== Records ==== */
+
+/* A record member's name as Lambda sends it, and the Lua field it becomes
+ * (kafka_rules.h). */
+#define MEMBER(f) (kafka_fields[f].member)
+#define FIELD(f) (kafka_fields[f].lua)
 
 /* Push the record table for 'rec'; the records map key string is at the
  * absolute index 'key_idx'. [-0, +1, v] */
@@ -399,40 +392,45 @@ static void kafka_push_record(struct kafka_ctx *c, const cJSON *rec,
     kafka_fail_type(c, "record", "an object", rec);
 
   /* The offset first, so every later message can name it. */
-  c->where.offset = kafka_integer(c, kafka_opt(rec, "offset"), "offset");
+  c->where.offset = kafka_integer(c, kafka_opt(rec, MEMBER(KAFKA_OFFSET)),
+                                  MEMBER(KAFKA_OFFSET));
   c->where.has_offset = 1;
 
-  lua_createtable(L, 0, 11);
+  lua_createtable(L, 0, KAFKA_RECORD_FIELDS);
   int t = lua_gettop(L);
 
-  item = kafka_opt(rec, "topic");
+  item = kafka_opt(rec, MEMBER(KAFKA_TOPIC));
   if (!cJSON_IsString(item))
-    kafka_fail_type(c, "topic", "a string", item);
+    kafka_fail_type(c, MEMBER(KAFKA_TOPIC), "a string", item);
   kafka_push_text(L, item);
-  lua_setfield(L, t, "topic");
+  lua_setfield(L, t, FIELD(KAFKA_TOPIC));
 
-  v = kafka_integer(c, kafka_opt(rec, "partition"), "partition");
+  v = kafka_integer(c, kafka_opt(rec, MEMBER(KAFKA_PARTITION)),
+                    MEMBER(KAFKA_PARTITION));
   lua_pushinteger(L, v);
-  lua_setfield(L, t, "partition");
+  lua_setfield(L, t, FIELD(KAFKA_PARTITION));
 
   lua_pushinteger(L, c->where.offset);
-  lua_setfield(L, t, "offset");
+  lua_setfield(L, t, FIELD(KAFKA_OFFSET));
 
-  item = kafka_opt(rec, "timestamp");
+  item = kafka_opt(rec, MEMBER(KAFKA_TIMESTAMP));
   if (item != NULL) {
-    lua_pushinteger(L, kafka_integer(c, item, "timestamp"));
-    lua_setfield(L, t, "timestamp");
+    lua_pushinteger(L, kafka_integer(c, item, MEMBER(KAFKA_TIMESTAMP)));
+    lua_setfield(L, t, FIELD(KAFKA_TIMESTAMP));
   }
-  kafka_set_opt_string(c, t, rec, "timestampType", "timestamp_type");
+  kafka_set_opt_string(c, t, rec, MEMBER(KAFKA_TIMESTAMP_TYPE),
+                       FIELD(KAFKA_TIMESTAMP_TYPE));
 
-  kafka_set_bytes(c, t, rec, "key", "key");
-  kafka_set_bytes(c, t, rec, "value", "value");
+  kafka_set_bytes(c, t, rec, MEMBER(KAFKA_KEY), FIELD(KAFKA_KEY));
+  kafka_set_bytes(c, t, rec, MEMBER(KAFKA_VALUE), FIELD(KAFKA_VALUE));
   kafka_set_headers(c, t, rec);
-  kafka_set_schema(c, t, rec, "keySchemaMetadata", "key_schema_metadata");
-  kafka_set_schema(c, t, rec, "valueSchemaMetadata", "value_schema_metadata");
+  kafka_set_schema(c, t, rec, MEMBER(KAFKA_KEY_SCHEMA),
+                   FIELD(KAFKA_KEY_SCHEMA));
+  kafka_set_schema(c, t, rec, MEMBER(KAFKA_VALUE_SCHEMA),
+                   FIELD(KAFKA_VALUE_SCHEMA));
 
   lua_pushvalue(L, key_idx); /* one string shared by the partition */
-  lua_setfield(L, t, "topic_partition");
+  lua_setfield(L, t, FIELD(KAFKA_TOPIC_PARTITION));
 }
 
 /* Set event.records (event at absolute index 'ev') from 'records'.
@@ -491,11 +489,8 @@ int event_kafka_is_kafka(const cJSON *root)
   src = json_tree_get(root, "eventSource");
   if (!cJSON_IsString(src))
     return 0;
-  /* Compared with their lengths: the bytes after a \u0000 count too. */
-  size_t n = json_tree_value_len(src);
-  return (n == 9 && strcmp(src->valuestring, "aws:kafka") == 0) ||
-         (n == 16 && strcmp(src->valuestring, "SelfManagedKafka") == 0) ||
-         (n == 20 && strcmp(src->valuestring, "aws:SelfManagedKafka") == 0);
+  return kafka_rules_event_source(src->valuestring, json_tree_value_len(src)) !=
+         NULL;
 }
 
 void event_kafka_push(lua_State *L, const cJSON *root)
@@ -521,9 +516,10 @@ void event_kafka_push(lua_State *L, const cJSON *root)
   src = json_tree_get(root, "eventSource");
   if (!cJSON_IsString(src))
     kafka_fail_type(&c, "eventSource", "a string", src);
-  if (json_tree_value_len(src) == 20 &&
-      strcmp(src->valuestring, "aws:SelfManagedKafka") == 0)
-    lua_pushliteral(L, "SelfManagedKafka");
+  const char *spelling =
+      kafka_rules_event_source(src->valuestring, json_tree_value_len(src));
+  if (spelling != NULL)
+    lua_pushstring(L, spelling);
   else
     kafka_push_text(L, src);
   lua_setfield(L, ev, "event_source");

@@ -6,15 +6,15 @@
  * number, userdata) comes back as one normalised table { type, message,
  * traceback } that error_body.c turns into Lambda's error shape.
  *
- * C-owned memory never lives across a raise: inside the protected call, a
- * Kafka event is read straight from the body text (kafka_scan), and any
- * other is parsed by json_tree into the host's arena (see arena.h, charged
- * to the memory budget), released by one arena reset after lua_pcall
- * returns on both paths. Buffers (scratch,
- * response) belong to the long-lived host or caller.
+ * C-owned memory never lives across a raise: inside the protected call,
+ * the event is decoded by event_decode (its tree, if any, in the host's
+ * decoder arena, charged to the memory budget), released by
+ * event_decoder_end() after lua_pcall returns on both paths. Buffers
+ * (scratch, response) belong to the long-lived host or caller.
  *
- * Collaborators: router (routes), json_lua (plain JSON and responses),
- * event_kafka (Kafka events), log_module (log module, print), log (our lines).
+ * Collaborators: router (routes), json_lua (responses), event_decode
+ * (events), kafka_schema (Kafka schemas), log_module (log module, print),
+ * log (our lines).
  */
 #include "host.h"
 
@@ -29,28 +29,21 @@
 
 #include <cjson/cJSON.h>
 
-#include "arena.h"
 #include "clock.h"
 #include "context.h"
 #include "deadline.h"
 #include "error_body.h"
-#include "event_kafka.h"
-#include "event_raw.h"
-#include "event_source.h"
+#include "event_decode.h"
 #include "guard.h"
 #include "heap.h"
 #include "json_lua.h"
-#include "json_tree.h"
-#include "kafka_scan.h"
 #include "kafka_schema.h"
-#include "kinesis_scan.h"
 #include "log.h"
 #include "log_module.h"
 #include "lrt_error.h"
 #include "metrics.h"
 #include "router.h"
 #include "runtime_modules.h"
-#include "sqs_scan.h"
 #include "utf8.h"
 
 /* The response buffer may pass Lambda's limit so the error can say by how
@@ -86,10 +79,9 @@ struct host {
   char *task_root, *runtime_lua_dir, *handler;
   struct script_stamp *scripts;
   size_t nscripts;
-  struct arena arena;        /* the event's cJSON tree, reset per invocation */
-  struct buf scratch;        /* decoded bytes on their way into Lua strings */
-  size_t heap_after_collect; /* heap.used after the last full collection */
-  int collect_pending;       /* the last invocation failed: collect */
+  struct event_decoder decoder; /* the event's tree and scratch */
+  size_t heap_after_collect;    /* heap.used after the last full collection */
+  int collect_pending;          /* the last invocation failed: collect */
 };
 
 /* ==== Allocation ==== */
@@ -526,8 +518,7 @@ static int host_build(struct host **out, const struct host_config *cfg,
   struct host *h = calloc(1, sizeof(*h));
   if (!h)
     goto oom;
-  arena_init(&h->arena);
-  buf_init(&h->scratch, HOST_MAX_SCRATCH);
+  event_decoder_init(&h->decoder, &h->heap, HOST_MAX_SCRATCH);
   h->cfg = *cfg;
   h->task_root = dup_or_null(cfg->task_root ? cfg->task_root : ".");
   h->runtime_lua_dir = dup_or_null(cfg->runtime_lua_dir);
@@ -536,7 +527,6 @@ static int host_build(struct host **out, const struct host_config *cfg,
   h->cfg.runtime_lua_dir = h->runtime_lua_dir;
   h->cfg.handler = h->handler;
   heap_init(&h->heap, cfg->memory_limit);
-  arena_set_budget(&h->arena, &h->heap);
   if (!h->task_root || !h->handler)
     goto oom;
   h->L = lua_newstate(heap_lua_alloc, &h->heap);
@@ -591,9 +581,8 @@ void host_destroy(struct host *h)
     if (h->cfg.deadline_guard)
       deadline_watchdog_disarm();
   }
-  arena_free(&h->arena); /* uncharged from the heap's budget */
+  event_decoder_free(&h->decoder); /* uncharged from the heap's budget */
   heap_destroy(&h->heap);
-  buf_free(&h->scratch);
   for (size_t i = 0; i < h->nscripts; i++)
     free(h->scripts[i].path);
   free(h->scripts);
@@ -614,65 +603,22 @@ struct invoke_args {
   struct host_result *res;
 };
 
-/* Push the event as the handler will see it; returns the route kind that
- * takes it and sets *detected to the source it came from (they differ when
- * the source has no route and router.custom gets it as plain JSON).
- * SQS, Kinesis and Kafka events take their one-pass readers (sqs_scan,
- * kinesis_scan, kafka_scan) when their route exists; whatever they decline
- * (other events, unusual or malformed ones) is parsed by json_tree into the
- * host's arena (a tree that does not fit the budget is Runtime.OutOfMemory),
- * detected by event_source and decoded by event_kafka,
- * event_source or json_lua, which word the errors.
- * Stack effect: [-0, +1, e]. */
+/* Push the event as the handler will see it (event_decode.h, the decode
+ * policy); returns the route kind that takes it and sets *detected to the
+ * source it came from (they differ when the source has no route and
+ * router.custom gets it as plain JSON). A Kafka event decoded for its
+ * route gets its schemas applied, the same step on both of its decoders'
+ * paths. Stack effect: [-0, +1, e]. */
 static enum event_kind push_event(lua_State *L, struct invoke_args *a,
                                   int catch_all, enum event_kind *detected)
 {
-  struct host *h = a->host;
-  *detected = EVENT_KAFKA;
-  /* SQS's and Kinesis's fast paths first: they decline any other event at
-   * its first key or record, where kafka_scan looks through the whole text. */
-  if (!catch_all && router_has_route(L, EVENT_SQS) &&
-      sqs_scan_push(L, a->event, a->len, &h->scratch, &h->arena) ==
-          SQS_SCAN_PUSHED) {
-    *detected = EVENT_SQS;
-    return EVENT_SQS;
-  }
-  if (!catch_all && router_has_route(L, EVENT_KINESIS) &&
-      kinesis_scan_push(L, a->event, a->len, &h->scratch, &h->arena)) {
-    *detected = EVENT_KINESIS;
-    return EVENT_KINESIS;
-  }
-  /* With no Kafka route a Kafka event goes to router.custom like any
-   * source's, as plain JSON: the fast path would build the wrong table. */
-  if (!catch_all && router_has_route(L, EVENT_KAFKA) &&
-      kafka_scan_push(L, a->event, a->len, &h->scratch) == KAFKA_SCAN_PUSHED) {
-    kafka_schema_apply(L, lua_gettop(L)); /* the same step on both paths */
-    return EVENT_KAFKA;
-  }
-  size_t at = 0;
-  const char *why = NULL;
-  cJSON *tree = json_tree_parse(&h->arena, a->event, a->len, &at, &why);
-  if (!tree && h->arena.failed)
-    return lrt_error_raise(L, "Runtime.OutOfMemory",
-                           "the event (%I bytes) does not fit in the memory "
-                           "left to the function (limit %I MB)",
-                           (lua_Integer)a->len,
-                           (lua_Integer)(h->heap.limit >> 20));
-  if (!tree)
-    return lrt_error_raise(L, "Runtime.InvalidEvent",
-                           "event is not valid JSON: %s at byte %I of %I", why,
-                           (lua_Integer)at, (lua_Integer)a->len);
-  enum event_kind kind = event_source_detect(tree);
-  *detected = kind;
-  if (kind != EVENT_CUSTOM && !router_has_route(L, kind))
-    kind = EVENT_CUSTOM;
-  if (catch_all || kind == EVENT_CUSTOM)
-    json_lua_push_typed(L, tree, "Runtime.InvalidEvent");
-  else if (kind == EVENT_KAFKA)
-    event_kafka_push(L, tree);
-  else
-    event_source_push(L, tree, kind);
-  if (kind == EVENT_KAFKA && !catch_all)
+  unsigned routes = 0;
+  for (int k = EVENT_KAFKA; !catch_all && k <= EVENT_APIGATEWAY; k++)
+    if (router_has_route(L, (enum event_kind)k))
+      routes |= EVENT_DECODE_ROUTE(k);
+  enum event_kind kind = event_decode_push(L, &a->host->decoder, a->event,
+                                           a->len, routes, detected);
+  if (kind == EVENT_KAFKA)
     kafka_schema_apply(L, lua_gettop(L));
   return kind;
 }
@@ -784,8 +730,7 @@ int host_invoke(struct host *h, const char *event, size_t len,
   }
   if (h->cfg.deadline_guard)
     deadline_disarm(h->L);
-  event_raw_end(h->L);    /* .raw reads the tree: not after this */
-  arena_reset(&h->arena); /* a tree, if any, is gone: never cJSON_Delete */
+  event_decoder_end(h->L, &h->decoder); /* the tree, if any, is gone */
   if (status != LUA_OK)
     error_from_status(h, status, "Lua.RuntimeError", res);
   return 0;

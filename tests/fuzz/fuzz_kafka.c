@@ -43,7 +43,8 @@ static int scan_protected(lua_State *L)
 {
   struct scan_args *a = lua_touserdata(L, 1);
   lua_pop(L, 1);
-  a->result = kafka_scan_push(L, (const char *)a->data, a->size, a->scratch);
+  a->result =
+      kafka_scan_push(L, (const char *)a->data, a->size, a->scratch, NULL);
   return a->result == KAFKA_SCAN_PUSHED ? 1 : 0;
 }
 

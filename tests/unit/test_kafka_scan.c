@@ -53,7 +53,7 @@ static int compare(lua_State *L, struct buf *scratch, const char *name,
                    const char *text, size_t len)
 {
   int top = lua_gettop(L);
-  int fast = kafka_scan_push(L, text, len, scratch);
+  int fast = kafka_scan_push(L, text, len, scratch, NULL);
   if (fast != KAFKA_SCAN_PUSHED) {
     ASSERT_EQ(lua_gettop(L), top);
     return 0;
@@ -215,7 +215,8 @@ int main(void)
                     "\"a\\u0000y-0\":[{\"topic\":\"a\\u0000y\",\"partition\":0,"
                     "\"offset\":2}]}}";
   ASSERT_EQ(compare(L, &scratch, "nul", nul, strlen(nul)), 1);
-  ASSERT_EQ(kafka_scan_push(L, nul, strlen(nul), &scratch), KAFKA_SCAN_PUSHED);
+  ASSERT_EQ(kafka_scan_push(L, nul, strlen(nul), &scratch, NULL),
+            KAFKA_SCAN_PUSHED);
   lua_setglobal(L, "ev");
   ASSERT_OK(luaL_dostring(
       L, "local r = ev.records\n"
