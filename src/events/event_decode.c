@@ -31,13 +31,12 @@ static const struct {
     {EVENT_KAFKA, kafka_scan_push},
 };
 
-void event_decoder_init(struct event_decoder *d, struct heap *budget,
-                        size_t scratch_max)
+void event_decoder_init(struct event_decoder *d, struct heap *budget)
 {
   arena_init(&d->arena);
   if (budget != NULL)
     arena_set_budget(&d->arena, budget);
-  buf_init(&d->scratch, scratch_max);
+  buf_init(&d->scratch, EVENT_DECODE_MAX_SCRATCH);
 }
 
 void event_decoder_end(lua_State *L, struct event_decoder *d)
@@ -97,7 +96,7 @@ enum event_kind event_decode_push(lua_State *L, struct event_decoder *d,
   if (kind == EVENT_CUSTOM)
     json_lua_push_typed(L, tree, "Runtime.InvalidEvent");
   else if (kind == EVENT_KAFKA)
-    event_kafka_push(L, tree);
+    event_kafka_push(L, tree, &d->scratch);
   else
     event_source_push(L, tree, kind);
   return kind;

@@ -36,13 +36,16 @@ struct event_decoder {
   struct buf scratch;
 };
 
+/* The scratch's cap: an unescaped value and its decoded bytes side by side,
+ * at most twice the largest event a transport takes (local invoke's 64 MB;
+ * the Runtime API's is 16 MB), so no event is refused for the scratch. */
+#define EVENT_DECODE_MAX_SCRATCH (128u * 1024u * 1024u)
+
 /* The routes bit of 'kind', for event_decode_push's 'routes'. */
 #define EVENT_DECODE_ROUTE(kind) (1u << (kind))
 
-/* An empty decoder whose arena is charged to 'budget' (may be NULL) and
- * whose scratch holds at most 'scratch_max' bytes. */
-void event_decoder_init(struct event_decoder *d, struct heap *budget,
-                        size_t scratch_max);
+/* An empty decoder whose arena is charged to 'budget' (may be NULL). */
+void event_decoder_init(struct event_decoder *d, struct heap *budget);
 
 /* The invocation is over: record.raw stops reading the tree, which goes.
  * Allocates nothing, so it may run outside a protected call. [-0, +0, -] */

@@ -3,10 +3,10 @@
  * The caller (host) owns the cJSON tree and calls event_kafka_push inside
  * a protected call; this file only reads the tree and pushes Lua values, so
  * a malformed event can raise at any point without leaking: nothing here is
- * malloc'd. Decoded bytes go through one scratch area per event (a C stack
- * array, replaced by a GC-owned userdata when a larger value needs it), from
- * which each Lua string is made with a single copy; no per-record
- * allocation besides the Lua values themselves.
+ * malloc'd here. Decoded bytes go through the caller's scratch buffer (the
+ * one scratch of every decoder, event_decode.h), from which each Lua string
+ * is made with a single copy; no per-record allocation besides the Lua
+ * values themselves, and no garbage for the collector.
  *
  * Decisions beyond docs/kafka-events.md (documented in docs/kafka.md):
  * - "aws:SelfManagedKafka" (an old fixture spelling) is normalised to
@@ -35,11 +35,8 @@
 
 #define EVENT_KAFKA_ERROR "Kafka.InvalidEvent"
 
-/* Decoded values up to this size need no allocation at all. */
-#define EVENT_KAFKA_SCRATCH_STACK 1024
-
 /* Lua stack slots the decoder needs at its deepest point: event, records,
- * scratch, record, headers, header entry, key, value, plus the slots an
+ * record, headers, header entry, key, value, plus the slots an
  * error message takes to build. */
 #define EVENT_KAFKA_STACK_NEED 16
 
@@ -53,11 +50,8 @@ struct kafka_where {
 
 struct kafka_ctx {
   lua_State *L;
-  unsigned char *scratch; /* stack[] or a userdata's memory */
-  size_t scratch_cap;
-  int scratch_idx; /* stack slot holding the userdata, 0 while none */
+  struct buf *scratch;
   struct kafka_where where;
-  unsigned char stack[EVENT_KAFKA_SCRATCH_STACK];
 };
 
 /* ==== Errors ==== */
@@ -149,21 +143,16 @@ static void kafka_set_opt_string(struct kafka_ctx *c, int t, const cJSON *obj,
 
 /* ==== Bytes ==== */
 
-/* Room for 'need' bytes in the scratch area. A larger area is a fresh
- * userdata (doubling, so a batch of growing values costs few), owned by the
- * GC and parked in a stack slot reserved by event_kafka_push.
- * [-0, +0, m] */
+/* Room for 'need' bytes in the scratch. Decoded bytes are never more than
+ * the event text they came from, so the scratch refuses only when memory
+ * does. [-0, +0, v] */
 static unsigned char *kafka_scratch(struct kafka_ctx *c, size_t need)
 {
-  if (need > c->scratch_cap) {
-    size_t cap = c->scratch_cap * 2;
-    if (cap < need)
-      cap = need;
-    c->scratch = lua_newuserdatauv(c->L, cap, 0);
-    c->scratch_cap = cap;
-    lua_replace(c->L, c->scratch_idx); /* the old one becomes garbage */
-  }
-  return c->scratch;
+  if (buf_reserve(c->scratch, need) != BUF_OK)
+    lrt_error_raise(c->L, "Runtime.OutOfMemory",
+                    "Kafka event: no memory for a value of %I bytes",
+                    (lua_Integer)need);
+  return (unsigned char *)c->scratch->data;
 }
 
 /* Push the bytes the base64 string 'item' holds. [-0, +1, v] */
@@ -493,7 +482,7 @@ int event_kafka_is_kafka(const cJSON *root)
          NULL;
 }
 
-void event_kafka_push(lua_State *L, const cJSON *root)
+void event_kafka_push(lua_State *L, const cJSON *root, struct buf *scratch)
 {
   struct kafka_ctx c;
   const cJSON *src;
@@ -501,15 +490,11 @@ void event_kafka_push(lua_State *L, const cJSON *root)
   luaL_checkstack(L, EVENT_KAFKA_STACK_NEED, "Kafka event");
   memset(&c.where, 0, sizeof c.where);
   c.L = L;
-  c.scratch = c.stack;
-  c.scratch_cap = sizeof c.stack;
+  c.scratch = scratch;
 
   if (!cJSON_IsObject(root))
     kafka_fail_type(&c, "event", "an object", root);
 
-  /* The scratch slot sits below the event so the event ends on top. */
-  lua_pushnil(L);
-  c.scratch_idx = lua_gettop(L);
   lua_createtable(L, 0, 4);
   int ev = lua_gettop(L);
 
@@ -527,6 +512,4 @@ void event_kafka_push(lua_State *L, const cJSON *root)
   kafka_set_opt_string(&c, ev, root, "eventSourceArn", "event_source_arn");
   kafka_set_opt_string(&c, ev, root, "bootstrapServers", "bootstrap_servers");
   kafka_set_records(&c, ev, json_tree_get(root, "records"));
-
-  lua_remove(L, c.scratch_idx); /* stack: ... event */
 }

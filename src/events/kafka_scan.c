@@ -7,10 +7,10 @@
 #include <lauxlib.h>
 #include <string.h>
 
-#include "base64.h"
 #include "json_scan.h"
 #include "json_text.h"
 #include "kafka_rules.h"
+#include "scan_bytes.h"
 #include "scan_recent.h"
 
 /* Header names remembered from one record to the next, by position. */
@@ -89,23 +89,6 @@ static void push_recent(struct scan *s, struct scan_recent *r, const char *text,
   scan_recent_push(s->L, r, s->j.in_scratch, text, len);
 }
 
-/* Decode base64 text[0..len) into the scratch at offset 'skip' and push
- * the bytes; 0 when it is not valid base64. */
-static int decode_push(struct scan *s, const char *text, size_t len,
-                       size_t skip)
-{
-  size_t out_len = 0, bad = 0;
-  if (buf_reserve(s->j.scratch, skip + base64_decoded_max(len)) != BUF_OK)
-    return 0;
-  if (skip)
-    text = s->j.scratch->data; /* where the caller unescaped it */
-  unsigned char *out = (unsigned char *)s->j.scratch->data + skip;
-  if (base64_decode(text, len, out, &out_len, &bad) != 0)
-    return 0;
-  lua_pushlstring(s->L, (const char *)out, out_len);
-  return 1;
-}
-
 /* Push the bytes of a base64 string. Values are the bulk of a batch, so the
  * raw text up to the first quote is tried first, in one pass: the decoder's
  * strict alphabet rejects a backslash (and any control character), so if it
@@ -121,21 +104,16 @@ static int push_base64(struct scan *s)
   const char *q = memchr(start, '"', (size_t)(s->j.end - start));
   if (!q)
     return 0;
-  int top = lua_gettop(s->L);
-  if (decode_push(s, start, (size_t)(q - start), 0)) {
+  s->j.in_scratch = 0; /* the text is the event's */
+  if (scan_push_base64(s->L, &s->j, start, (size_t)(q - start))) {
     s->j.p = q + 1;
     return 1;
   }
-  lua_settop(s->L, top);
   const char *text;
   size_t len;
-  int escaped;
-  if (!json_scan_raw_str(&s->j, &text, &len, &escaped) || !escaped)
+  if (!json_scan_str(&s->j, &text, &len) || !s->j.in_scratch)
     return 0;
-  if (buf_reserve(s->j.scratch, len + 1) != BUF_OK ||
-      json_text_unescape(text, len, s->j.scratch->data, &len) != 0)
-    return 0;
-  return decode_push(s, s->j.scratch->data, len, len + 1);
+  return scan_push_base64(s->L, &s->j, text, len);
 }
 
 /* One header byte (kafka_rules_header_byte) written plainly, with no leading

@@ -57,8 +57,6 @@
 /* Heap growth since the last full collection that makes host_collect()
  * run one. */
 #define HOST_COLLECT_GROWTH (4u * 1024u * 1024u)
-/* Biggest single key, value or header decoded on the fast path. */
-#define HOST_MAX_SCRATCH (16u * 1024u * 1024u)
 /* Unknown deadlines (local emulators) are taken as Lambda's longest run. */
 #define HOST_DEFAULT_TIMEOUT_MS (15LL * 60 * 1000)
 
@@ -518,7 +516,7 @@ static int host_build(struct host **out, const struct host_config *cfg,
   struct host *h = calloc(1, sizeof(*h));
   if (!h)
     goto oom;
-  event_decoder_init(&h->decoder, &h->heap, HOST_MAX_SCRATCH);
+  event_decoder_init(&h->decoder, &h->heap);
   h->cfg = *cfg;
   h->task_root = dup_or_null(cfg->task_root ? cfg->task_root : ".");
   h->runtime_lua_dir = dup_or_null(cfg->runtime_lua_dir);
