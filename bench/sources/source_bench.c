@@ -89,7 +89,7 @@ static int decode_protected(lua_State *L)
   enum event_kind kind = event_source_detect(tree);
   if (kind == EVENT_CUSTOM || kind == EVENT_KAFKA)
     return luaL_error(L, "not a source event");
-  event_source_push(L, tree, kind);
+  event_source_push(L, tree, kind, a->scratch);
   return 1;
 }
 

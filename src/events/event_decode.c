@@ -98,6 +98,6 @@ enum event_kind event_decode_push(lua_State *L, struct event_decoder *d,
   else if (kind == EVENT_KAFKA)
     event_kafka_push(L, tree, &d->scratch);
   else
-    event_source_push(L, tree, kind);
+    event_source_push(L, tree, kind, &d->scratch);
   return kind;
 }

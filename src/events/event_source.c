@@ -128,11 +128,12 @@ static void event_source_records(struct event_fields *f,
   lua_setfield(L, ev, "records");
 }
 
-void event_source_push(lua_State *L, const cJSON *root, enum event_kind kind)
+void event_source_push(lua_State *L, const cJSON *root, enum event_kind kind,
+                       struct buf *scratch)
 {
   const struct event_source_info *info = event_source_info(kind);
   luaL_checkstack(L, EVENT_FIELDS_STACK_NEED, "event decoding");
-  struct event_fields f = {L, info->name, info->error_type, 0, 0};
+  struct event_fields f = {L, info->name, info->error_type, 0, 0, scratch};
   lua_createtable(L, 0, info->fields);
   int ev = lua_gettop(L);
   const cJSON *records = json_tree_get(root, "Records");
