@@ -77,9 +77,9 @@ static int integer(struct scan *s, lua_Integer *v)
 /* ==== Values ==== */
 
 /* Push field name 'k'. Stack effect: [-0, +1, -]. */
-static void push_key(struct scan *s, int k)
+static void push_key(struct scan *s, enum kafka_field k)
 {
-  lua_pushvalue(s->L, s->keys + k);
+  lua_pushvalue(s->L, s->keys + (int)k);
 }
 
 /* Push the string 'text' through 'r' (scan_recent.h). [-0, +1, m] */

@@ -610,8 +610,10 @@ struct invoke_args {
 static enum event_kind push_event(lua_State *L, struct invoke_args *a,
                                   int catch_all, enum event_kind *detected)
 {
+  /* The kinds with a route; none under a catch-all, which takes every
+   * event as plain JSON. */
   unsigned routes = 0;
-  for (int k = EVENT_KAFKA; !catch_all && k <= EVENT_APIGATEWAY; k++)
+  for (int k = 0; !catch_all && k <= EVENT_KIND_LAST; k++)
     if (router_has_route(L, (enum event_kind)k))
       routes |= EVENT_DECODE_ROUTE(k);
   enum event_kind kind = event_decode_push(L, &a->host->decoder, a->event,
