@@ -334,15 +334,15 @@ static void kafka_set_schema(struct kafka_ctx *c, int t, const cJSON *rec,
     kafka_fail_type(c, name, "an object", meta);
   lua_createtable(L, 0, 2);
   int m = lua_gettop(L);
-  const cJSON *fmt = kafka_opt(meta, "dataFormat");
-  const cJSON *id = kafka_opt(meta, "schemaId");
+  const cJSON *fmt = kafka_opt(meta, KAFKA_M_DATA_FORMAT);
+  const cJSON *id = kafka_opt(meta, KAFKA_M_SCHEMA_ID);
   if (fmt != NULL) {
     if (!cJSON_IsString(fmt)) {
       lua_pushfstring(L, "%s.dataFormat", name);
       kafka_fail_type(c, lua_tostring(L, -1), "a string", fmt);
     }
     kafka_push_text(L, fmt);
-    lua_setfield(L, m, "data_format");
+    lua_setfield(L, m, KAFKA_F_DATA_FORMAT);
   }
   if (id != NULL) {
     /* Text in every sample; a bare number is kept as its integer. */
@@ -355,7 +355,7 @@ static void kafka_set_schema(struct kafka_ctx *c, int t, const cJSON *rec,
       lua_pushfstring(L, "%s.schemaId", name);
       kafka_fail_type(c, lua_tostring(L, -1), "a string", id);
     }
-    lua_setfield(L, m, "schema_id");
+    lua_setfield(L, m, KAFKA_F_SCHEMA_ID);
   }
   lua_setfield(L, t, field);
 }
@@ -431,7 +431,7 @@ static void kafka_set_records(struct kafka_ctx *c, int ev, const cJSON *records)
   lua_Integer total = 0;
 
   if (!cJSON_IsObject(records))
-    kafka_fail_type(c, "records", "an object", records);
+    kafka_fail_type(c, KAFKA_M_RECORDS, "an object", records);
 
   /* Count first so the array is allocated once at its final size, and
    * check the shape of each partition entry on the way. */
@@ -445,7 +445,7 @@ static void kafka_set_records(struct kafka_ctx *c, int ev, const cJSON *records)
       total++;
   }
   if (total > INT_MAX)
-    kafka_fail(c, "records", "too many records");
+    kafka_fail(c, KAFKA_M_RECORDS, "too many records");
 
   lua_createtable(L, (int)total, 0);
   int arr = lua_gettop(L);
@@ -465,7 +465,7 @@ static void kafka_set_records(struct kafka_ctx *c, int ev, const cJSON *records)
   }
   c->where.map_key = NULL;
   c->where.index = 0;
-  lua_setfield(L, ev, "records");
+  lua_setfield(L, ev, KAFKA_F_RECORDS);
 }
 
 /* ==== Entry points ==== */
@@ -475,7 +475,7 @@ int event_kafka_is_kafka(const cJSON *root)
   const cJSON *src;
   if (!cJSON_IsObject(root))
     return 0;
-  src = json_tree_get(root, "eventSource");
+  src = json_tree_get(root, KAFKA_M_EVENT_SOURCE);
   if (!cJSON_IsString(src))
     return 0;
   return kafka_rules_event_source(src->valuestring, json_tree_value_len(src)) !=
@@ -498,18 +498,20 @@ void event_kafka_push(lua_State *L, const cJSON *root, struct buf *scratch)
   lua_createtable(L, 0, 4);
   int ev = lua_gettop(L);
 
-  src = json_tree_get(root, "eventSource");
+  src = json_tree_get(root, KAFKA_M_EVENT_SOURCE);
   if (!cJSON_IsString(src))
-    kafka_fail_type(&c, "eventSource", "a string", src);
+    kafka_fail_type(&c, KAFKA_M_EVENT_SOURCE, "a string", src);
   const char *spelling =
       kafka_rules_event_source(src->valuestring, json_tree_value_len(src));
   if (spelling != NULL)
     lua_pushstring(L, spelling);
   else
     kafka_push_text(L, src);
-  lua_setfield(L, ev, "event_source");
+  lua_setfield(L, ev, KAFKA_F_EVENT_SOURCE);
 
-  kafka_set_opt_string(&c, ev, root, "eventSourceArn", "event_source_arn");
-  kafka_set_opt_string(&c, ev, root, "bootstrapServers", "bootstrap_servers");
-  kafka_set_records(&c, ev, json_tree_get(root, "records"));
+  kafka_set_opt_string(&c, ev, root, KAFKA_M_EVENT_SOURCE_ARN,
+                       KAFKA_F_EVENT_SOURCE_ARN);
+  kafka_set_opt_string(&c, ev, root, KAFKA_M_BOOTSTRAP_SERVERS,
+                       KAFKA_F_BOOTSTRAP_SERVERS);
+  kafka_set_records(&c, ev, json_tree_get(root, KAFKA_M_RECORDS));
 }

@@ -46,7 +46,23 @@ struct kafka_field_name {
 /* Indexed by enum kafka_field. */
 extern const struct kafka_field_name kafka_fields[KAFKA_FIELD_COUNT];
 
-/* A record table's size: every field above. */
+/* The event's own members and the fields they become (event_source,
+ * event_source_arn, bootstrap_servers, records), and a schema metadata
+ * object's: literals, for the same reason as above. */
+#define KAFKA_M_EVENT_SOURCE "eventSource"
+#define KAFKA_F_EVENT_SOURCE "event_source"
+#define KAFKA_M_EVENT_SOURCE_ARN "eventSourceArn"
+#define KAFKA_F_EVENT_SOURCE_ARN "event_source_arn"
+#define KAFKA_M_BOOTSTRAP_SERVERS "bootstrapServers"
+#define KAFKA_F_BOOTSTRAP_SERVERS "bootstrap_servers"
+#define KAFKA_M_RECORDS "records"
+#define KAFKA_F_RECORDS "records"
+#define KAFKA_M_DATA_FORMAT "dataFormat"
+#define KAFKA_F_DATA_FORMAT "data_format"
+#define KAFKA_M_SCHEMA_ID "schemaId"
+#define KAFKA_F_SCHEMA_ID "schema_id"
+
+/* A record table's size: every record field. */
 #define KAFKA_RECORD_FIELDS KAFKA_FIELD_COUNT
 
 /* A header's Lua table {key = name, value = bytes}, and the member names of

@@ -231,7 +231,7 @@ static int set_schema(struct scan *s, int t, enum kafka_field field)
       lua_Integer v;
       if (!json_scan_str(&s->j, &key, &key_len) || !json_scan_eat(&s->j, ':'))
         return 0;
-      if (json_scan_key_is(key, key_len, "dataFormat")) {
+      if (json_scan_key_is(key, key_len, KAFKA_M_DATA_FORMAT)) {
         if (seen_format++)
           return 0;
         if (json_scan_null(&s->j))
@@ -239,8 +239,8 @@ static int set_schema(struct scan *s, int t, enum kafka_field field)
         if (!json_scan_str(&s->j, &text, &len))
           return 0;
         lua_pushlstring(L, text, len);
-        lua_setfield(L, m, "data_format");
-      } else if (json_scan_key_is(key, key_len, "schemaId")) {
+        lua_setfield(L, m, KAFKA_F_DATA_FORMAT);
+      } else if (json_scan_key_is(key, key_len, KAFKA_M_SCHEMA_ID)) {
         if (seen_id++)
           return 0;
         if (json_scan_null(&s->j))
@@ -255,7 +255,7 @@ static int set_schema(struct scan *s, int t, enum kafka_field field)
             return 0;
           lua_pushinteger(L, v);
         }
-        lua_setfield(L, m, "schema_id");
+        lua_setfield(L, m, KAFKA_F_SCHEMA_ID);
       } else if (!json_scan_skip(&s->j, 1)) {
         return 0;
       }
@@ -413,7 +413,7 @@ static int set_records(struct scan *s, int ev)
     if (!json_scan_eat(&s->j, '}'))
       return 0;
   }
-  lua_setfield(L, ev, "records");
+  lua_setfield(L, ev, KAFKA_F_RECORDS);
   return 1;
 }
 
@@ -438,14 +438,11 @@ static int set_event_source(struct scan *s, int ev)
   size_t len;
   if (!json_scan_str(&s->j, &source, &len))
     return 0;
-  if (json_scan_key_is(source, len, "aws:kafka"))
-    lua_pushliteral(s->L, "aws:kafka");
-  else if (json_scan_key_is(source, len, "SelfManagedKafka") ||
-           json_scan_key_is(source, len, "aws:SelfManagedKafka"))
-    lua_pushliteral(s->L, "SelfManagedKafka");
-  else
+  const char *spelling = kafka_rules_event_source(source, len);
+  if (spelling == NULL)
     return 0;
-  lua_setfield(s->L, ev, "event_source");
+  lua_pushstring(s->L, spelling);
+  lua_setfield(s->L, ev, KAFKA_F_EVENT_SOURCE);
   return 1;
 }
 
@@ -477,7 +474,7 @@ static int scan_event(struct scan *s)
   do {
     if (!json_scan_str(&s->j, &key, &key_len) || !json_scan_eat(&s->j, ':'))
       return 0;
-    int is_source = json_scan_key_is(key, key_len, "eventSource");
+    int is_source = json_scan_key_is(key, key_len, KAFKA_M_EVENT_SOURCE);
     /* Lambda's events start with eventSource or (captured from MSK) keep
      * their keys sorted; either way decide early for non-Kafka events. */
     if (first && !is_source && !mentions_kafka(s))
@@ -486,11 +483,11 @@ static int scan_event(struct scan *s)
     int ok;
     if (is_source)
       ok = !seen_source++ && set_event_source(s, ev);
-    else if (json_scan_key_is(key, key_len, "eventSourceArn"))
-      ok = !seen_arn++ && set_opt_string(s, ev, "event_source_arn");
-    else if (json_scan_key_is(key, key_len, "bootstrapServers"))
-      ok = !seen_servers++ && set_opt_string(s, ev, "bootstrap_servers");
-    else if (json_scan_key_is(key, key_len, "records"))
+    else if (json_scan_key_is(key, key_len, KAFKA_M_EVENT_SOURCE_ARN))
+      ok = !seen_arn++ && set_opt_string(s, ev, KAFKA_F_EVENT_SOURCE_ARN);
+    else if (json_scan_key_is(key, key_len, KAFKA_M_BOOTSTRAP_SERVERS))
+      ok = !seen_servers++ && set_opt_string(s, ev, KAFKA_F_BOOTSTRAP_SERVERS);
+    else if (json_scan_key_is(key, key_len, KAFKA_M_RECORDS))
       ok = !seen_records++ && set_records(s, ev);
     else
       ok = json_scan_skip(&s->j, 1);
