@@ -88,12 +88,16 @@ out:
   return rc;
 }
 
+/* The reference decoder's scratch, kept across calls as event_decode keeps
+ * it (reachable until exit). */
+static struct buf reference_scratch = {.max = (size_t)128 << 20};
+
 /* lua_pcall'ed: [tree as light userdata] -> [event table]. */
 static int bench_push(lua_State *L)
 {
   const cJSON *root = lua_touserdata(L, 1);
   lua_gc(L, LUA_GCSTOP);
-  event_kafka_push(L, root);
+  event_kafka_push(L, root, &reference_scratch);
   lua_gc(L, LUA_GCRESTART);
   return 1;
 }
@@ -118,7 +122,7 @@ static long bench_scan(lua_State *L, const char *text, size_t len)
   int r;
 
   lua_gc(L, LUA_GCSTOP);
-  r = kafka_scan_push(L, text, len, &bench_scratch);
+  r = kafka_scan_push(L, text, len, &bench_scratch, NULL);
   lua_gc(L, LUA_GCRESTART);
   if (r != KAFKA_SCAN_PUSHED) {
     fprintf(stderr, "decoder_bench: kafka_scan declined the event\n");

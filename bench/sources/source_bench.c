@@ -88,7 +88,8 @@ static int decode_protected(lua_State *L)
            SQS_SCAN_PUSHED ||
        kinesis_scan_push(L, a->text, a->len, a->scratch, a->arena) ||
        dynamodb_scan_push(L, a->text, a->len, a->scratch, a->arena) ||
-       kafka_scan_push(L, a->text, a->len, a->scratch) == KAFKA_SCAN_PUSHED))
+       kafka_scan_push(L, a->text, a->len, a->scratch, a->arena) ==
+           KAFKA_SCAN_PUSHED))
     return 1;
   size_t at = 0;
   const char *why = NULL;
@@ -98,7 +99,7 @@ static int decode_protected(lua_State *L)
   enum event_kind kind = event_source_detect(tree);
   if (kind == EVENT_CUSTOM || kind == EVENT_KAFKA)
     return luaL_error(L, "not a source event");
-  event_source_push(L, tree, kind);
+  event_source_push(L, tree, kind, a->scratch);
   return 1;
 }
 

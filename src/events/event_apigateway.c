@@ -31,12 +31,11 @@ static void apigw_push_map(struct event_fields *f, const cJSON *root,
     if (!cJSON_IsString(m))
       event_fields_fail_type(f, name, "an object of strings", m);
     if (lower) {
-      luaL_Buffer b;
       size_t n = json_tree_key_len(m);
-      char *p = luaL_buffinitsize(L, &b, n + 1);
+      char *p = event_fields_scratch(f, n);
       for (size_t i = 0; i < n; i++)
         p[i] = (char)tolower((unsigned char)m->string[i]);
-      luaL_pushresultsize(&b, n);
+      lua_pushlstring(L, p, n);
     } else {
       event_fields_push_name(L, m);
     }

@@ -1,8 +1,9 @@
 /* event_fields: shared decoder helpers. See event_fields.h.
  *
- * Base64 goes through a luaL_Buffer sized to the most the text can decode
- * to, so the bytes are written once, straight into the string Lua keeps;
- * a failed decode discards the buffer. Unlike Kafka's lenient reader, the
+ * Base64 and URL escapes are decoded into the decoder's scratch (the one
+ * scratch every decoder uses, event_decode.h), reused value after value,
+ * and copied once into the Lua string: nothing is left for the collector.
+ * Unlike Kafka's lenient reader, the
  * other sources' base64 must be padded (a length that is a multiple of 4):
  * SQS, SNS, Kinesis, DynamoDB and API Gateway all send it so, and AWS's own
  * sample values that are not base64 ("TestBinary") pass the alphabet test
@@ -13,6 +14,7 @@
 #include <string.h>
 
 #include "base64.h"
+#include "error_types.h"
 #include "json_lua.h"
 #include "json_tree.h"
 #include "lrt_error.h"
@@ -153,24 +155,28 @@ void event_fields_decode_error(struct event_fields *f, const char *field,
   lua_pop(L, 1); /* the old value */
 }
 
+char *event_fields_scratch(struct event_fields *f, size_t n)
+{
+  if (buf_reserve(f->scratch, n) != BUF_OK)
+    lrt_error_raise(f->L, ERROR_TYPE_OUT_OF_MEMORY,
+                    "%s event: no memory for a value of %I bytes", f->source,
+                    (lua_Integer)n);
+  return f->scratch->data;
+}
+
 int event_fields_decode_base64(struct event_fields *f, const char *text,
                                size_t len, size_t *bad)
 {
-  lua_State *L = f->L;
-  luaL_Buffer b;
   size_t out_len = 0;
   if (len % 4 != 0) {
     *bad = len;
     return 0;
   }
   unsigned char *out =
-      (unsigned char *)luaL_buffinitsize(L, &b, base64_decoded_max(len) + 1);
-  if (base64_decode(text, len, out, &out_len, bad) != 0) {
-    luaL_pushresultsize(&b, 0);
-    lua_pop(L, 1); /* the empty result */
+      (unsigned char *)event_fields_scratch(f, base64_decoded_max(len));
+  if (base64_decode(text, len, out, &out_len, bad) != 0)
     return 0;
-  }
-  luaL_pushresultsize(&b, out_len);
+  lua_pushlstring(f->L, (const char *)out, out_len);
   return 1;
 }
 
@@ -200,18 +206,15 @@ int event_fields_push_url(struct event_fields *f, const char *text, size_t len,
                           int plus_is_space, const char *field)
 {
   lua_State *L = f->L;
-  luaL_Buffer b;
   size_t out_len = 0;
   size_t bad = 0;
-  char *out = luaL_buffinitsize(L, &b, len + 1);
+  char *out = event_fields_scratch(f, len);
   if (url_decode(text, len, out, &out_len, plus_is_space, &bad) != 0) {
-    luaL_pushresultsize(&b, 0);
-    lua_pop(L, 1); /* the empty result */
     lua_pushfstring(L, "bad %% escape at position %I", (lua_Integer)bad);
     event_fields_decode_error(f, field, lua_tostring(L, -1));
     lua_pop(L, 1); /* the message */
     return 0;
   }
-  luaL_pushresultsize(&b, out_len);
+  lua_pushlstring(L, out, out_len);
   return 1;
 }

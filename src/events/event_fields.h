@@ -6,16 +6,18 @@
  * This file holds the rules written once: how a wrong-shaped field becomes
  * an invocation error naming the record and the field, how a bad value
  * inside a record becomes record.decode_error instead, and how strings and
- * base64 bytes reach Lua. Strings are bytes: every string and member name
- * reaches Lua with the length json_tree kept, so a \u0000 inside one is
- * a byte like any other, and members are looked up by all their bytes.
- * Knows cJSON and Lua; nothing of HTTP. */
+ * base64 bytes reach Lua (decoded bytes through the decoder's scratch). Strings
+ * are bytes: every string and member name reaches Lua with the length json_tree
+ * kept, so a \u0000 inside one is a byte like any other, and members are looked
+ * up by all their bytes. Knows cJSON and Lua; nothing of HTTP. */
 #ifndef LRT_EVENT_FIELDS_H
 #define LRT_EVENT_FIELDS_H
 
 #include <cjson/cJSON.h>
 #include <lua.h>
 #include <stddef.h>
+
+#include "buf.h"
 
 /* Lua stack slots a decoder may use at its deepest point, DynamoDB's
  * nesting aside (it checks per level). */
@@ -28,7 +30,12 @@ struct event_fields {
   const char *error_type; /* e.g. "SQS.InvalidEvent" */
   int record;             /* 1-based record index; 0 outside records */
   int record_idx;         /* absolute index of the record table, 0 if none */
+  struct buf *scratch;    /* bytes on their way into Lua (event_decode.h) */
 };
+
+/* Room for 'n' bytes in f->scratch; raises Runtime.OutOfMemory when memory
+ * refuses it. [-0, +0, v] */
+char *event_fields_scratch(struct event_fields *f, size_t n);
 
 /* Raise error_type with '<source> event: record #<n>: <field>: <what>'.
  * Event bytes reach the message only as %s arguments. [-0, +0, v] */

@@ -3,10 +3,10 @@
  * The caller (host) owns the cJSON tree and calls event_kafka_push inside
  * a protected call; this file only reads the tree and pushes Lua values, so
  * a malformed event can raise at any point without leaking: nothing here is
- * malloc'd. Decoded bytes go through one scratch area per event (a C stack
- * array, replaced by a GC-owned userdata when a larger value needs it), from
- * which each Lua string is made with a single copy; no per-record
- * allocation besides the Lua values themselves.
+ * malloc'd here. Decoded bytes go through the caller's scratch buffer (the
+ * one scratch of every decoder, event_decode.h), from which each Lua string
+ * is made with a single copy; no per-record allocation besides the Lua
+ * values themselves, and no garbage for the collector.
  *
  * Decisions beyond docs/kafka-events.md (documented in docs/kafka.md):
  * - "aws:SelfManagedKafka" (an old fixture spelling) is normalised to
@@ -28,17 +28,16 @@
 #include <string.h>
 
 #include "base64.h"
+#include "error_types.h"
 #include "json_tree.h"
+#include "kafka_rules.h"
 #include "lrt_error.h"
 #include "number_text.h"
 
-#define EVENT_KAFKA_ERROR "Kafka.InvalidEvent"
-
-/* Decoded values up to this size need no allocation at all. */
-#define EVENT_KAFKA_SCRATCH_STACK 1024
+#define EVENT_KAFKA_ERROR ERROR_TYPE_KAFKA_EVENT
 
 /* Lua stack slots the decoder needs at its deepest point: event, records,
- * scratch, record, headers, header entry, key, value, plus the slots an
+ * record, headers, header entry, key, value, plus the slots an
  * error message takes to build. */
 #define EVENT_KAFKA_STACK_NEED 16
 
@@ -52,11 +51,8 @@ struct kafka_where {
 
 struct kafka_ctx {
   lua_State *L;
-  unsigned char *scratch; /* stack[] or a userdata's memory */
-  size_t scratch_cap;
-  int scratch_idx; /* stack slot holding the userdata, 0 while none */
+  struct buf *scratch;
   struct kafka_where where;
-  unsigned char stack[EVENT_KAFKA_SCRATCH_STACK];
 };
 
 /* ==== Errors ==== */
@@ -115,19 +111,6 @@ static const cJSON *kafka_opt(const cJSON *obj, const char *name)
   return cJSON_IsNull(item) ? NULL : item;
 }
 
-/* True when 'd' is integral and inside lua_Integer. The bounds are exact
- * powers of two, so the comparisons are exact; NaN fails both. */
-static int kafka_is_integer(double d, lua_Integer *out)
-{
-  if (!(d >= -9223372036854775808.0 && d < 9223372036854775808.0))
-    return 0;
-  lua_Integer i = (lua_Integer)d;
-  if ((double)i != d)
-    return 0;
-  *out = i;
-  return 1;
-}
-
 /* The integer in 'item' (a JSON number). [-0, +0, v] */
 static lua_Integer kafka_integer(struct kafka_ctx *c, const cJSON *item,
                                  const char *field)
@@ -135,7 +118,7 @@ static lua_Integer kafka_integer(struct kafka_ctx *c, const cJSON *item,
   lua_Integer v = 0;
   if (!cJSON_IsNumber(item))
     kafka_fail_type(c, field, "an integer", item);
-  if (!kafka_is_integer(item->valuedouble, &v)) {
+  if (!kafka_rules_integer(item->valuedouble, &v)) {
     char num[NUMBER_TEXT_MAX]; /* "C" locale, whatever os.setlocale() did */
     number_text_lua(item->valuedouble, num, sizeof num);
     lua_pushfstring(c->L, "must be an integer (got %s)", num);
@@ -161,21 +144,16 @@ static void kafka_set_opt_string(struct kafka_ctx *c, int t, const cJSON *obj,
 
 /* ==== Bytes ==== */
 
-/* Room for 'need' bytes in the scratch area. A larger area is a fresh
- * userdata (doubling, so a batch of growing values costs few), owned by the
- * GC and parked in a stack slot reserved by event_kafka_push.
- * [-0, +0, m] */
+/* Room for 'need' bytes in the scratch. Decoded bytes are never more than
+ * the event text they came from, so the scratch refuses only when memory
+ * does. [-0, +0, v] */
 static unsigned char *kafka_scratch(struct kafka_ctx *c, size_t need)
 {
-  if (need > c->scratch_cap) {
-    size_t cap = c->scratch_cap * 2;
-    if (cap < need)
-      cap = need;
-    c->scratch = lua_newuserdatauv(c->L, cap, 0);
-    c->scratch_cap = cap;
-    lua_replace(c->L, c->scratch_idx); /* the old one becomes garbage */
-  }
-  return c->scratch;
+  if (buf_reserve(c->scratch, need) != BUF_OK)
+    lrt_error_raise(c->L, ERROR_TYPE_OUT_OF_MEMORY,
+                    "Kafka event: no memory for a value of %I bytes",
+                    (lua_Integer)need);
+  return (unsigned char *)c->scratch->data;
 }
 
 /* Push the bytes the base64 string 'item' holds. [-0, +1, v] */
@@ -224,9 +202,9 @@ static void kafka_push_byte_array(struct kafka_ctx *c, const cJSON *arr,
   size_t i = 0;
   cJSON_ArrayForEach(b, arr) {
     lua_Integer v = 0;
-    if (!cJSON_IsNumber(b) || !kafka_is_integer(b->valuedouble, &v) ||
-        v < -128 || v > 255) {
-      if (cJSON_IsNumber(b) && kafka_is_integer(b->valuedouble, &v))
+    if (!cJSON_IsNumber(b) || !kafka_rules_integer(b->valuedouble, &v) ||
+        !kafka_rules_header_byte(v, &out[i])) {
+      if (cJSON_IsNumber(b) && kafka_rules_integer(b->valuedouble, &v))
         lua_pushfstring(L,
                         "header \"%s\" byte %I: %I is not a byte (-128..255)",
                         name, (lua_Integer)(i + 1), v);
@@ -242,7 +220,7 @@ static void kafka_push_byte_array(struct kafka_ctx *c, const cJSON *arr,
       lua_pushfstring(L, "headers[%d]", entry);
       kafka_fail(c, lua_tostring(L, -1), lua_tostring(L, -2));
     }
-    out[i++] = (unsigned char)(v & 0xFF); /* Java's signed bytes */
+    i++;
   }
   lua_pushlstring(L, (const char *)out, n);
 }
@@ -272,8 +250,8 @@ static int kafka_is_simple_header(const cJSON *entry)
   const cJSON *first = entry->child;
   if (first == NULL || first->next == NULL || first->next->next != NULL)
     return 0;
-  const cJSON *k = json_tree_get(entry, "key");
-  const cJSON *v = json_tree_get(entry, "value");
+  const cJSON *k = json_tree_get(entry, KAFKA_HEADER_KEY);
+  const cJSON *v = json_tree_get(entry, KAFKA_HEADER_VALUE);
   return cJSON_IsString(k) && v != NULL;
 }
 
@@ -283,8 +261,8 @@ static void kafka_append_header(lua_State *L, int h, lua_Integer n)
 {
   lua_createtable(L, 0, 2); /* stack: ... value name hdr */
   lua_rotate(L, -3, 1);     /* stack: ... hdr value name */
-  lua_setfield(L, -3, "key");
-  lua_setfield(L, -2, "value");
+  lua_setfield(L, -3, KAFKA_HEADER_KEY);
+  lua_setfield(L, -2, KAFKA_HEADER_VALUE);
   lua_rawseti(L, h, n);
 }
 
@@ -292,7 +270,7 @@ static void kafka_append_header(lua_State *L, int h, lua_Integer n)
 static void kafka_set_headers(struct kafka_ctx *c, int t, const cJSON *rec)
 {
   lua_State *L = c->L;
-  const cJSON *arr = kafka_opt(rec, "headers");
+  const cJSON *arr = kafka_opt(rec, kafka_rules_fields[KAFKA_HEADERS].member);
   const cJSON *entry;
   int count = 0;
   if (arr != NULL && !cJSON_IsArray(arr))
@@ -324,8 +302,8 @@ static void kafka_set_headers(struct kafka_ctx *c, int t, const cJSON *rec)
       const cJSON *m;
       e++;
       if (kafka_is_simple_header(entry)) {
-        const cJSON *k = json_tree_get(entry, "key");
-        const cJSON *v = json_tree_get(entry, "value");
+        const cJSON *k = json_tree_get(entry, KAFKA_HEADER_KEY);
+        const cJSON *v = json_tree_get(entry, KAFKA_HEADER_VALUE);
         if (cJSON_IsString(v))
           kafka_push_text(L, v); /* as is, not base64 */
         else
@@ -341,7 +319,7 @@ static void kafka_set_headers(struct kafka_ctx *c, int t, const cJSON *rec)
       }
     }
   }
-  lua_setfield(L, t, "headers");
+  lua_setfield(L, t, kafka_rules_fields[KAFKA_HEADERS].lua);
 }
 
 /* Set t[field] = { data_format = ..., schema_id = ... } from the schema
@@ -357,33 +335,38 @@ static void kafka_set_schema(struct kafka_ctx *c, int t, const cJSON *rec,
     kafka_fail_type(c, name, "an object", meta);
   lua_createtable(L, 0, 2);
   int m = lua_gettop(L);
-  const cJSON *fmt = kafka_opt(meta, "dataFormat");
-  const cJSON *id = kafka_opt(meta, "schemaId");
+  const cJSON *fmt = kafka_opt(meta, KAFKA_M_DATA_FORMAT);
+  const cJSON *id = kafka_opt(meta, KAFKA_M_SCHEMA_ID);
   if (fmt != NULL) {
     if (!cJSON_IsString(fmt)) {
       lua_pushfstring(L, "%s.dataFormat", name);
       kafka_fail_type(c, lua_tostring(L, -1), "a string", fmt);
     }
     kafka_push_text(L, fmt);
-    lua_setfield(L, m, "data_format");
+    lua_setfield(L, m, KAFKA_F_DATA_FORMAT);
   }
   if (id != NULL) {
     /* Text in every sample; a bare number is kept as its integer. */
     lua_Integer v = 0;
     if (cJSON_IsString(id)) {
       kafka_push_text(L, id);
-    } else if (cJSON_IsNumber(id) && kafka_is_integer(id->valuedouble, &v)) {
+    } else if (cJSON_IsNumber(id) && kafka_rules_integer(id->valuedouble, &v)) {
       lua_pushinteger(L, v);
     } else {
       lua_pushfstring(L, "%s.schemaId", name);
       kafka_fail_type(c, lua_tostring(L, -1), "a string", id);
     }
-    lua_setfield(L, m, "schema_id");
+    lua_setfield(L, m, KAFKA_F_SCHEMA_ID);
   }
   lua_setfield(L, t, field);
 }
 
 /* ==== Records ==== */
+
+/* A record member's name as Lambda sends it, and the Lua field it becomes
+ * (kafka_rules.h). */
+#define MEMBER(f) (kafka_rules_fields[f].member)
+#define FIELD(f) (kafka_rules_fields[f].lua)
 
 /* Push the record table for 'rec'; the records map key string is at the
  * absolute index 'key_idx'. [-0, +1, v] */
@@ -399,40 +382,45 @@ static void kafka_push_record(struct kafka_ctx *c, const cJSON *rec,
     kafka_fail_type(c, "record", "an object", rec);
 
   /* The offset first, so every later message can name it. */
-  c->where.offset = kafka_integer(c, kafka_opt(rec, "offset"), "offset");
+  c->where.offset = kafka_integer(c, kafka_opt(rec, MEMBER(KAFKA_OFFSET)),
+                                  MEMBER(KAFKA_OFFSET));
   c->where.has_offset = 1;
 
-  lua_createtable(L, 0, 11);
+  lua_createtable(L, 0, KAFKA_RECORD_FIELDS);
   int t = lua_gettop(L);
 
-  item = kafka_opt(rec, "topic");
+  item = kafka_opt(rec, MEMBER(KAFKA_TOPIC));
   if (!cJSON_IsString(item))
-    kafka_fail_type(c, "topic", "a string", item);
+    kafka_fail_type(c, MEMBER(KAFKA_TOPIC), "a string", item);
   kafka_push_text(L, item);
-  lua_setfield(L, t, "topic");
+  lua_setfield(L, t, FIELD(KAFKA_TOPIC));
 
-  v = kafka_integer(c, kafka_opt(rec, "partition"), "partition");
+  v = kafka_integer(c, kafka_opt(rec, MEMBER(KAFKA_PARTITION)),
+                    MEMBER(KAFKA_PARTITION));
   lua_pushinteger(L, v);
-  lua_setfield(L, t, "partition");
+  lua_setfield(L, t, FIELD(KAFKA_PARTITION));
 
   lua_pushinteger(L, c->where.offset);
-  lua_setfield(L, t, "offset");
+  lua_setfield(L, t, FIELD(KAFKA_OFFSET));
 
-  item = kafka_opt(rec, "timestamp");
+  item = kafka_opt(rec, MEMBER(KAFKA_TIMESTAMP));
   if (item != NULL) {
-    lua_pushinteger(L, kafka_integer(c, item, "timestamp"));
-    lua_setfield(L, t, "timestamp");
+    lua_pushinteger(L, kafka_integer(c, item, MEMBER(KAFKA_TIMESTAMP)));
+    lua_setfield(L, t, FIELD(KAFKA_TIMESTAMP));
   }
-  kafka_set_opt_string(c, t, rec, "timestampType", "timestamp_type");
+  kafka_set_opt_string(c, t, rec, MEMBER(KAFKA_TIMESTAMP_TYPE),
+                       FIELD(KAFKA_TIMESTAMP_TYPE));
 
-  kafka_set_bytes(c, t, rec, "key", "key");
-  kafka_set_bytes(c, t, rec, "value", "value");
+  kafka_set_bytes(c, t, rec, MEMBER(KAFKA_KEY), FIELD(KAFKA_KEY));
+  kafka_set_bytes(c, t, rec, MEMBER(KAFKA_VALUE), FIELD(KAFKA_VALUE));
   kafka_set_headers(c, t, rec);
-  kafka_set_schema(c, t, rec, "keySchemaMetadata", "key_schema_metadata");
-  kafka_set_schema(c, t, rec, "valueSchemaMetadata", "value_schema_metadata");
+  kafka_set_schema(c, t, rec, MEMBER(KAFKA_KEY_SCHEMA),
+                   FIELD(KAFKA_KEY_SCHEMA));
+  kafka_set_schema(c, t, rec, MEMBER(KAFKA_VALUE_SCHEMA),
+                   FIELD(KAFKA_VALUE_SCHEMA));
 
   lua_pushvalue(L, key_idx); /* one string shared by the partition */
-  lua_setfield(L, t, "topic_partition");
+  lua_setfield(L, t, FIELD(KAFKA_TOPIC_PARTITION));
 }
 
 /* Set event.records (event at absolute index 'ev') from 'records'.
@@ -444,7 +432,7 @@ static void kafka_set_records(struct kafka_ctx *c, int ev, const cJSON *records)
   lua_Integer total = 0;
 
   if (!cJSON_IsObject(records))
-    kafka_fail_type(c, "records", "an object", records);
+    kafka_fail_type(c, KAFKA_M_RECORDS, "an object", records);
 
   /* Count first so the array is allocated once at its final size, and
    * check the shape of each partition entry on the way. */
@@ -458,7 +446,7 @@ static void kafka_set_records(struct kafka_ctx *c, int ev, const cJSON *records)
       total++;
   }
   if (total > INT_MAX)
-    kafka_fail(c, "records", "too many records");
+    kafka_fail(c, KAFKA_M_RECORDS, "too many records");
 
   lua_createtable(L, (int)total, 0);
   int arr = lua_gettop(L);
@@ -478,7 +466,7 @@ static void kafka_set_records(struct kafka_ctx *c, int ev, const cJSON *records)
   }
   c->where.map_key = NULL;
   c->where.index = 0;
-  lua_setfield(L, ev, "records");
+  lua_setfield(L, ev, KAFKA_F_RECORDS);
 }
 
 /* ==== Entry points ==== */
@@ -488,17 +476,14 @@ int event_kafka_is_kafka(const cJSON *root)
   const cJSON *src;
   if (!cJSON_IsObject(root))
     return 0;
-  src = json_tree_get(root, "eventSource");
+  src = json_tree_get(root, KAFKA_M_EVENT_SOURCE);
   if (!cJSON_IsString(src))
     return 0;
-  /* Compared with their lengths: the bytes after a \u0000 count too. */
-  size_t n = json_tree_value_len(src);
-  return (n == 9 && strcmp(src->valuestring, "aws:kafka") == 0) ||
-         (n == 16 && strcmp(src->valuestring, "SelfManagedKafka") == 0) ||
-         (n == 20 && strcmp(src->valuestring, "aws:SelfManagedKafka") == 0);
+  return kafka_rules_event_source(src->valuestring, json_tree_value_len(src)) !=
+         NULL;
 }
 
-void event_kafka_push(lua_State *L, const cJSON *root)
+void event_kafka_push(lua_State *L, const cJSON *root, struct buf *scratch)
 {
   struct kafka_ctx c;
   const cJSON *src;
@@ -506,31 +491,28 @@ void event_kafka_push(lua_State *L, const cJSON *root)
   luaL_checkstack(L, EVENT_KAFKA_STACK_NEED, "Kafka event");
   memset(&c.where, 0, sizeof c.where);
   c.L = L;
-  c.scratch = c.stack;
-  c.scratch_cap = sizeof c.stack;
+  c.scratch = scratch;
 
   if (!cJSON_IsObject(root))
     kafka_fail_type(&c, "event", "an object", root);
 
-  /* The scratch slot sits below the event so the event ends on top. */
-  lua_pushnil(L);
-  c.scratch_idx = lua_gettop(L);
   lua_createtable(L, 0, 4);
   int ev = lua_gettop(L);
 
-  src = json_tree_get(root, "eventSource");
+  src = json_tree_get(root, KAFKA_M_EVENT_SOURCE);
   if (!cJSON_IsString(src))
-    kafka_fail_type(&c, "eventSource", "a string", src);
-  if (json_tree_value_len(src) == 20 &&
-      strcmp(src->valuestring, "aws:SelfManagedKafka") == 0)
-    lua_pushliteral(L, "SelfManagedKafka");
+    kafka_fail_type(&c, KAFKA_M_EVENT_SOURCE, "a string", src);
+  const char *spelling =
+      kafka_rules_event_source(src->valuestring, json_tree_value_len(src));
+  if (spelling != NULL)
+    lua_pushstring(L, spelling);
   else
     kafka_push_text(L, src);
-  lua_setfield(L, ev, "event_source");
+  lua_setfield(L, ev, KAFKA_F_EVENT_SOURCE);
 
-  kafka_set_opt_string(&c, ev, root, "eventSourceArn", "event_source_arn");
-  kafka_set_opt_string(&c, ev, root, "bootstrapServers", "bootstrap_servers");
-  kafka_set_records(&c, ev, json_tree_get(root, "records"));
-
-  lua_remove(L, c.scratch_idx); /* stack: ... event */
+  kafka_set_opt_string(&c, ev, root, KAFKA_M_EVENT_SOURCE_ARN,
+                       KAFKA_F_EVENT_SOURCE_ARN);
+  kafka_set_opt_string(&c, ev, root, KAFKA_M_BOOTSTRAP_SERVERS,
+                       KAFKA_F_BOOTSTRAP_SERVERS);
+  kafka_set_records(&c, ev, json_tree_get(root, KAFKA_M_RECORDS));
 }

@@ -16,13 +16,17 @@
 #include <cjson/cJSON.h>
 #include <lua.h>
 
+#include "buf.h"
+
 /* Nonzero when 'root' is an object whose eventSource is "aws:kafka",
  * "SelfManagedKafka" or "aws:SelfManagedKafka". Never raises. */
 int event_kafka_is_kafka(const cJSON *root);
 
-/* Push the event table for the Kafka event 'root'. A malformed event raises a
- * {type = "Kafka.InvalidEvent", message = ...} error naming the record (map
- * key and offset where known) and the field. Stack effect: [-0, +1, e]. */
-void event_kafka_push(lua_State *L, const cJSON *root);
+/* Push the event table for the Kafka event 'root'; decoded bytes pass
+ * through 'scratch', a buffer the caller keeps (event_decode.h). A malformed
+ * event raises a {type = "Kafka.InvalidEvent", message = ...} error naming
+ * the record (map key and offset where known) and the field.
+ * Stack effect: [-0, +1, e]. */
+void event_kafka_push(lua_State *L, const cJSON *root, struct buf *scratch);
 
 #endif

@@ -18,4 +18,7 @@ enum event_kind {
   EVENT_APIGATEWAY /* the API routes' dispatcher (lua/lrt_router_http.lua) */
 };
 
+/* The last kind, for loops over every kind (a new kind moves it). */
+#define EVENT_KIND_LAST EVENT_APIGATEWAY
+
 #endif

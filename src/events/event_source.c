@@ -9,6 +9,7 @@
 #include <lauxlib.h>
 #include <string.h>
 
+#include "error_types.h"
 #include "event_fields.h"
 #include "event_http.h"
 #include "event_kafka.h"
@@ -27,20 +28,20 @@ struct event_source_info {
 
 static const struct event_source_info *event_source_info(enum event_kind k)
 {
-  static const struct event_source_info sqs = {"SQS", "SQS.InvalidEvent",
+  static const struct event_source_info sqs = {"SQS", ERROR_TYPE_SQS_EVENT,
                                                event_sqs_record, 10};
-  static const struct event_source_info sns = {"SNS", "SNS.InvalidEvent",
+  static const struct event_source_info sns = {"SNS", ERROR_TYPE_SNS_EVENT,
                                                event_sns_record, 8};
-  static const struct event_source_info s3 = {"S3", "S3.InvalidEvent",
+  static const struct event_source_info s3 = {"S3", ERROR_TYPE_S3_EVENT,
                                               event_s3_record, 9};
   static const struct event_source_info ddb = {
-      "DynamoDB", "DynamoDB.InvalidEvent", event_dynamodb_record, 8};
+      "DynamoDB", ERROR_TYPE_DYNAMODB_EVENT, event_dynamodb_record, 8};
   static const struct event_source_info kin = {
-      "Kinesis", "Kinesis.InvalidEvent", event_kinesis_record, 7};
+      "Kinesis", ERROR_TYPE_KINESIS_EVENT, event_kinesis_record, 7};
   static const struct event_source_info eb = {
-      "EventBridge", "EventBridge.InvalidEvent", NULL, 10};
+      "EventBridge", ERROR_TYPE_EVENTBRIDGE_EVENT, NULL, 10};
   static const struct event_source_info api = {
-      "API Gateway", "APIGateway.InvalidEvent", NULL, 16};
+      "API Gateway", ERROR_TYPE_APIGATEWAY_EVENT, NULL, 16};
   switch (k) {
   case EVENT_SQS:
     return &sqs;
@@ -128,11 +129,12 @@ static void event_source_records(struct event_fields *f,
   lua_setfield(L, ev, "records");
 }
 
-void event_source_push(lua_State *L, const cJSON *root, enum event_kind kind)
+void event_source_push(lua_State *L, const cJSON *root, enum event_kind kind,
+                       struct buf *scratch)
 {
   const struct event_source_info *info = event_source_info(kind);
   luaL_checkstack(L, EVENT_FIELDS_STACK_NEED, "event decoding");
-  struct event_fields f = {L, info->name, info->error_type, 0, 0};
+  struct event_fields f = {L, info->name, info->error_type, 0, 0, scratch};
   lua_createtable(L, 0, info->fields);
   int ev = lua_gettop(L);
   const cJSON *records = json_tree_get(root, "Records");

@@ -16,15 +16,19 @@
 #include <lua.h>
 #include <stddef.h>
 
+#include "buf.h"
 #include "event_kind.h"
 
 /* The route kind of the event 'root'. Never raises. */
 enum event_kind event_source_detect(const cJSON *root);
 
 /* Push the event table for 'root', detected as 'kind' (not Kafka or
- * custom). The tree must stay alive until event_raw_end() (the lazy .raw
- * reads it). A malformed event raises {type = "<Source>.InvalidEvent"}
- * naming the record and the field. [-0, +1, e] */
-void event_source_push(lua_State *L, const cJSON *root, enum event_kind kind);
+ * custom); decoded bytes pass through 'scratch', a buffer the caller keeps
+ * (event_decode.h). The tree must stay alive until event_raw_end() (the
+ * lazy .raw reads it). A malformed event raises
+ * {type = "<Source>.InvalidEvent"} naming the record and the field.
+ * [-0, +1, e] */
+void event_source_push(lua_State *L, const cJSON *root, enum event_kind kind,
+                       struct buf *scratch);
 
 #endif

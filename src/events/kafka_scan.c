@@ -7,9 +7,10 @@
 #include <lauxlib.h>
 #include <string.h>
 
-#include "base64.h"
 #include "json_scan.h"
 #include "json_text.h"
+#include "kafka_rules.h"
+#include "scan_bytes.h"
 #include "scan_recent.h"
 
 /* Header names remembered from one record to the next, by position. */
@@ -17,28 +18,12 @@
 /* Stack slots at the deepest point: the field names and recent strings
  * below, then event, records, map key, record, headers, header table, key,
  * value, plus room for Lua itself. */
-#define SCAN_STACK_NEED (K_COUNT + 2 + SCAN_RECENT_HEADERS + 16)
+#define SCAN_STACK_NEED (KAFKA_FIELD_COUNT + 2 + SCAN_RECENT_HEADERS + 16)
 
-/* Field names, pushed once per event at fixed stack slots: lua_setfield
- * would look each one up in Lua's string cache again (a strcmp) for every
- * record, and a 6 MB batch sets ~80,000 of them. */
-enum {
-  K_TOPIC,
-  K_PARTITION,
-  K_OFFSET,
-  K_TIMESTAMP,
-  K_TIMESTAMP_TYPE,
-  K_KEY,
-  K_VALUE,
-  K_HEADERS,
-  K_TOPIC_PARTITION,
-  K_COUNT
-};
-
-static const char *const scan_key_names[K_COUNT] = {
-    "topic", "partition", "offset",  "timestamp",      "timestamp_type",
-    "key",   "value",     "headers", "topic_partition"};
-
+/* The record's field names (kafka_rules.h), pushed once per event at fixed
+ * stack slots: lua_setfield would look each one up in Lua's string cache
+ * again (a strcmp) for every record, and a 6 MB batch sets ~80,000 of
+ * them. */
 /* A short string of the previous record (its topic, timestamp type, a header
  * name) kept at a stack slot: most records repeat them, and pushing the slot
  * skips hashing and interning the same bytes again. 'text' points into the
@@ -46,7 +31,7 @@ static const char *const scan_key_names[K_COUNT] = {
 struct scan {
   struct json_scan j; /* the text and the scratch */
   lua_State *L;
-  int keys; /* stack index of scan_key_names[0] */
+  int keys; /* stack index of kafka_rules_fields[0].lua */
   struct scan_recent topic, timestamp_type, header[SCAN_RECENT_HEADERS];
 };
 
@@ -83,12 +68,8 @@ static int integer(struct scan *s, lua_Integer *v)
   }
   size_t n = json_text_number_len(p, (size_t)(end - p));
   double x;
-  /* The bounds are powers of two, exact; NaN fails both. */
-  if (n == 0 || json_text_number(p, n, &x) != 0 ||
-      !(x >= -9223372036854775808.0) || !(x < 9223372036854775808.0) ||
-      (double)(lua_Integer)x != x)
+  if (n == 0 || json_text_number(p, n, &x) != 0 || !kafka_rules_integer(x, v))
     return 0;
-  *v = (lua_Integer)x;
   s->j.p = p + n;
   return 1;
 }
@@ -96,9 +77,9 @@ static int integer(struct scan *s, lua_Integer *v)
 /* ==== Values ==== */
 
 /* Push field name 'k'. Stack effect: [-0, +1, -]. */
-static void push_key(struct scan *s, int k)
+static void push_key(struct scan *s, enum kafka_field k)
 {
-  lua_pushvalue(s->L, s->keys + k);
+  lua_pushvalue(s->L, s->keys + (int)k);
 }
 
 /* Push the string 'text' through 'r' (scan_recent.h). [-0, +1, m] */
@@ -106,23 +87,6 @@ static void push_recent(struct scan *s, struct scan_recent *r, const char *text,
                         size_t len)
 {
   scan_recent_push(s->L, r, s->j.in_scratch, text, len);
-}
-
-/* Decode base64 text[0..len) into the scratch at offset 'skip' and push
- * the bytes; 0 when it is not valid base64. */
-static int decode_push(struct scan *s, const char *text, size_t len,
-                       size_t skip)
-{
-  size_t out_len = 0, bad = 0;
-  if (buf_reserve(s->j.scratch, skip + base64_decoded_max(len)) != BUF_OK)
-    return 0;
-  if (skip)
-    text = s->j.scratch->data; /* where the caller unescaped it */
-  unsigned char *out = (unsigned char *)s->j.scratch->data + skip;
-  if (base64_decode(text, len, out, &out_len, &bad) != 0)
-    return 0;
-  lua_pushlstring(s->L, (const char *)out, out_len);
-  return 1;
 }
 
 /* Push the bytes of a base64 string. Values are the bulk of a batch, so the
@@ -140,26 +104,22 @@ static int push_base64(struct scan *s)
   const char *q = memchr(start, '"', (size_t)(s->j.end - start));
   if (!q)
     return 0;
-  int top = lua_gettop(s->L);
-  if (decode_push(s, start, (size_t)(q - start), 0)) {
+  s->j.in_scratch = 0; /* the text is the event's */
+  if (scan_push_base64(s->L, &s->j, start, (size_t)(q - start))) {
     s->j.p = q + 1;
     return 1;
   }
-  lua_settop(s->L, top);
   const char *text;
   size_t len;
-  int escaped;
-  if (!json_scan_raw_str(&s->j, &text, &len, &escaped) || !escaped)
+  if (!json_scan_str(&s->j, &text, &len) || !s->j.in_scratch)
     return 0;
-  if (buf_reserve(s->j.scratch, len + 1) != BUF_OK ||
-      json_text_unescape(text, len, s->j.scratch->data, &len) != 0)
-    return 0;
-  return decode_push(s, s->j.scratch->data, len, len + 1);
+  return scan_push_base64(s->L, &s->j, text, len);
 }
 
-/* One header byte: -128..255 with no leading zero, as every encoder writes
- * them; anything else (spaces, exponents, other numbers) declines. */
-static int header_byte(struct scan *s, int *out)
+/* One header byte (kafka_rules_header_byte) written plainly, with no leading
+ * zero, as every encoder writes them; anything else (spaces, exponents,
+ * other numbers) declines. */
+static int header_byte(struct scan *s, unsigned char *out)
 {
   const char *p = s->j.p;
   const char *end = s->j.end;
@@ -177,11 +137,8 @@ static int header_byte(struct scan *s, int *out)
   }
   if (p < end && (is_digit(*p) || *p == '.' || *p == 'e' || *p == 'E'))
     return 0;
-  if (neg)
-    v = -v;
-  if (v < -128 || v > 255)
+  if (!kafka_rules_header_byte(neg ? -v : v, out))
     return 0;
-  *out = v;
   s->j.p = p;
   return 1;
 }
@@ -200,11 +157,9 @@ static int push_byte_array(struct scan *s)
       return 0;
     unsigned char *out = (unsigned char *)s->j.scratch->data;
     do {
-      int v;
       json_scan_ws(&s->j);
-      if (!header_byte(s, &v))
+      if (!header_byte(s, &out[n++]))
         return 0;
-      out[n++] = (unsigned char)(v & 0xFF); /* Java's signed bytes */
     } while (json_scan_eat(&s->j, ','));
     if (!json_scan_eat(&s->j, ']'))
       return 0;
@@ -218,7 +173,7 @@ static int push_byte_array(struct scan *s)
 static int set_headers(struct scan *s, int t)
 {
   lua_State *L = s->L;
-  push_key(s, K_HEADERS);
+  push_key(s, KAFKA_HEADERS);
   if (json_scan_null(&s->j)) {
     lua_createtable(L, 0, 0);
     lua_rawset(L, t);
@@ -237,13 +192,13 @@ static int set_headers(struct scan *s, int t)
           !json_scan_str(&s->j, &name, &name_len) || !json_scan_eat(&s->j, ':'))
         return 0;
       lua_createtable(L, 0, 2);
-      push_key(s, K_KEY);
+      push_key(s, KAFKA_KEY);
       if (n < SCAN_RECENT_HEADERS)
         push_recent(s, &s->header[n], name, name_len);
       else
         lua_pushlstring(L, name, name_len);
       lua_rawset(L, -3);
-      push_key(s, K_VALUE);
+      push_key(s, KAFKA_VALUE);
       if (!push_byte_array(s))
         return 0;
       lua_rawset(L, -3);
@@ -259,7 +214,7 @@ static int set_headers(struct scan *s, int t)
 }
 
 /* keySchemaMetadata / valueSchemaMetadata onto the record at 't'. */
-static int set_schema(struct scan *s, int t, const char *field)
+static int set_schema(struct scan *s, int t, enum kafka_field field)
 {
   lua_State *L = s->L;
   if (json_scan_null(&s->j))
@@ -276,7 +231,7 @@ static int set_schema(struct scan *s, int t, const char *field)
       lua_Integer v;
       if (!json_scan_str(&s->j, &key, &key_len) || !json_scan_eat(&s->j, ':'))
         return 0;
-      if (json_scan_key_is(key, key_len, "dataFormat")) {
+      if (json_scan_key_is(key, key_len, KAFKA_M_DATA_FORMAT)) {
         if (seen_format++)
           return 0;
         if (json_scan_null(&s->j))
@@ -284,8 +239,8 @@ static int set_schema(struct scan *s, int t, const char *field)
         if (!json_scan_str(&s->j, &text, &len))
           return 0;
         lua_pushlstring(L, text, len);
-        lua_setfield(L, m, "data_format");
-      } else if (json_scan_key_is(key, key_len, "schemaId")) {
+        lua_setfield(L, m, KAFKA_F_DATA_FORMAT);
+      } else if (json_scan_key_is(key, key_len, KAFKA_M_SCHEMA_ID)) {
         if (seen_id++)
           return 0;
         if (json_scan_null(&s->j))
@@ -300,7 +255,7 @@ static int set_schema(struct scan *s, int t, const char *field)
             return 0;
           lua_pushinteger(L, v);
         }
-        lua_setfield(L, m, "schema_id");
+        lua_setfield(L, m, KAFKA_F_SCHEMA_ID);
       } else if (!json_scan_skip(&s->j, 1)) {
         return 0;
       }
@@ -308,22 +263,14 @@ static int set_schema(struct scan *s, int t, const char *field)
     if (!json_scan_eat(&s->j, '}'))
       return 0;
   }
-  lua_setfield(L, t, field);
+  push_key(s, field);
+  lua_insert(L, -2);
+  lua_rawset(L, t);
   return 1;
 }
 
-enum {
-  F_TOPIC = 1 << 0,
-  F_PARTITION = 1 << 1,
-  F_OFFSET = 1 << 2,
-  F_TIMESTAMP = 1 << 3,
-  F_TIMESTAMP_TYPE = 1 << 4,
-  F_KEY = 1 << 5,
-  F_VALUE = 1 << 6,
-  F_HEADERS = 1 << 7,
-  F_KEY_SCHEMA = 1 << 8,
-  F_VALUE_SCHEMA = 1 << 9
-};
+/* A record member's bit in the set of members seen. */
+#define F(field) (1 << (field))
 
 /* One field of a record onto the table at 't'; 'seen' catches duplicates
  * (cJSON would use the first, this reader the last: decline instead). */
@@ -334,79 +281,64 @@ static int record_field(struct scan *s, int t, const char *key, size_t len,
   const char *text;
   size_t n;
   lua_Integer v;
-  int f = 0;
-  /* Dispatch on length first: one compare for most fields. */
-  if (json_scan_key_is(key, len, "topic"))
-    f = F_TOPIC;
-  else if (json_scan_key_is(key, len, "partition"))
-    f = F_PARTITION;
-  else if (json_scan_key_is(key, len, "offset"))
-    f = F_OFFSET;
-  else if (json_scan_key_is(key, len, "timestamp"))
-    f = F_TIMESTAMP;
-  else if (json_scan_key_is(key, len, "timestampType"))
-    f = F_TIMESTAMP_TYPE;
-  else if (json_scan_key_is(key, len, "key"))
-    f = F_KEY;
-  else if (json_scan_key_is(key, len, "value"))
-    f = F_VALUE;
-  else if (json_scan_key_is(key, len, "headers"))
-    f = F_HEADERS;
-  else if (json_scan_key_is(key, len, "keySchemaMetadata"))
-    f = F_KEY_SCHEMA;
-  else if (json_scan_key_is(key, len, "valueSchemaMetadata"))
-    f = F_VALUE_SCHEMA;
+  enum kafka_field id;
+  /* Compared with literals, which the compiler measures. */
+#define KAFKA_MATCH(fid, member, field)                                        \
+  if (json_scan_key_is(key, len, member))                                      \
+    id = fid;                                                                  \
   else
-    return json_scan_skip(&s->j, 1);
-  if (*seen & f)
+  KAFKA_MEMBERS(KAFKA_MATCH)
+#undef KAFKA_MATCH
+  return json_scan_skip(&s->j, 1);
+  if (*seen & F(id))
     return 0;
-  *seen |= f;
+  *seen |= F(id);
 
   /* Each case pushes the name, then the value, then sets both raw. */
-  switch (f) {
-  case F_TOPIC:
+  switch (id) {
+  case KAFKA_TOPIC:
     if (!json_scan_str(&s->j, &text, &n))
       return 0;
-    push_key(s, K_TOPIC);
+    push_key(s, KAFKA_TOPIC);
     push_recent(s, &s->topic, text, n);
     break;
-  case F_PARTITION:
-  case F_OFFSET:
+  case KAFKA_PARTITION:
+  case KAFKA_OFFSET:
     if (!integer(s, &v))
       return 0;
-    push_key(s, f == F_OFFSET ? K_OFFSET : K_PARTITION);
+    push_key(s, id);
     lua_pushinteger(L, v);
     break;
-  case F_TIMESTAMP:
+  case KAFKA_TIMESTAMP:
     if (json_scan_null(&s->j))
       return 1;
     if (!integer(s, &v))
       return 0;
-    push_key(s, K_TIMESTAMP);
+    push_key(s, KAFKA_TIMESTAMP);
     lua_pushinteger(L, v);
     break;
-  case F_TIMESTAMP_TYPE:
+  case KAFKA_TIMESTAMP_TYPE:
     if (json_scan_null(&s->j))
       return 1;
     if (!json_scan_str(&s->j, &text, &n))
       return 0;
-    push_key(s, K_TIMESTAMP_TYPE);
+    push_key(s, KAFKA_TIMESTAMP_TYPE);
     push_recent(s, &s->timestamp_type, text, n);
     break;
-  case F_KEY:
-  case F_VALUE:
+  case KAFKA_KEY:
+  case KAFKA_VALUE:
     if (json_scan_null(&s->j))
       return 1;
-    push_key(s, f == F_KEY ? K_KEY : K_VALUE);
+    push_key(s, id);
     if (!push_base64(s))
       return 0;
     break;
-  case F_HEADERS:
+  case KAFKA_HEADERS:
     return set_headers(s, t);
-  case F_KEY_SCHEMA:
-    return set_schema(s, t, "key_schema_metadata");
+  case KAFKA_KEY_SCHEMA:
+    return set_schema(s, t, KAFKA_KEY_SCHEMA);
   default:
-    return set_schema(s, t, "value_schema_metadata");
+    return set_schema(s, t, KAFKA_VALUE_SCHEMA);
   }
   lua_rawset(L, t);
   return 1;
@@ -419,7 +351,7 @@ static int push_record(struct scan *s, int key_idx)
   int seen = 0;
   if (!json_scan_eat(&s->j, '{'))
     return 0;
-  lua_createtable(L, 0, 11);
+  lua_createtable(L, 0, KAFKA_RECORD_FIELDS);
   int t = lua_gettop(L);
   do {
     const char *key;
@@ -432,15 +364,15 @@ static int push_record(struct scan *s, int key_idx)
   if (!json_scan_eat(&s->j, '}'))
     return 0;
   /* Records without these are errors the reference path words precisely. */
-  if ((seen & (F_TOPIC | F_PARTITION | F_OFFSET)) !=
-      (F_TOPIC | F_PARTITION | F_OFFSET))
+  if ((seen & (F(KAFKA_TOPIC) | F(KAFKA_PARTITION) | F(KAFKA_OFFSET))) !=
+      (F(KAFKA_TOPIC) | F(KAFKA_PARTITION) | F(KAFKA_OFFSET)))
     return 0;
-  if (!(seen & F_HEADERS)) {
-    push_key(s, K_HEADERS);
+  if (!(seen & F(KAFKA_HEADERS))) {
+    push_key(s, KAFKA_HEADERS);
     lua_createtable(L, 0, 0);
     lua_rawset(L, t);
   }
-  push_key(s, K_TOPIC_PARTITION);
+  push_key(s, KAFKA_TOPIC_PARTITION);
   lua_pushvalue(L, key_idx); /* one string shared by the partition */
   lua_rawset(L, t);
   return 1;
@@ -481,7 +413,7 @@ static int set_records(struct scan *s, int ev)
     if (!json_scan_eat(&s->j, '}'))
       return 0;
   }
-  lua_setfield(L, ev, "records");
+  lua_setfield(L, ev, KAFKA_F_RECORDS);
   return 1;
 }
 
@@ -506,14 +438,11 @@ static int set_event_source(struct scan *s, int ev)
   size_t len;
   if (!json_scan_str(&s->j, &source, &len))
     return 0;
-  if (json_scan_key_is(source, len, "aws:kafka"))
-    lua_pushliteral(s->L, "aws:kafka");
-  else if (json_scan_key_is(source, len, "SelfManagedKafka") ||
-           json_scan_key_is(source, len, "aws:SelfManagedKafka"))
-    lua_pushliteral(s->L, "SelfManagedKafka");
-  else
+  const char *spelling = kafka_rules_event_source(source, len);
+  if (spelling == NULL)
     return 0;
-  lua_setfield(s->L, ev, "event_source");
+  lua_pushstring(s->L, spelling);
+  lua_setfield(s->L, ev, KAFKA_F_EVENT_SOURCE);
   return 1;
 }
 
@@ -545,7 +474,7 @@ static int scan_event(struct scan *s)
   do {
     if (!json_scan_str(&s->j, &key, &key_len) || !json_scan_eat(&s->j, ':'))
       return 0;
-    int is_source = json_scan_key_is(key, key_len, "eventSource");
+    int is_source = json_scan_key_is(key, key_len, KAFKA_M_EVENT_SOURCE);
     /* Lambda's events start with eventSource or (captured from MSK) keep
      * their keys sorted; either way decide early for non-Kafka events. */
     if (first && !is_source && !mentions_kafka(s))
@@ -554,11 +483,11 @@ static int scan_event(struct scan *s)
     int ok;
     if (is_source)
       ok = !seen_source++ && set_event_source(s, ev);
-    else if (json_scan_key_is(key, key_len, "eventSourceArn"))
-      ok = !seen_arn++ && set_opt_string(s, ev, "event_source_arn");
-    else if (json_scan_key_is(key, key_len, "bootstrapServers"))
-      ok = !seen_servers++ && set_opt_string(s, ev, "bootstrap_servers");
-    else if (json_scan_key_is(key, key_len, "records"))
+    else if (json_scan_key_is(key, key_len, KAFKA_M_EVENT_SOURCE_ARN))
+      ok = !seen_arn++ && set_opt_string(s, ev, KAFKA_F_EVENT_SOURCE_ARN);
+    else if (json_scan_key_is(key, key_len, KAFKA_M_BOOTSTRAP_SERVERS))
+      ok = !seen_servers++ && set_opt_string(s, ev, KAFKA_F_BOOTSTRAP_SERVERS);
+    else if (json_scan_key_is(key, key_len, KAFKA_M_RECORDS))
       ok = !seen_records++ && set_records(s, ev);
     else
       ok = json_scan_skip(&s->j, 1);
@@ -573,8 +502,9 @@ static int scan_event(struct scan *s)
 }
 
 int kafka_scan_push(lua_State *L, const char *json, size_t len,
-                    struct buf *scratch)
+                    struct buf *scratch, struct arena *arena)
 {
+  (void)arena;
   luaL_checkstack(L, SCAN_STACK_NEED, "Kafka event");
   int base = lua_gettop(L);
   struct scan s;
@@ -584,8 +514,8 @@ int kafka_scan_push(lua_State *L, const char *json, size_t len,
   s.L = L;
   s.j.scratch = scratch;
   s.keys = base + 1;
-  for (int k = 0; k < K_COUNT; k++)
-    lua_pushstring(L, scan_key_names[k]);
+  for (int k = 0; k < KAFKA_FIELD_COUNT; k++)
+    lua_pushstring(L, kafka_rules_fields[k].lua);
   struct scan_recent *recent[2 + SCAN_RECENT_HEADERS] = {&s.topic,
                                                          &s.timestamp_type};
   for (int i = 0; i < SCAN_RECENT_HEADERS; i++)

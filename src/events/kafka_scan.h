@@ -25,6 +25,7 @@
 
 #include <lua.h>
 
+#include "arena.h"
 #include "buf.h"
 
 enum kafka_scan_result {
@@ -33,9 +34,11 @@ enum kafka_scan_result {
 };
 
 /* Try the fast path on the event text. 'scratch' is a buffer the caller
- * keeps between invocations (decoded bytes pass through it). Raises only
- * memory errors. Stack effect: [-0, +(0|1), m]. */
+ * keeps between invocations (decoded bytes pass through it); 'arena' is
+ * unused (Kafka records have no lazy .raw): the signature is every
+ * scanner's (event_decode.c). Raises only memory errors.
+ * Stack effect: [-0, +(0|1), m]. */
 int kafka_scan_push(lua_State *L, const char *json, size_t len,
-                    struct buf *scratch);
+                    struct buf *scratch, struct arena *arena);
 
 #endif

@@ -5,8 +5,8 @@
 #include <lauxlib.h>
 #include <string.h>
 
-#include "base64.h"
 #include "event_raw.h"
+#include "scan_bytes.h"
 
 void records_scan_push_key(struct records_scan *s, int k)
 {
@@ -53,16 +53,10 @@ int records_scan_event_source(struct records_scan *s, int ev)
 int records_scan_push_base64(struct records_scan *s)
 {
   const char *text;
-  size_t len, out_len = 0, bad = 0;
+  size_t len;
   if (!json_scan_str(&s->j, &text, &len) || len % 4 != 0)
     return 0;
-  luaL_Buffer b;
-  unsigned char *out =
-      (unsigned char *)luaL_buffinitsize(s->L, &b, base64_decoded_max(len) + 1);
-  if (base64_decode(text, len, out, &out_len, &bad) != 0)
-    return 0; /* the buffer is on the stack, which the decline restores */
-  luaL_pushresultsize(&b, out_len);
-  return 1;
+  return scan_push_base64(s->L, &s->j, text, len);
 }
 
 /* Push one record; 'ev' is the event for the first record, else 0. */

@@ -6,12 +6,11 @@
  * number, userdata) comes back as one normalised table { type, message,
  * traceback } that error_body.c turns into Lambda's error shape.
  *
- * C-owned memory never lives across a raise: inside the protected call, a
- * Kafka event is read straight from the body text (kafka_scan), and any
- * other is parsed by json_tree into the host's arena (see arena.h, charged
- * to the memory budget), released by one arena reset after lua_pcall
- * returns on both paths. Buffers (scratch,
- * response) belong to the long-lived host or caller.
+ * C-owned memory never lives across a raise: inside the protected call,
+ * the event is decoded by event_decode (its tree, if any, in the host's
+ * decoder arena, charged to the memory budget), released by
+ * event_decode_end() after lua_pcall returns on both paths. Buffers
+ * (scratch, response) belong to the long-lived host or caller.
  *
  * Around each invocation it arms the deadline guard (deadline.c) for the one
  * protected call, lets collector.c pause and restart the collector, flushes
@@ -20,8 +19,8 @@
  * is a new host built under the deadline guard, swapped in or dropped.
  *
  * Collaborators: loader (search path, handler), router (routes), json_lua
- * (plain JSON and responses), event_kafka (Kafka events), log_module (log
- * module, print), log (our lines).
+ * (responses), event_decode (events), kafka_schema (Kafka schemas),
+ * log_module (log module, print), log (our lines).
  */
 #include "host.h"
 
@@ -32,25 +31,17 @@
 #include <string.h>
 #include <time.h>
 
-#include <cjson/cJSON.h>
-
-#include "arena.h"
 #include "clock.h"
 #include "collector.h"
 #include "context.h"
 #include "deadline.h"
-#include "dynamodb_scan.h"
 #include "error_body.h"
-#include "event_kafka.h"
-#include "event_raw.h"
-#include "event_source.h"
+#include "error_types.h"
+#include "event_decode.h"
 #include "guard.h"
 #include "heap.h"
 #include "json_lua.h"
-#include "json_tree.h"
-#include "kafka_scan.h"
 #include "kafka_schema.h"
-#include "kinesis_scan.h"
 #include "loader.h"
 #include "log.h"
 #include "log_module.h"
@@ -59,14 +50,11 @@
 #include "router.h"
 #include "runtime_modules.h"
 #include "script_watch.h"
-#include "sqs_scan.h"
 #include "utf8.h"
 
 /* The response buffer may pass Lambda's limit so the error can say by how
  * much; past this the encoder stops. */
 #define HOST_MAX_RESPONSE_BUF (64u * 1024u * 1024u)
-/* Biggest single key, value or header decoded on the fast path. */
-#define HOST_MAX_SCRATCH (16u * 1024u * 1024u)
 /* What a reload's init may take at most (Lambda's own init limit). */
 #define HOST_RELOAD_BUDGET_MS 10000
 /* Unknown deadlines (local emulators) are taken as Lambda's longest run. */
@@ -77,11 +65,10 @@ struct host {
   struct heap heap;
   struct host_config cfg; /* strings point at the owned copies below */
   char *task_root, *runtime_lua_dir, *handler;
-  struct loader loader;       /* points at the strings above and the watch */
-  struct script_watch *watch; /* hot reload's, owned; NULL without it */
-  struct arena arena;         /* the event's cJSON tree, reset per invocation */
-  struct buf scratch;         /* decoded bytes on their way into Lua strings */
-  struct collector gc;        /* when the collector runs (collector.h) */
+  struct loader loader;         /* points at the strings above and the watch */
+  struct script_watch *watch;   /* hot reload's, owned; NULL without it */
+  struct event_decoder decoder; /* the event's tree and scratch */
+  struct collector gc;          /* when the collector runs (collector.h) */
 };
 
 /* ==== Allocation ==== */
@@ -159,7 +146,7 @@ static void result_error(struct host_result *res, const char *type,
 {
   res->is_error = 1;
   if (error_body_build(&res->body, type, message, message_len, traceback) != 0)
-    type = "Runtime.OutOfMemory";
+    type = ERROR_TYPE_OUT_OF_MEMORY;
   snprintf(res->error_type, sizeof(res->error_type), "%s", type);
 }
 
@@ -183,8 +170,8 @@ static void error_from_status(struct host *h, int status,
     /* Out of memory only when it was; a message handler that failed (a C
      * stack overflow while the error was being described) is its own. */
     result_error(res,
-                 status == LUA_ERRMEM ? "Runtime.OutOfMemory"
-                                      : "Runtime.ErrorHandlerFailed",
+                 status == LUA_ERRMEM ? ERROR_TYPE_OUT_OF_MEMORY
+                                      : ERROR_TYPE_ERROR_HANDLER_FAILED,
                  msg, strlen(msg), NULL);
   } else {
     size_t len = 0;
@@ -260,8 +247,7 @@ static int host_build(struct host **out, const struct host_config *cfg,
   struct host *h = calloc(1, sizeof(*h));
   if (!h)
     goto oom;
-  arena_init(&h->arena);
-  buf_init(&h->scratch, HOST_MAX_SCRATCH);
+  event_decode_init(&h->decoder, &h->heap);
   h->cfg = *cfg;
   h->task_root = dup_or_null(cfg->task_root ? cfg->task_root : ".");
   h->runtime_lua_dir = dup_or_null(cfg->runtime_lua_dir);
@@ -271,7 +257,6 @@ static int host_build(struct host **out, const struct host_config *cfg,
   h->cfg.handler = h->handler;
   h->loader = (struct loader){h->task_root, h->runtime_lua_dir, watch};
   heap_init(&h->heap, cfg->memory_limit);
-  arena_set_budget(&h->arena, &h->heap);
   if (!h->task_root || !h->handler)
     goto oom;
   h->L = lua_newstate(heap_lua_alloc, &h->heap);
@@ -285,7 +270,7 @@ static int host_build(struct host **out, const struct host_config *cfg,
   if (guarded)
     deadline_disarm(h->L);
   if (status != LUA_OK) {
-    error_from_status(h, status, "Runtime.InitError", res);
+    error_from_status(h, status, ERROR_TYPE_INIT, res);
     host_destroy(h);
     return -1;
   }
@@ -297,7 +282,7 @@ static int host_build(struct host **out, const struct host_config *cfg,
   return 0;
 
 oom:
-  result_error(res, "Runtime.OutOfMemory",
+  result_error(res, ERROR_TYPE_OUT_OF_MEMORY,
                "out of memory creating the Lua state", 36, NULL);
   host_destroy(h);
   return -1;
@@ -311,7 +296,7 @@ int host_new(struct host **out, const struct host_config *cfg,
   if (!cfg->watch && cfg->hot_reload && !(own = script_watch_new())) {
     *out = NULL;
     result_clear(res);
-    result_error(res, "Runtime.OutOfMemory",
+    result_error(res, ERROR_TYPE_OUT_OF_MEMORY,
                  "out of memory creating the script watch", 39, NULL);
     return -1;
   }
@@ -329,9 +314,8 @@ void host_destroy(struct host *h)
     return;
   if (h->L)
     collector_close_state(h->L, h->cfg.deadline_guard);
-  arena_free(&h->arena); /* uncharged from the heap's budget */
+  event_decode_free(&h->decoder); /* uncharged from the heap's budget */
   heap_destroy(&h->heap);
-  buf_free(&h->scratch);
   script_watch_free(h->watch);
   free(h->task_root);
   free(h->runtime_lua_dir);
@@ -350,71 +334,24 @@ struct invoke_args {
   struct host_result *res;
 };
 
-/* Push the event as the handler will see it; returns the route kind that
- * takes it and sets *detected to the source it came from (they differ when
- * the source has no route and router.custom gets it as plain JSON).
- * SQS, Kinesis, DynamoDB and Kafka events take their one-pass readers
- * (sqs_scan, kinesis_scan, dynamodb_scan, kafka_scan) when their route exists;
- * whatever they decline (other events, unusual or malformed ones) is parsed by
- * json_tree into the host's arena (a tree that does not fit the budget is
- * Runtime.OutOfMemory), detected by event_source and decoded by event_kafka,
- * event_source or json_lua, which word the errors.
- * Stack effect: [-0, +1, e]. */
+/* Push the event as the handler will see it (event_decode.h, the decode
+ * policy); returns the route kind that takes it and sets *detected to the
+ * source it came from (they differ when the source has no route and
+ * router.custom gets it as plain JSON). A Kafka event decoded for its
+ * route gets its schemas applied, the same step on both of its decoders'
+ * paths. Stack effect: [-0, +1, e]. */
 static enum event_kind push_event(lua_State *L, struct invoke_args *a,
                                   int catch_all, enum event_kind *detected)
 {
-  struct host *h = a->host;
-  *detected = EVENT_KAFKA;
-  /* SQS's, Kinesis's and DynamoDB's fast paths first: they decline any other
-   * event at its first key or record, where kafka_scan looks through the whole
-   * text. */
-  if (!catch_all && router_has_route(L, EVENT_SQS) &&
-      sqs_scan_push(L, a->event, a->len, &h->scratch, &h->arena) ==
-          SQS_SCAN_PUSHED) {
-    *detected = EVENT_SQS;
-    return EVENT_SQS;
-  }
-  if (!catch_all && router_has_route(L, EVENT_KINESIS) &&
-      kinesis_scan_push(L, a->event, a->len, &h->scratch, &h->arena)) {
-    *detected = EVENT_KINESIS;
-    return EVENT_KINESIS;
-  }
-  if (!catch_all && router_has_route(L, EVENT_DYNAMODB) &&
-      dynamodb_scan_push(L, a->event, a->len, &h->scratch, &h->arena)) {
-    *detected = EVENT_DYNAMODB;
-    return EVENT_DYNAMODB;
-  }
-  /* With no Kafka route a Kafka event goes to router.custom like any
-   * source's, as plain JSON: the fast path would build the wrong table. */
-  if (!catch_all && router_has_route(L, EVENT_KAFKA) &&
-      kafka_scan_push(L, a->event, a->len, &h->scratch) == KAFKA_SCAN_PUSHED) {
-    kafka_schema_apply(L, lua_gettop(L)); /* the same step on both paths */
-    return EVENT_KAFKA;
-  }
-  size_t at = 0;
-  const char *why = NULL;
-  cJSON *tree = json_tree_parse(&h->arena, a->event, a->len, &at, &why);
-  if (!tree && h->arena.failed)
-    return lrt_error_raise(L, "Runtime.OutOfMemory",
-                           "the event (%I bytes) does not fit in the memory "
-                           "left to the function (limit %I MB)",
-                           (lua_Integer)a->len,
-                           (lua_Integer)(h->heap.limit >> 20));
-  if (!tree)
-    return lrt_error_raise(L, "Runtime.InvalidEvent",
-                           "event is not valid JSON: %s at byte %I of %I", why,
-                           (lua_Integer)at, (lua_Integer)a->len);
-  enum event_kind kind = event_source_detect(tree);
-  *detected = kind;
-  if (kind != EVENT_CUSTOM && !router_has_route(L, kind))
-    kind = EVENT_CUSTOM;
-  if (catch_all || kind == EVENT_CUSTOM)
-    json_lua_push_typed(L, tree, "Runtime.InvalidEvent");
-  else if (kind == EVENT_KAFKA)
-    event_kafka_push(L, tree);
-  else
-    event_source_push(L, tree, kind);
-  if (kind == EVENT_KAFKA && !catch_all)
+  /* The kinds with a route; none under a catch-all, which takes every
+   * event as plain JSON. */
+  unsigned routes = 0;
+  for (int k = 0; !catch_all && k <= EVENT_KIND_LAST; k++)
+    if (router_has_route(L, (enum event_kind)k))
+      routes |= EVENT_DECODE_ROUTE(k);
+  enum event_kind kind = event_decode_push(L, &a->host->decoder, a->event,
+                                           a->len, routes, detected);
+  if (kind == EVENT_KAFKA)
     kafka_schema_apply(L, lua_gettop(L));
   return kind;
 }
@@ -431,7 +368,7 @@ static int invoke_protected(lua_State *L)
   router_push_handler(L, kind);
   if (lua_isnil(L, -1))
     return lrt_error_raise(
-        L, "Runtime.NoHandler",
+        L, ERROR_TYPE_NO_HANDLER,
         "no handler found for event type '%s': register one with "
         "require(\"router\").%s(fn)",
         router_kind_name(detected), router_kind_name(detected));
@@ -439,9 +376,10 @@ static int invoke_protected(lua_State *L)
   context_push(L, a->ctx);
   router_set_context(L, -1);
   lua_call(L, 2, 1);
-  json_lua_encode(L, -1, &a->res->body, "Runtime.InvalidResponse", "response");
+  json_lua_encode(L, -1, &a->res->body, ERROR_TYPE_INVALID_RESPONSE,
+                  "response");
   if (a->res->body.len > HOST_MAX_RESPONSE)
-    return lrt_error_raise(L, "Runtime.ResponseTooLarge",
+    return lrt_error_raise(L, ERROR_TYPE_RESPONSE_TOO_LARGE,
                            "response is %I bytes, over Lambda's limit of %I "
                            "bytes",
                            (lua_Integer)a->res->body.len,
@@ -461,7 +399,7 @@ static void flush_metrics(struct host *h)
                             "written";
   struct host_result err;
   host_result_init(&err);
-  error_from_status(h, status, "Runtime.MetricsError", &err);
+  error_from_status(h, status, ERROR_TYPE_METRICS, &err);
   log_emit(stderr, LOG_ERROR, msg, sizeof(msg) - 1, buf_cstr(&err.body));
   host_result_free(&err);
 }
@@ -472,7 +410,7 @@ int host_invoke(struct host *h, const char *event, size_t len,
   result_clear(res);
   if (len == 0) {
     static const char msg[] = "event body is empty, expected JSON";
-    result_error(res, "Runtime.InvalidEvent", msg, sizeof(msg) - 1, NULL);
+    result_error(res, ERROR_TYPE_INVALID_EVENT, msg, sizeof(msg) - 1, NULL);
     return 0;
   }
   struct host_context local = *ctx;
@@ -487,10 +425,9 @@ int host_invoke(struct host *h, const char *event, size_t len,
   collector_end_invocation(&h->gc, args.gc_paused, status != LUA_OK);
   if (h->cfg.deadline_guard)
     deadline_disarm(h->L);
-  event_raw_end(h->L);    /* .raw reads the tree: not after this */
-  arena_reset(&h->arena); /* a tree, if any, is gone: never cJSON_Delete */
+  event_decode_end(h->L, &h->decoder); /* the tree, if any, is gone */
   if (status != LUA_OK)
-    error_from_status(h, status, "Lua.RuntimeError", res);
+    error_from_status(h, status, ERROR_TYPE_LUA_RUNTIME, res);
   return 0;
 }
 

@@ -16,6 +16,7 @@
 #include <stdint.h>
 
 #include "base64.h"
+#include "buf.h"
 #include "event_kafka.h"
 #include "fuzz_common.h"
 
@@ -158,9 +159,13 @@ static char *text_of(const uint8_t *p, size_t n)
   return s;
 }
 
+/* The reference decoder's scratch, kept across calls as event_decode keeps
+ * it (reachable until exit). */
+static struct buf reference_scratch = {.max = (size_t)128 << 20};
+
 static int push_protected(lua_State *L)
 {
-  event_kafka_push(L, lua_touserdata(L, 1));
+  event_kafka_push(L, lua_touserdata(L, 1), &reference_scratch);
   return 1;
 }
 

@@ -22,12 +22,16 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
+/* The reference decoder's scratch, kept across calls as event_decode keeps
+ * it (reachable until exit). */
+static struct buf reference_scratch = {.max = (size_t)128 << 20};
+
 static int push_protected(lua_State *L)
 {
   const cJSON *root = lua_touserdata(L, 1);
   lua_newtable(L); /* the record, for decode_error */
   struct event_fields f = {L, "DynamoDB", "DynamoDB.InvalidEvent", 1,
-                           lua_gettop(L)};
+                           lua_gettop(L), &reference_scratch};
   struct dynamodb_path path = {NULL, "new_image"};
   if (cJSON_IsObject(root) &&
       !(root->child && !root->child->next && root->child->string &&

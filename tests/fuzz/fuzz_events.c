@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 #include "arena.h"
+#include "buf.h"
 #include "event_source.h"
 #include "fuzz_common.h"
 #include "json_lua.h"
@@ -27,10 +28,14 @@ struct push_args {
   size_t size;
 };
 
+/* The reference decoder's scratch, kept across calls as event_decode keeps
+ * it (reachable until exit). */
+static struct buf reference_scratch = {.max = (size_t)128 << 20};
+
 static int push_protected(lua_State *L)
 {
   struct push_args *a = lua_touserdata(L, 1);
-  event_source_push(L, a->root, a->kind);
+  event_source_push(L, a->root, a->kind, &reference_scratch);
   return 1;
 }
 

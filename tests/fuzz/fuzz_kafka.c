@@ -26,9 +26,13 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
+/* The reference decoder's scratch, kept across calls as event_decode keeps
+ * it (reachable until exit). */
+static struct buf reference_scratch = {.max = (size_t)128 << 20};
+
 static int push_protected(lua_State *L)
 {
-  event_kafka_push(L, lua_touserdata(L, 1));
+  event_kafka_push(L, lua_touserdata(L, 1), &reference_scratch);
   return 1;
 }
 
@@ -43,7 +47,8 @@ static int scan_protected(lua_State *L)
 {
   struct scan_args *a = lua_touserdata(L, 1);
   lua_pop(L, 1);
-  a->result = kafka_scan_push(L, (const char *)a->data, a->size, a->scratch);
+  a->result =
+      kafka_scan_push(L, (const char *)a->data, a->size, a->scratch, NULL);
   return a->result == KAFKA_SCAN_PUSHED ? 1 : 0;
 }
 

@@ -58,7 +58,7 @@ static int scan_protected(lua_State *L)
 static int push_protected(lua_State *L)
 {
   event_source_push(L, lua_touserdata(L, 1),
-                    (enum event_kind)lua_tointeger(L, 2));
+                    (enum event_kind)lua_tointeger(L, 2), &fuzz_scratch);
   return 1;
 }
 
