@@ -10,7 +10,6 @@
 #include <errno.h>
 #include <lauxlib.h>
 #include <stdlib.h>
-#include <string.h>
 
 #include "json_lua.h"
 #include "json_tree.h"

@@ -1,7 +1,6 @@
 /* event_dynamodb: one DynamoDB Streams change -> its record table (see
  * event_records.h). Keys and images go through dynamodb_value, so handlers
  * see plain Lua values; sequence_number stays text (it is 21+ digits). */
-#include <lauxlib.h>
 
 #include "dynamodb_value.h"
 #include "event_records.h"

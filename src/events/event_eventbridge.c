@@ -1,7 +1,6 @@
 /* event_eventbridge: an EventBridge (CloudWatch Events) event -> the event
  * table (see event_http.h). detail is the JSON object as plain Lua values
  * (null is json.null); resources an array of strings. */
-#include <lauxlib.h>
 
 #include "event_http.h"
 #include "json_lua.h"

@@ -3,7 +3,6 @@
  * sequence_number stays text (56 digits); approximate_arrival_timestamp is
  * the number as delivered (epoch seconds, integer or float). A DynamoDB
  * change carried by Kinesis stays a Kinesis record: its JSON is in data. */
-#include <lauxlib.h>
 
 #include "event_records.h"
 #include "json_lua.h"

@@ -2,7 +2,6 @@
  * event_records.h). S3 sends object keys form-URL-encoded, so the key is
  * decoded ('+' a space, %XX a byte); a malformed escape leaves key nil with
  * a decode_error. size is an integer; the rest are strings as sent. */
-#include <lauxlib.h>
 
 #include "event_records.h"
 #include "json_tree.h"

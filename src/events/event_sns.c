@@ -2,7 +2,6 @@
  * event_records.h). The fields live under the record's "Sns" object;
  * attribute values of Type "Binary" are base64 and decoded, the others
  * ("String", "Number", "String.Array") stay the text SNS sent. */
-#include <lauxlib.h>
 
 #include "event_records.h"
 #include "json_tree.h"

@@ -7,7 +7,6 @@
 #include "event_source.h"
 
 #include <lauxlib.h>
-#include <string.h>
 
 #include "error_types.h"
 #include "event_fields.h"

@@ -5,7 +5,6 @@
  * binaryValue, decoded): numbers stay text, as SQS keeps them, because
  * Number attributes hold up to 38 digits. The list forms (stringListValues,
  * binaryListValues: reserved by SQS, never filled) stay in record.raw. */
-#include <lauxlib.h>
 #include <string.h>
 
 #include "event_records.h"

@@ -4,8 +4,6 @@
  * event_kinesis.c's (through event_source.c) field for field. */
 #include "kinesis_scan.h"
 
-#include <lauxlib.h>
-
 #include "json_lua.h"
 #include "json_text.h"
 #include "records_scan.h"

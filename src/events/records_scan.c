@@ -122,6 +122,8 @@ static int scan_records(struct records_scan *s, int ev)
 
 /* Nonzero when the text starts as a records event: '{', "Records". A cheap
  * test before anything is pushed, so other events decline at once. */
+static const char RECORDS_KEY[] = "\"Records\"";
+
 static int starts_as_records(const char *p, const char *end)
 {
   while (p < end && (unsigned char)*p <= 32)
@@ -130,7 +132,8 @@ static int starts_as_records(const char *p, const char *end)
     return 0;
   while (p < end && (unsigned char)*p <= 32)
     p++;
-  return end - p >= 9 && memcmp(p, "\"Records\"", 9) == 0;
+  return (size_t)(end - p) >= sizeof RECORDS_KEY - 1 &&
+         memcmp(p, RECORDS_KEY, sizeof RECORDS_KEY - 1) == 0;
 }
 
 int records_scan_push(lua_State *L, const char *json, size_t len,

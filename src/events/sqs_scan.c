@@ -5,7 +5,6 @@
  * field for field. */
 #include "sqs_scan.h"
 
-#include <lauxlib.h>
 #include <string.h>
 
 #include "records_scan.h"
@@ -73,6 +72,15 @@ enum { A_TYPE = 1, A_STRING = 2, A_BINARY = 4 };
 
 /* One message attribute's object, pushed as { data_type, value } ('n' its
  * position, for the recent slots). */
+
+/* SQS's data types are one of three, optionally followed by a custom label
+ * ("Number.float"): the prefix decides. */
+static int data_type_is(const char *type, size_t len, const char *base)
+{
+  size_t n = strlen(base);
+  return len >= n && memcmp(type, base, n) == 0;
+}
+
 static int push_attribute(struct records_scan *s, int n)
 {
   lua_State *L = s->L;
@@ -116,11 +124,11 @@ static int push_attribute(struct records_scan *s, int n)
     if (!json_scan_eat(&s->j, '}'))
       return 0;
   }
-  if (type == NULL || type_len < 6)
+  if (type == NULL)
     return 0;
-  int binary = memcmp(type, "Binary", 6) == 0;
-  if (!binary && memcmp(type, "String", 6) != 0 &&
-      memcmp(type, "Number", 6) != 0)
+  int binary = data_type_is(type, type_len, "Binary");
+  if (!binary && !data_type_is(type, type_len, "String") &&
+      !data_type_is(type, type_len, "Number"))
     return 0;
   lua_createtable(L, 0, 2);
   records_scan_push_key(s, K_DATA_TYPE);

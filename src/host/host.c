@@ -24,12 +24,10 @@
  */
 #include "host.h"
 
-#include <errno.h>
 #include <lauxlib.h>
 #include <lualib.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "clock.h"
 #include "collector.h"
@@ -50,7 +48,6 @@
 #include "router.h"
 #include "runtime_modules.h"
 #include "script_watch.h"
-#include "utf8.h"
 
 /* The response buffer may pass Lambda's limit so the error can say by how
  * much; past this the encoder stops. */
@@ -71,7 +68,7 @@ struct host {
   struct collector gc;          /* when the collector runs (collector.h) */
 };
 
-/* ==== Allocation ==== */
+/* ==== Panic: the last resort outside any protected call ==== */
 
 static int host_panic(lua_State *L)
 {
@@ -404,14 +401,14 @@ static void flush_metrics(struct host *h)
   host_result_free(&err);
 }
 
-int host_invoke(struct host *h, const char *event, size_t len,
-                const struct host_context *ctx, struct host_result *res)
+void host_invoke(struct host *h, const char *event, size_t len,
+                 const struct host_context *ctx, struct host_result *res)
 {
   result_clear(res);
   if (len == 0) {
     static const char msg[] = "event body is empty, expected JSON";
     result_error(res, ERROR_TYPE_INVALID_EVENT, msg, sizeof(msg) - 1, NULL);
-    return 0;
+    return;
   }
   struct host_context local = *ctx;
   if (!local.deadline_ms)
@@ -428,7 +425,6 @@ int host_invoke(struct host *h, const char *event, size_t len,
   event_decode_end(h->L, &h->decoder); /* the tree, if any, is gone */
   if (status != LUA_OK)
     error_from_status(h, status, ERROR_TYPE_LUA_RUNTIME, res);
-  return 0;
 }
 
 void host_collect(struct host *h)

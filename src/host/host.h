@@ -58,10 +58,10 @@ void host_result_free(struct host_result *r);
 int host_new(struct host **out, const struct host_config *cfg,
              struct host_result *res) __attribute__((warn_unused_result));
 
-/* Run one invocation on the event bytes. Returns 0; 'res' holds the response
- * JSON or (is_error) the error body. Never raises, never exits. */
-int host_invoke(struct host *h, const char *event, size_t len,
-                const struct host_context *ctx, struct host_result *res);
+/* Run one invocation on the event bytes: 'res' holds the response JSON or
+ * (is_error) the error body. Never raises, never exits. */
+void host_invoke(struct host *h, const char *event, size_t len,
+                 const struct host_context *ctx, struct host_result *res);
 
 /* Between invocations (after the response is posted): reclaim a big
  * event's garbage at once, so it neither lingers in RSS nor slows the next

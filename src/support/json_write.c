@@ -70,7 +70,7 @@ static size_t escape_step(const unsigned char *p, size_t n, char *out,
     return 2;
   }
   if (out) {
-    memcpy(out, "\\u00", 4);
+    memcpy(out, "\\u00", sizeof "\\u00" - 1);
     out[4] = hex[c >> 4];
     out[5] = hex[c & 0xF];
   }

@@ -24,7 +24,7 @@ static void mark_float(char *out, size_t size)
 {
   size_t len = strlen(out);
   if (strspn(out, "-0123456789") == len && len + 3 <= size)
-    memcpy(out + len, ".0", 3);
+    memcpy(out + len, ".0", sizeof ".0"); /* with its NUL */
 }
 
 void number_text_float(double d, char *out, size_t size)

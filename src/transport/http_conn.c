@@ -32,6 +32,8 @@
 #define HTTP_CONN_SOCKET_RCVBUF (2 * 1024 * 1024)
 /* File descriptors tracked by the first request's sweep (fds_sweep). */
 #define HTTP_CONN_SWEEP_FDS 1024
+/* How an HTTP status line starts. */
+static const char HTTP_PREFIX[] = "HTTP/";
 
 struct http_conn {
   CURL *curl;
@@ -171,7 +173,8 @@ static size_t on_header(char *data, size_t size, size_t nitems, void *ud)
 {
   struct http_conn *c = ud;
   size_t n = size * nitems;
-  if (n >= 5 && memcmp(data, "HTTP/", 5) == 0) {
+  if (n >= sizeof HTTP_PREFIX - 1 &&
+      memcmp(data, HTTP_PREFIX, sizeof HTTP_PREFIX - 1) == 0) {
     const char *sp = memchr(data, ' ', n);
     c->interim = sp != NULL && sp + 1 < data + n && sp[1] == '1';
     c->head_done = 0;

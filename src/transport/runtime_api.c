@@ -26,6 +26,8 @@
 #define RUNTIME_API_MAX_DRAIN (4u * RUNTIME_API_MAX_EVENT)
 /* How much of a POST's answer is kept for the error text. */
 #define RUNTIME_API_MAX_ANSWER 512u
+/* The one scheme AWS_LAMBDA_RUNTIME_API may carry in front of host:port. */
+static const char HTTP_SCHEME[] = "http://";
 #define RUNTIME_API_ERROR_SIZE 768
 /* Longest Lambda-Runtime-Function-Error-Type value sent. */
 #define RUNTIME_API_MAX_TYPE 1024
@@ -377,7 +379,7 @@ int runtime_api_new(struct runtime_api **out, const char *endpoint)
   *out = NULL;
   if (endpoint == NULL)
     return -1;
-  if (strncasecmp(endpoint, "http://", 7) == 0)
+  if (strncasecmp(endpoint, HTTP_SCHEME, sizeof HTTP_SCHEME - 1) == 0)
     endpoint += 7;
   size_t len = strlen(endpoint);
   while (len > 0 && endpoint[len - 1] == '/')

