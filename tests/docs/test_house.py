@@ -37,6 +37,8 @@ def exported_symbols():
             parts = line.split()
             if len(parts) < 3 or parts[-2] not in "TDRBC":
                 continue
+            if parts[-1].startswith("__"):
+                continue  # the compiler's own (ASan's __odr_asan.*...)
             member = parts[0].split(":")[1]
             stem = re.sub(r"\.c\.o$", "", member)
             out.append((os.path.basename(lib), stem, parts[-1]))
