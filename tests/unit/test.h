@@ -61,4 +61,24 @@
                 h_ ? h_ : "(null)");                                           \
   } while (0)
 
+/* A whole file (a fixture) as a NUL-terminated buffer the caller frees;
+ * *len is its size. Fails the test when it cannot be read. */
+static inline char *test_read_file(const char *path, size_t *len)
+{
+  FILE *f = fopen(path, "rb");
+  if (f == NULL)
+    TEST_FAIL("cannot open %s", path);
+  ASSERT_OK(fseek(f, 0, SEEK_END));
+  long n = ftell(f);
+  ASSERT(n >= 0);
+  rewind(f);
+  char *text = malloc((size_t)n + 1);
+  ASSERT_NOT_NULL(text);
+  ASSERT_EQ(fread(text, 1, (size_t)n, f), n);
+  text[n] = '\0';
+  fclose(f);
+  *len = (size_t)n;
+  return text;
+}
+
 #endif

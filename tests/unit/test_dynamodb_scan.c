@@ -100,7 +100,7 @@ static void fixtures(lua_State *L, struct buf *scratch)
     char path[1024];
     snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
     size_t len;
-    char *text = records_compare_read_file(path, &len);
+    char *text = test_read_file(path, &len);
     int took =
         records_compare_kind(L, scratch, e->d_name, text, len, EVENT_DYNAMODB);
     int others =

@@ -56,24 +56,6 @@ static int decode(lua_State *L, const char *text)
   return decode_len(L, text, strlen(text));
 }
 
-static char *read_file(const char *path, size_t *len)
-{
-  FILE *f = fopen(path, "rb");
-  if (f == NULL)
-    TEST_FAIL("cannot open %s", path);
-  ASSERT_OK(fseek(f, 0, SEEK_END));
-  long n = ftell(f);
-  ASSERT(n >= 0);
-  rewind(f);
-  char *text = malloc((size_t)n + 1);
-  ASSERT_NOT_NULL(text);
-  ASSERT_EQ(fread(text, 1, (size_t)n, f), n);
-  text[n] = '\0';
-  fclose(f);
-  *len = (size_t)n;
-  return text;
-}
-
 /* Decode a fixture; the event table is left on top. */
 static void decode_fixture(lua_State *L, const char *dir, const char *name)
 {
@@ -81,7 +63,7 @@ static void decode_fixture(lua_State *L, const char *dir, const char *name)
   size_t len = 0;
   snprintf(path, sizeof path, "%s/tests/fixtures/%s/%s", LRT_SOURCE_DIR, dir,
            name);
-  char *text = read_file(path, &len);
+  char *text = test_read_file(path, &len);
   int status = decode_len(L, text, len);
   free(text);
   if (status != LUA_OK) {

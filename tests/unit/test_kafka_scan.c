@@ -36,22 +36,6 @@ static int reference_push(lua_State *L)
   return 1;
 }
 
-static char *read_file(const char *path, size_t *len)
-{
-  FILE *f = fopen(path, "rb");
-  ASSERT_NOT_NULL(f);
-  fseek(f, 0, SEEK_END);
-  long n = ftell(f);
-  rewind(f);
-  char *data = malloc((size_t)n + 1);
-  ASSERT_NOT_NULL(data);
-  ASSERT_EQ(fread(data, 1, (size_t)n, f), n);
-  fclose(f);
-  data[n] = '\0';
-  *len = (size_t)n;
-  return data;
-}
-
 /* Compare both paths on one text. Returns 1 when the fast path took it. */
 static int compare(lua_State *L, struct buf *scratch, const char *name,
                    const char *text, size_t len)
@@ -104,7 +88,7 @@ static int compare_dir(lua_State *L, struct buf *scratch, const char *dir,
     char path[1024];
     snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
     size_t len;
-    char *text = read_file(path, &len);
+    char *text = test_read_file(path, &len);
     const char *body = text;
     if (len >= 3 && memcmp(body, "\xEF\xBB\xBF", 3) == 0) {
       body += 3;

@@ -87,22 +87,6 @@ static int records_compare_fast(lua_State *L)
   return 1;
 }
 
-static char *records_compare_read_file(const char *path, size_t *len)
-{
-  FILE *f = fopen(path, "rb");
-  ASSERT_NOT_NULL(f);
-  fseek(f, 0, SEEK_END);
-  long n = ftell(f);
-  rewind(f);
-  char *data = malloc((size_t)n + 1);
-  ASSERT_NOT_NULL(data);
-  ASSERT_EQ(fread(data, 1, (size_t)n, f), n);
-  fclose(f);
-  data[n] = '\0';
-  *len = (size_t)n;
-  return data;
-}
-
 /* deep_equal(a at -2, b at -1, what), both popped; fail with the
  * difference. */
 static void records_compare_equal(lua_State *L, const char *name,

@@ -85,7 +85,7 @@ int main(void)
     char path[1024];
     snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
     size_t len;
-    char *text = records_compare_read_file(path, &len);
+    char *text = test_read_file(path, &len);
     int took = compare(L, &scratch, e->d_name, text, len);
     int took_kin =
         records_compare_kind(L, &scratch, e->d_name, text, len, EVENT_KINESIS);
