@@ -215,12 +215,11 @@ static int get_into(struct http_conn *c, struct buf *dst, size_t drain_max)
 #define OK_3 "HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\nnew"
 #define ACCEPTED "HTTP/1.1 202 Accepted\r\nContent-Length: 0\r\n\r\n"
 
-static void test_idle_close_is_replaced(void)
+/* Two GETs against a two-connection 'script' whose first answer is "ok" and
+ * whose second connection answers "new": the second GET must have gone out
+ * on the fresh connection, each request once. */
+static void expect_ok_then_new(const struct script_conn *script)
 {
-  static const struct script_conn script[] = {
-      {{{OK_2, NULL, 0}}, 1}, /* answers, then closes while the client idles */
-      {{{OK_3, NULL, 0}}, 0},
-  };
   struct server sv;
   start_server(&sv, script, 2);
   struct http_conn *c = new_conn(sv.host);
@@ -233,6 +232,15 @@ static void test_idle_close_is_replaced(void)
   http_conn_destroy(c);
   ASSERT_STR_EQ(wait_server(&sv), "GET / HTTP/1.1\nGET / HTTP/1.1\n");
   buf_free(&b);
+}
+
+static void test_idle_close_is_replaced(void)
+{
+  static const struct script_conn script[] = {
+      {{{OK_2, NULL, 0}}, 1}, /* answers, then closes while the client idles */
+      {{{OK_3, NULL, 0}}, 0},
+  };
+  expect_ok_then_new(script);
 }
 
 static void test_caps(void)
@@ -402,18 +410,7 @@ static void test_excess_in_the_same_write(void)
        0},
       {{{OK_3, NULL, 0}}, 0},
   };
-  struct server sv;
-  start_server(&sv, script, 2);
-  struct http_conn *c = new_conn(sv.host);
-  struct buf b;
-  buf_init(&b, 100);
-  ASSERT_EQ(get_into(c, &b, 0), HTTP_CONN_OK);
-  ASSERT_STR_EQ(buf_cstr(&b), "ok");
-  ASSERT_EQ(get_into(c, &b, 0), HTTP_CONN_OK);
-  ASSERT_STR_EQ(buf_cstr(&b), "new");
-  http_conn_destroy(c);
-  ASSERT_STR_EQ(wait_server(&sv), "GET / HTTP/1.1\nGET / HTTP/1.1\n");
-  buf_free(&b);
+  expect_ok_then_new(script);
 }
 
 static void test_post_not_sent_twice(void)
