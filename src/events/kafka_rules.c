@@ -37,11 +37,3 @@ int kafka_rules_integer(double d, lua_Integer *out)
   *out = i;
   return 1;
 }
-
-int kafka_rules_header_byte(lua_Integer v, unsigned char *out)
-{
-  if (v < -128 || v > 255)
-    return 0;
-  *out = (unsigned char)(v & 0xFF); /* Java's signed bytes */
-  return 1;
-}

@@ -81,7 +81,16 @@ const char *kafka_rules_event_source(const char *s, size_t len);
  * both. */
 int kafka_rules_integer(double d, lua_Integer *out);
 
-/* 1 with *out set to the byte when 'v' is a header byte (-128..255), else 0. */
-int kafka_rules_header_byte(lua_Integer v, unsigned char *out);
+/* 1 with *out set to the byte when 'v' is a header byte (-128..255), else 0.
+ * Static inline: the scanner applies it to every header byte of a batch
+ * (~200,000 in the 6 MB bench event), where a call costs more than the
+ * test. */
+static inline int kafka_rules_header_byte(lua_Integer v, unsigned char *out)
+{
+  if (v < -128 || v > 255)
+    return 0;
+  *out = (unsigned char)(v & 0xFF); /* Java's signed bytes */
+  return 1;
+}
 
 #endif

@@ -117,29 +117,52 @@ static int push_base64(struct scan *s)
 }
 
 /* One header byte (kafka_rules_header_byte) written plainly, with no leading
- * zero, as every encoder writes them; anything else (spaces, exponents,
- * other numbers) declines. */
-static int header_byte(struct scan *s, unsigned char *out)
+ * zero, as every encoder writes them, read from *pp (JSON whitespace before
+ * it skipped); anything else (exponents, other numbers) declines. The
+ * cursor is a local: stores through 'out' may alias the scan's own, which
+ * would otherwise be reloaded for every character. */
+static int header_byte(const char **pp, const char *end, unsigned char *out)
 {
-  const char *p = s->j.p;
-  const char *end = s->j.end;
+  const char *p = *pp;
+  while (p < end && (unsigned char)*p <= 32)
+    p++;
   int neg = 0;
   if (p < end && *p == '-') {
     neg = 1;
     p++;
   }
-  if (p >= end || !is_digit(*p))
-    return 0;
-  int v = *p++ - '0';
-  if (v != 0) {
-    for (int i = 0; i < 2 && p < end && is_digit(*p); i++)
-      v = v * 10 + (*p++ - '0');
+  int v;
+  if (end - p >= 4) {
+    /* The common case without a branch per digit: the lengths of a
+     * header's bytes (1 to 3 digits) vary at random, and mispredicting
+     * them was most of the scan's own time. The fourth character must end
+     * the number. */
+    unsigned d0 = (unsigned char)p[0] - '0', d1 = (unsigned char)p[1] - '0';
+    unsigned d2 = (unsigned char)p[2] - '0', c3 = (unsigned char)p[3];
+    if (d0 > 9 || (d0 == 0 && d1 <= 9))
+      return 0;
+    unsigned two = d1 <= 9, three = two & (d2 <= 9);
+    unsigned after = three ? c3
+                     : two ? (unsigned char)p[2]
+                           : (unsigned char)p[1];
+    if (after - '0' <= 9 || after == '.' || after == 'e' || after == 'E')
+      return 0;
+    v = (int)(three ? d0 * 100 + d1 * 10 + d2 : two ? d0 * 10 + d1 : d0);
+    p += 1 + two + three;
+  } else {
+    if (p >= end || !is_digit(*p))
+      return 0;
+    v = *p++ - '0';
+    if (v != 0) {
+      for (int i = 0; i < 2 && p < end && is_digit(*p); i++)
+        v = v * 10 + (*p++ - '0');
+    }
+    if (p < end && (is_digit(*p) || *p == '.' || *p == 'e' || *p == 'E'))
+      return 0;
   }
-  if (p < end && (is_digit(*p) || *p == '.' || *p == 'e' || *p == 'E'))
-    return 0;
   if (!kafka_rules_header_byte(neg ? -v : v, out))
     return 0;
-  s->j.p = p;
+  *pp = p;
   return 1;
 }
 
@@ -156,11 +179,17 @@ static int push_byte_array(struct scan *s)
     if (!close || buf_reserve(s->j.scratch, (size_t)(close - s->j.p) / 2 + 1))
       return 0;
     unsigned char *out = (unsigned char *)s->j.scratch->data;
-    do {
-      json_scan_ws(&s->j);
-      if (!header_byte(s, &out[n++]))
+    const char *p = s->j.p, *end = s->j.end;
+    for (;;) {
+      if (!header_byte(&p, end, &out[n++]))
         return 0;
-    } while (json_scan_eat(&s->j, ','));
+      while (p < end && (unsigned char)*p <= 32)
+        p++;
+      if (p >= end || *p != ',')
+        break;
+      p++;
+    }
+    s->j.p = p;
     if (!json_scan_eat(&s->j, ']'))
       return 0;
   }

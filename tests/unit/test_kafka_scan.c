@@ -145,6 +145,63 @@ int main(void)
   REC("{\"topic\":\"t\",\"partition\":0,\"offset\":1,\"headers\":[{\"h\":"
       "[-1,0,127,-128,255]},{\"h\":[]}]}",
       1);
+  /* Header bytes of one, two and three digits in any order, with JSON
+   * whitespace around them and signs, as the fast path reads them without
+   * a branch per digit; the forms it leaves to the reference decline. */
+  REC("{\"topic\":\"t\",\"partition\":0,\"offset\":1,\"headers\":[{\"h\":"
+      "[0, 1,2 ,  34,\n255,-0,-1,-99,-128,100,\t7 ,10,99,200]}]}",
+      1);
+  REC("{\"topic\":\"t\",\"partition\":0,\"offset\":1,\"headers\":[{\"h\":"
+      "[01]}]}",
+      0);
+  REC("{\"topic\":\"t\",\"partition\":0,\"offset\":1,\"headers\":[{\"h\":"
+      "[1000]}]}",
+      0);
+  REC("{\"topic\":\"t\",\"partition\":0,\"offset\":1,\"headers\":[{\"h\":"
+      "[-129]}]}",
+      0);
+  REC("{\"topic\":\"t\",\"partition\":0,\"offset\":1,\"headers\":[{\"h\":"
+      "[123.5]}]}",
+      0);
+  REC("{\"topic\":\"t\",\"partition\":0,\"offset\":1,\"headers\":[{\"h\":"
+      "[12E1]}]}",
+      0);
+  REC("{\"topic\":\"t\",\"partition\":0,\"offset\":1,\"headers\":[{\"h\":"
+      "[5e0]}]}",
+      0);
+  REC("{\"topic\":\"t\",\"partition\":0,\"offset\":1,\"headers\":[{\"h\":"
+      "[-]}]}",
+      0);
+  REC("{\"topic\":\"t\",\"partition\":0,\"offset\":1,\"headers\":[{\"h\":"
+      "[9,]}]}",
+      0);
+  /* A byte array cut off where fewer than four characters are left. */
+  expect(L, &scratch,
+         "{\"eventSource\":\"aws:kafka\",\"records\":{\"t-0\":[{\"topic\":"
+         "\"t\",\"partition\":0,\"offset\":1,\"headers\":[{\"h\":[1,12",
+         0);
+  expect(L, &scratch,
+         "{\"eventSource\":\"aws:kafka\",\"records\":{\"t-0\":[{\"topic\":"
+         "\"t\",\"partition\":0,\"offset\":1,\"headers\":[{\"h\":[-1",
+         0);
+  /* Strings whose end the lexer finds byte by byte (up to 24 bytes) or by
+   * searching: escapes before, at and after that point, and a run of
+   * backslashes ending just before a quote. */
+  REC("{\"topic\":\"aaaaaaaaaaaaaaaaaaaaaa\\\"b\",\"partition\":0,"
+      "\"offset\":1}",
+      1);
+  REC("{\"topic\":\"aaaaaaaaaaaaaaaaaaaaaaa\\\\\",\"partition\":0,"
+      "\"offset\":1}",
+      1);
+  REC("{\"topic\":\"aaaaaaaaaaaaaaaaaaaaaaaa\\\"\\\\\\\\\",\"partition\":0,"
+      "\"offset\":1}",
+      1);
+  REC("{\"topic\":\"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\\\"x\","
+      "\"partition\":0,\"offset\":1}",
+      1);
+  REC("{\"topic\":\"aaaaaaaaaaaaaaaaaaaaaaaa\",\"partition\":0,\"offset\":1}",
+      1);
+  REC("{\"topic\":\"\\\\\",\"partition\":0,\"offset\":1}", 1);
   /* 2^53 is exact in a double; one more is not: both paths round it the
    * same way, so the fast path takes it. */
   REC("{\"topic\":\"t\",\"partition\":0,\"offset\":9007199254740992}", 1);
