@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""luacheck (Debian's lua-check) over lua/, examples/ and the specs, with the
+"""luacheck (Debian's lua-check) over lua/, examples/, bench/ and the specs, with the
 repository's .luacheckrc (std lua54, busted's std for specs).
 
 A file with a global write and an undefined name, checked with the same
@@ -20,7 +20,7 @@ SOURCE_DIR = os.environ.get(
     os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
 LUACHECK = shutil.which("luacheck")
 CONFIG = os.path.join(SOURCE_DIR, ".luacheckrc")
-PATHS = ["lua", "examples", "tests/lua"]
+PATHS = ["lua", "examples", "tests/lua", "bench"]
 
 
 @unittest.skipUnless(LUACHECK, "lua-check not installed")
