@@ -89,33 +89,6 @@ static void push_recent(struct scan *s, struct scan_recent *r, const char *text,
   scan_recent_push(s->L, r, s->j.in_scratch, text, len);
 }
 
-/* Push the bytes of a base64 string. Values are the bulk of a batch, so the
- * raw text up to the first quote is tried first, in one pass: the decoder's
- * strict alphabet rejects a backslash (and any control character), so if it
- * succeeds there was no escape. Otherwise the string is found and its escapes
- * resolved properly (an encoder writing "\/" for "/") into the scratch, and
- * decoded after them. */
-static int push_base64(struct scan *s)
-{
-  json_scan_ws(&s->j);
-  if (s->j.p >= s->j.end || *s->j.p != '"')
-    return 0;
-  const char *start = s->j.p + 1;
-  const char *q = memchr(start, '"', (size_t)(s->j.end - start));
-  if (!q)
-    return 0;
-  s->j.in_scratch = 0; /* the text is the event's */
-  if (scan_push_base64(s->L, &s->j, start, (size_t)(q - start))) {
-    s->j.p = q + 1;
-    return 1;
-  }
-  const char *text;
-  size_t len;
-  if (!json_scan_str(&s->j, &text, &len) || !s->j.in_scratch)
-    return 0;
-  return scan_push_base64(s->L, &s->j, text, len);
-}
-
 /* One header byte (kafka_rules_header_byte) written plainly, with no leading
  * zero, as every encoder writes them, read from *pp (JSON whitespace before
  * it skipped); anything else (exponents, other numbers) declines. The
@@ -359,7 +332,7 @@ static int record_field(struct scan *s, int t, const char *key, size_t len,
     if (json_scan_null(&s->j))
       return 1;
     push_key(s, id);
-    if (!push_base64(s))
+    if (!scan_push_base64_string(L, &s->j, 0))
       return 0;
     break;
   case KAFKA_HEADERS:

@@ -52,11 +52,7 @@ int records_scan_event_source(struct records_scan *s, int ev)
 
 int records_scan_push_base64(struct records_scan *s)
 {
-  const char *text;
-  size_t len;
-  if (!json_scan_str(&s->j, &text, &len) || len % 4 != 0)
-    return 0;
-  return scan_push_base64(s->L, &s->j, text, len);
+  return scan_push_base64_string(s->L, &s->j, 1);
 }
 
 /* Push one record; 'ev' is the event for the first record, else 0. */

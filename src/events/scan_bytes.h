@@ -36,4 +36,42 @@ static inline int scan_push_base64(lua_State *L, struct json_scan *j,
   return 1;
 }
 
+/* The scratch room the one-pass decode is given at least: bigger values
+ * take the two-pass way, which sizes the scratch for them. */
+#define SCAN_BYTES_MIN_ROOM (64u * 1024u)
+
+/* Push the bytes of the base64 JSON string at j->p, and move past it;
+ * 'padded': its length must be a multiple of 4 (SQS, Kinesis, DynamoDB).
+ * Values are the bulk of a batch, so the string is first decoded in the
+ * pass that finds its closing quote (base64_decode_until: the strict
+ * alphabet has neither a backslash nor a control character, so if it gets
+ * to the quote there was no escape); otherwise it is read as a JSON string,
+ * escapes resolved ("\/" for "/"), and decoded after. 0 with nothing
+ * pushed when it is not base64. [-0, +(0|1), m] */
+static inline int scan_push_base64_string(lua_State *L, struct json_scan *j,
+                                          int padded)
+{
+  json_scan_ws(j);
+  if (j->p >= j->end || *j->p != '"')
+    return 0;
+  const char *start = j->p + 1;
+  j->in_scratch = 0; /* the text is the event's */
+  if (j->scratch->cap <= SCAN_BYTES_MIN_ROOM &&
+      buf_reserve(j->scratch, SCAN_BYTES_MIN_ROOM) != BUF_OK)
+    return 0;
+  size_t len, out_len;
+  if (base64_decode_until(start, (size_t)(j->end - start), '"',
+                          (unsigned char *)j->scratch->data,
+                          j->scratch->cap - 1, &len, &out_len) == 0 &&
+      (!padded || len % 4 == 0)) {
+    lua_pushlstring(L, j->scratch->data, out_len);
+    j->p = start + len + 1;
+    return 1;
+  }
+  const char *text;
+  if (!json_scan_str(j, &text, &len) || (padded && len % 4 != 0))
+    return 0;
+  return scan_push_base64(L, j, text, len);
+}
+
 #endif

@@ -12,6 +12,7 @@
 #include "base64.h"
 
 #include <stdint.h>
+#include <string.h>
 
 #define BASE64_BAD 0x80u
 
@@ -214,5 +215,48 @@ int base64_decode(const char *in, size_t len, unsigned char *out,
   }
 
   *out_len = (size_t)(o - out);
+  return 0;
+}
+
+int base64_decode_until(const char *in, size_t avail, char stop,
+                        unsigned char *out, size_t room, size_t *text_len,
+                        size_t *out_len)
+{
+  const unsigned char *s = (const unsigned char *)in;
+  size_t len, done = 0, tail, bad;
+  unsigned char *o = out;
+#ifdef BASE64_HAVE_AVX2
+  if (base64_cpu_has_avx2()) {
+    /* The vector loop finds the end as it decodes: it stops at the block
+     * holding the first byte outside the alphabet. Given only the
+     * characters whose bytes fit the room, it never writes past it. */
+    size_t fits = room / 3 * 4;
+    size_t n = avail < fits ? avail : fits;
+    if (n >= 44)
+      done = base64_decode_avx2(s, n, &o);
+    size_t end = done;
+    while (end < n && !(base64_table[s[end]] & BASE64_BAD))
+      end++;
+    if (end == n && n < avail && !(base64_table[s[n]] & BASE64_BAD))
+      return -1; /* it goes on past what the room holds */
+    len = end;
+    while (len < avail && len - end < 2 && s[len] == '=')
+      len++;
+    if (len >= avail || (char)s[len] != stop)
+      return -1;
+  } else
+#endif
+  {
+    /* Without the vector loop the library's search is the faster pass. */
+    const unsigned char *q = memchr(s, (unsigned char)stop, avail);
+    if (!q)
+      return -1;
+    len = (size_t)(q - s);
+  }
+  if (base64_decoded_max(len - done) > room - (size_t)(o - out) ||
+      base64_decode(in + done, len - done, o, &tail, &bad) != 0)
+    return -1;
+  *text_len = len;
+  *out_len = (size_t)(o - out) + tail;
   return 0;
 }

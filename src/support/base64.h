@@ -19,4 +19,16 @@ int base64_decode(const char *in, size_t len, unsigned char *out,
                   size_t *out_len, size_t *bad_pos)
     __attribute__((warn_unused_result));
 
+/* Decode the base64 text at the start of in[0..avail) that ends where the
+ * byte 'stop' follows it (the closing quote of a JSON string), in one pass
+ * where base64_decode needs the length first: the scanners' bulk values.
+ * 'out' holds 'room' bytes. Returns 0 with *text_len (the characters
+ * before 'stop') and *out_len set; -1 when the text is not plain base64 up
+ * to a 'stop' (another byte ends it, or it is invalid) or its bytes need
+ * more than 'room': out then holds nothing of use, and the caller decodes
+ * another way (the rules are base64_decode's, so that way errs alike). */
+int base64_decode_until(const char *in, size_t avail, char stop,
+                        unsigned char *out, size_t room, size_t *text_len,
+                        size_t *out_len) __attribute__((warn_unused_result));
+
 #endif

@@ -1,7 +1,10 @@
 /* test_base64: the decoder's rules (strict alphabet, lenient trailing bits,
  * optional and partial padding, error positions) against known vectors, and
- * a round trip of every byte value through a small reference encoder. */
+ * a round trip of every byte value through a small reference encoder; the
+ * one-pass base64_decode_until against memchr + base64_decode on random
+ * texts of every length around the vector loop's steps. */
 #include <stdlib.h>
+#include <string.h>
 
 #include "base64.h"
 #include "test.h"
@@ -213,6 +216,103 @@ static void test_decoded_max(void)
   ASSERT(base64_decoded_max((size_t)-1) > (size_t)-1 / 4 * 2);
 }
 
+/* What base64_decode_until must answer: the text up to the first 'stop',
+ * decoded by base64_decode, when it is valid and its bytes fit 'room'. */
+static int until_reference(const char *in, size_t avail, char stop,
+                           unsigned char *out, size_t room, size_t *text_len,
+                           size_t *out_len)
+{
+  const char *q = memchr(in, stop, avail);
+  size_t bad;
+  if (!q)
+    return -1;
+  *text_len = (size_t)(q - in);
+  unsigned char *tmp = malloc(base64_decoded_max(*text_len) + 1);
+  ASSERT(tmp != NULL);
+  int rc = base64_decode(in, *text_len, tmp, out_len, &bad);
+  if (rc == 0 && *out_len <= room)
+    memcpy(out, tmp, *out_len);
+  else
+    rc = -1;
+  free(tmp);
+  return rc;
+}
+
+static void until_case(const char *in, size_t avail, size_t room)
+{
+  unsigned char *got = malloc(room + 1), *want = malloc(room + 1);
+  ASSERT(got && want);
+  size_t got_len = 0, got_out = 0, want_len = 0, want_out = 0;
+  int rc = base64_decode_until(in, avail, '"', got, room, &got_len, &got_out);
+  int want_rc =
+      until_reference(in, avail, '"', want, room, &want_len, &want_out);
+  /* Room that fits the bytes but not base64_decoded_max of the text may be
+   * refused: the caller then decodes the other way. Nothing else differs. */
+  if (rc != 0 && want_rc == 0 && base64_decoded_max(want_len) > room)
+    want_rc = -1;
+  if (rc != want_rc)
+    TEST_FAIL("until on %.*s (room %zu): %d, want %d", (int)avail, in, room, rc,
+              want_rc);
+  if (rc == 0) {
+    ASSERT_EQ(got_len, want_len);
+    ASSERT_EQ(got_out, want_out);
+    ASSERT(memcmp(got, want, got_out) == 0);
+  }
+  free(got);
+  free(want);
+}
+
+static void test_decode_until(void)
+{
+  unsigned char out[64];
+  size_t len, n;
+  ASSERT_EQ(
+      base64_decode_until("aGVsbG8=\",x", 12, '"', out, sizeof out, &len, &n),
+      0);
+  ASSERT_EQ(len, 8);
+  ASSERT_EQ(n, 5);
+  ASSERT(memcmp(out, "hello", 5) == 0);
+  ASSERT_EQ(base64_decode_until("aGk\"", 4, '"', out, sizeof out, &len, &n), 0);
+  ASSERT_EQ(n, 2);
+  /* An escape, a missing quote, a bad byte, one '=' too many, a lone
+   * character: the caller must take the other way. */
+  ASSERT_EQ(base64_decode_until("aG\\/k\"", 7, '"', out, sizeof out, &len, &n),
+            -1);
+  ASSERT_EQ(base64_decode_until("aGk=", 4, '"', out, sizeof out, &len, &n), -1);
+  ASSERT_EQ(base64_decode_until("a!==\"", 5, '"', out, sizeof out, &len, &n),
+            -1);
+  ASSERT_EQ(base64_decode_until("QQ===\"", 6, '"', out, sizeof out, &len, &n),
+            -1);
+  ASSERT_EQ(base64_decode_until("QUJDR\"", 6, '"', out, sizeof out, &len, &n),
+            -1);
+
+  /* Random texts: valid base64 of every length up to 300 (past several
+   * 32-character vector steps), then a quote or another byte, with junk
+   * after; rooms from none to plenty. */
+  srand(20261201);
+  char text[400];
+  unsigned char raw[240];
+  for (int round = 0; round < 4000; round++) {
+    size_t nraw = (size_t)rand() % 225;
+    for (size_t i = 0; i < nraw; i++)
+      raw[i] = (unsigned char)rand();
+    size_t m = encode(raw, nraw, text);
+    int form = rand() % 6;
+    if (form == 1 && m > 0) /* padding dropped */
+      while (m > 0 && text[m - 1] == '=')
+        m--;
+    if (form == 2 && m > 0) /* a byte outside the alphabet inside */
+      text[(size_t)rand() % m] = "\\!-_ \n"[rand() % 6];
+    text[m] = form == 3 ? '\\' : '"';
+    size_t avail = m + 1;
+    for (int k = rand() % 60; k > 0; k--)
+      text[avail++] = b64_alphabet[rand() % 64];
+    size_t rooms[] = {
+        0, nraw / 2, nraw, nraw + 2, base64_decoded_max(m), sizeof raw};
+    until_case(text, avail, rooms[rand() % 6]);
+  }
+}
+
 int main(void)
 {
   test_vectors();
@@ -223,6 +323,7 @@ int main(void)
   test_every_invalid_byte();
   test_long_inputs();
   test_decoded_max();
+  test_decode_until();
   puts("test_base64: ok");
   return 0;
 }
