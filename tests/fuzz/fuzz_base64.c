@@ -11,7 +11,13 @@
  *    value encoded from input bytes (must come back byte for byte), and a
  *    header in one of its three forms (byte array, signed or not; base64
  *    string; the simplified {key, value} object) whose bytes must come back
- *    exactly, through event_kafka_push on the reused Lua state. */
+ *    exactly, through event_kafka_push on the reused Lua state.
+ * 3. base64_decode_until on the raw input, stopping at '"', with a room
+ *    taken from the input's first byte: where it decodes, the text is the
+ *    input up to its first quote and the bytes are the reference's; where
+ *    the reference decodes that text and the bytes fit the room with
+ *    base64_decoded_max to spare, it must decode too. The room is exactly
+ *    the buffer, so ASan catches a write past it. */
 #include <cjson/cJSON.h>
 #include <stdint.h>
 
@@ -271,9 +277,43 @@ static void check_record(const uint8_t *data, size_t size)
   free(htext);
 }
 
+static void check_until(const uint8_t *data, size_t size)
+{
+  if (size < 1)
+    return;
+  size_t room = (size_t)data[0] * 4;
+  data++;
+  size--;
+  unsigned char *got = malloc(room ? room : 1);
+  unsigned char *want = malloc(size + 1);
+  FUZZ_CHECK(got && want, "out of memory");
+  size_t text_len = 0, out_len = 0, want_len = 0, bad = 0;
+  int rc = base64_decode_until((const char *)data, size, '"', got, room,
+                               &text_len, &out_len);
+  const uint8_t *q = memchr(data, '"', size);
+  int ref =
+      q ? ref_decode(data, (size_t)(q - data), want, &want_len, &bad) : -1;
+  if (rc == 0) {
+    FUZZ_CHECK(q != NULL && text_len == (size_t)(q - data),
+               "decoded %zu characters, the first quote is at %lld", text_len,
+               q ? (long long)(q - data) : -1LL);
+    FUZZ_CHECK(ref == 0 && out_len == want_len && out_len <= room &&
+                   memcmp(got, want, out_len) == 0,
+               "decoded bytes differ from the reference's");
+  } else if (ref == 0) {
+    FUZZ_CHECK(base64_decoded_max((size_t)(q - data)) > room,
+               "refused %zu characters the reference decodes into a room "
+               "of %zu",
+               (size_t)(q - data), room);
+  }
+  free(got);
+  free(want);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
   check_decoder(data, size);
+  check_until(data, size);
   check_record(data, size);
   return 0;
 }

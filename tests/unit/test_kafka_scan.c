@@ -242,6 +242,21 @@ int main(void)
          "\"records\":{\"t-0\":[{\"topic\":\"t\",\"partition\":0,\"offset\":1,"
          "\"offset\\u0000\":2}]}}",
          1);
+  /* A member name with raw NUL bytes is all its bytes, another member
+   * than "records" (fuzz_kafka, regressions/kafka-records-nul-name.json). */
+  {
+    static const char raw_nul[] =
+        "{\"eventSource\":\"aws:kafka\",\"records\0\0x\":\"s\","
+        "\"records\":{\"t-0\":[{\"topic\":\"t\",\"partition\":0,"
+        "\"offset\":1}]}}";
+    ASSERT_EQ(compare(L, &scratch, "raw NUL", raw_nul, sizeof raw_nul - 1), 1);
+    ASSERT_OK(luaL_loadstring(L, "local e = ...\n"
+                                 "assert(#e.records == 1)\n"
+                                 "assert(e.records[1].offset == 1)\n"));
+    ASSERT_EQ(kafka_scan_push(L, raw_nul, sizeof raw_nul - 1, &scratch, NULL),
+              KAFKA_SCAN_PUSHED);
+    ASSERT_OK(lua_pcall(L, 1, 0, 0));
+  }
   /* Keys in any order (events captured from MSK come sorted). */
   expect(L, &scratch, "{\"records\":{},\"eventSource\":\"aws:kafka\"}", 1);
   expect(L, &scratch, "{\"records\":{},\"eventSource\":\"aws:sqs\"}", 0);
