@@ -3,6 +3,7 @@
 #include "watchdog.h"
 
 #include <curl/curl.h>
+#include <limits.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -25,7 +26,13 @@ static pthread_cond_t watch_cond = PTHREAD_COND_INITIALIZER;
 static int watch_started;
 static enum watch_state watch_state;
 static long long watch_fire_at; /* epoch ms */
-static int watch_post;          /* post Runtime.Timeout when firing */
+/* When the thread will look again by itself (epoch ms): the deadline of
+ * its timed wait, LLONG_MAX while it waits for an arm. An arm wakes it only
+ * to fire earlier than that, and a disarm never does: it finds the state
+ * changed when it looks. Each invocation arms and disarms, and waking the
+ * thread for both was two context switches per invocation. */
+static long long watch_sleep_until = LLONG_MAX;
+static int watch_post; /* post Runtime.Timeout when firing */
 static char watch_id[WATCHDOG_MAX_ID + 1];
 static char watch_what[96];
 static char watch_api[256]; /* the Runtime API, "" in a local invocation */
@@ -87,12 +94,15 @@ static void *watch_main(void *arg)
   (void)arg;
   pthread_mutex_lock(&watch_lock);
   for (;;) {
-    while (watch_state != WATCH_ARMED)
+    while (watch_state != WATCH_ARMED) {
+      watch_sleep_until = LLONG_MAX;
       pthread_cond_wait(&watch_cond, &watch_lock);
+    }
     long long now = clock_now_ms();
     if (now < watch_fire_at) {
       long long at = watch_fire_at;
       struct timespec ts = {(time_t)(at / 1000), (long)(at % 1000) * 1000000L};
+      watch_sleep_until = at;
       pthread_cond_timedwait(&watch_cond, &watch_lock, &ts);
       continue; /* disarmed, re-armed or due: look again */
     }
@@ -155,7 +165,8 @@ static int watch_arm(long long fire_at, int post, const char *id,
     snprintf(watch_id, sizeof watch_id, "%s", id ? id : "");
     snprintf(watch_what, sizeof watch_what, "%s", what ? what : "");
     watch_state = WATCH_ARMED;
-    pthread_cond_signal(&watch_cond);
+    if (fire_at < watch_sleep_until)
+      pthread_cond_signal(&watch_cond);
   }
   pthread_mutex_unlock(&watch_lock);
   return rc;
@@ -182,10 +193,8 @@ void watchdog_disarm(void)
 {
   pthread_mutex_lock(&watch_lock);
   int fired = watch_state == WATCH_FIRED;
-  if (!fired) {
-    watch_state = WATCH_IDLE;
-    pthread_cond_signal(&watch_cond);
-  }
+  if (!fired)
+    watch_state = WATCH_IDLE; /* the thread sees it when it next looks */
   pthread_mutex_unlock(&watch_lock);
   while (fired)
     pause(); /* the watchdog thread is answering, then exits the process */

@@ -70,6 +70,25 @@ class DeadlineEscape(RuntimeTestCase):
         self.assertEqual((p2.kind, p2.json()), ("response", {"ok": True}),
                          rt2.logs())
 
+    def test_an_earlier_deadline_after_a_later_one(self):
+        # The watchdog thread sleeps until the deadline it last saw and is
+        # woken only for an earlier one: an invocation with ten minutes left,
+        # then one with two seconds whose handler escapes the guard, must
+        # still be answered before its own deadline, not the first one's.
+        rt = self.start(HANDLER)
+        self.mock.push_event({"mode": "ok"},
+                             deadline_ms=int(time.time() * 1000) + 600000)
+        (p1,) = self.posts(rt, 1)
+        self.assertEqual(p1.json(), {"ok": True}, rt.logs())
+        deadline = int(time.time() * 1000) + 2000
+        rid = self.mock.push_event({"mode": "xpcall_loop"},
+                                   deadline_ms=deadline)
+        p2 = self.posts(rt, 2)[1]
+        self.assertEqual(p2.request_id, rid)
+        self.assert_error(p2, "Runtime.Timeout", rt)
+        self.assertEqual(rt.wait(WAIT), 1, rt.logs())
+        self.assertIn("outlived its deadline", rt.stderr())
+
     def test_looping_message_handler(self):
         self.watchdog_case("xpcall_loop")
 
