@@ -28,6 +28,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "bench_file.h"
 #include "event_kafka.h"
 #if __has_include("heap.h")
 #include "heap.h"
@@ -62,30 +63,8 @@ static double bench_now(clockid_t clock)
 
 static int bench_read(const char *path, struct bench_input *in)
 {
-  FILE *f = fopen(path, "rb");
-  long size;
-  int rc = -1;
-
-  if (f == NULL)
-    return -1;
-  if (fseek(f, 0, SEEK_END) != 0)
-    goto out;
-  size = ftell(f);
-  if (size <= 0 || fseek(f, 0, SEEK_SET) != 0)
-    goto out;
-  in->len = (size_t)size;
-  in->data = malloc(in->len);
-  if (in->data == NULL)
-    goto out;
-  if (fread(in->data, 1, in->len, f) != in->len) {
-    free(in->data);
-    in->data = NULL;
-    goto out;
-  }
-  rc = 0;
-out:
-  fclose(f);
-  return rc;
+  in->data = bench_read_file(path, &in->len);
+  return in->data != NULL && in->len > 0 ? 0 : -1;
 }
 
 /* The reference decoder's scratch, kept across calls as event_decode keeps

@@ -39,6 +39,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bench_file.h"
+
 #define LS_MAX_CONNS 16
 #define LS_MAX_GATES 8
 #define LS_MAX_BAD 3
@@ -109,24 +111,8 @@ static void *ls_xmalloc(size_t n)
 
 static int ls_read_file(const char *path, char **data, size_t *len)
 {
-  FILE *f = fopen(path, "rb");
-  long size;
-  int rc = -1;
-
-  if (f == NULL)
-    return -1;
-  if (fseek(f, 0, SEEK_END) != 0 || (size = ftell(f)) < 0 ||
-      fseek(f, 0, SEEK_SET) != 0)
-    goto out;
-  *len = (size_t)size;
-  *data = ls_xmalloc(*len + 1);
-  if (fread(*data, 1, *len, f) != *len)
-    goto out;
-  (*data)[*len] = '\0';
-  rc = 0;
-out:
-  fclose(f);
-  return rc;
+  *data = bench_read_file(path, len);
+  return *data != NULL ? 0 : -1;
 }
 
 static int ls_send_all(int fd, const struct iovec *iov_in, int n)

@@ -23,6 +23,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bench_file.h"
 #include "runtime_api.h"
 
 extern char **environ;
@@ -42,26 +43,6 @@ static double wall_ms(void)
   return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
 }
 
-static char *read_file(const char *path, size_t *len)
-{
-  FILE *f = fopen(path, "rb");
-  if (f == NULL)
-    return NULL;
-  fseek(f, 0, SEEK_END);
-  long n = ftell(f);
-  fseek(f, 0, SEEK_SET);
-  char *p = n >= 0 ? malloc((size_t)n + 1) : NULL;
-  if (p != NULL && fread(p, 1, (size_t)n, f) != (size_t)n) {
-    free(p);
-    p = NULL;
-  }
-  fclose(f);
-  if (p != NULL) {
-    p[n] = '\0';
-    *len = (size_t)n;
-  }
-  return p;
-}
 
 /* One GET /next and one POST of the answer. Returns 0 or -1. */
 static int invoke(struct runtime_api *api, struct runtime_invocation *inv,
@@ -93,8 +74,8 @@ int main(int argc, char **argv)
   long n = argc > 4 ? strtol(argv[4], NULL, 10) : 100;
   long warmup = argc > 5 ? strtol(argv[5], NULL, 10) : 5;
   size_t event_len = 0, answer_len = 0;
-  char *event = read_file(argv[2], &event_len);
-  char *answer = read_file(argv[3], &answer_len);
+  char *event = bench_read_file(argv[2], &event_len);
+  char *answer = bench_read_file(argv[3], &answer_len);
   if (event == NULL || answer == NULL || n <= 0 || warmup < 0) {
     fprintf(stderr, "transport_bench: cannot read %s or %s\n", argv[2],
             argv[3]);

@@ -24,6 +24,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "../bench_file.h"
 #include "heap.h"
 
 static struct heap floor_heap;
@@ -199,28 +200,20 @@ static void canon(lua_State *L, int idx, FILE *out)
     break;
   }
   default:
-    fprintf(stderr, "lua_floor: a %s in the values\n",
-            luaL_typename(L, idx));
+    fprintf(stderr, "lua_floor: a %s in the values\n", luaL_typename(L, idx));
     exit(1);
   }
 }
 
 static unsigned char *read_tape(const char *path, long *len)
 {
-  FILE *f = fopen(path, "rb");
-  if (!f) {
-    perror(path);
-    exit(1);
-  }
-  fseek(f, 0, SEEK_END);
-  *len = ftell(f);
-  fseek(f, 0, SEEK_SET);
-  unsigned char *tape = malloc((size_t)*len);
-  if (!tape || *len < 5 || fread(tape, 1, (size_t)*len, f) != (size_t)*len) {
+  size_t n = 0;
+  unsigned char *tape = (unsigned char *)bench_read_file(path, &n);
+  if (!tape || n < 5) {
     fprintf(stderr, "lua_floor: cannot read %s\n", path);
     exit(1);
   }
-  fclose(f);
+  *len = (long)n;
   return tape;
 }
 
@@ -257,7 +250,8 @@ int main(int argc, char **argv)
   if (argc == 4 && strcmp(argv[1], "--canon") == 0)
     return write_canon(argv[2], argv[3]);
   if (argc < 3) {
-    fprintf(stderr, "usage: lua_floor TAPE EVENT_BYTES [SECONDS] | --canon TAPE OUT\n");
+    fprintf(stderr,
+            "usage: lua_floor TAPE EVENT_BYTES [SECONDS] | --canon TAPE OUT\n");
     return 2;
   }
   long len;

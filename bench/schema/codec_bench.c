@@ -21,6 +21,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "../bench_file.h"
 #include "avro_decode.h"
 #include "protobuf_decode.h"
 #include "protobuf_desc.h"
@@ -40,19 +41,11 @@ static double now(void)
 
 static unsigned char *slurp(const char *path, size_t *len)
 {
-  FILE *f = fopen(path, "rb");
-  if (!f) {
+  unsigned char *buf = (unsigned char *)bench_read_file(path, len);
+  if (!buf) {
     perror(path);
     exit(1);
   }
-  fseek(f, 0, SEEK_END);
-  long n = ftell(f);
-  fseek(f, 0, SEEK_SET);
-  unsigned char *buf = malloc((size_t)n + 1);
-  if (!buf || fread(buf, 1, (size_t)n, f) != (size_t)n)
-    exit(1);
-  fclose(f);
-  *len = (size_t)n;
   return buf;
 }
 

@@ -31,6 +31,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "../bench_file.h"
 #include "arena.h"
 #include "buf.h"
 #include "dynamodb_scan.h"
@@ -50,26 +51,6 @@ static double cpu_now(void)
   return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-static char *read_file(const char *path, size_t *len)
-{
-  FILE *f = fopen(path, "rb");
-  if (!f)
-    return NULL;
-  fseek(f, 0, SEEK_END);
-  long n = ftell(f);
-  fseek(f, 0, SEEK_SET);
-  char *p = malloc((size_t)n + 1);
-  if (p && fread(p, 1, (size_t)n, f) != (size_t)n) {
-    free(p);
-    p = NULL;
-  }
-  fclose(f);
-  if (p) {
-    p[n] = '\0';
-    *len = (size_t)n;
-  }
-  return p;
-}
 
 struct decode_args {
   const char *text;
@@ -187,7 +168,7 @@ int main(int argc, char **argv)
   int decode_only = only != NULL && strcmp(only, "1") == 0;
   for (int i = 4; i < argc; i++) {
     size_t len = 0;
-    char *text = read_file(argv[i], &len);
+    char *text = bench_read_file(argv[i], &len);
     if (!text) {
       perror(argv[i]);
       return 1;
