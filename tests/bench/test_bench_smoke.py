@@ -103,6 +103,32 @@ class BenchSmoke(unittest.TestCase):
         self.assertIn("FAIL small/ours: 0 of 3 responses right", out)
         self.assertIn('"records":11', out)
 
+    def test_ab_alternates_the_runtimes_and_catches_a_wrong_answer(self):
+        ab = [sys.executable, os.path.join(BENCH, "ab.py"), "--server",
+              os.path.join(self.tmp, "tools", "load_server"), "--event",
+              os.path.join(self.tmp, "events-quick", "small.json"),
+              "--count", "20", "--rounds", "2"]
+        proc = subprocess.run(ab + [BOOTSTRAP, BOOTSTRAP],
+                              stdin=subprocess.DEVNULL, capture_output=True,
+                              text=True, timeout=120)
+        self.assertEqual(proc.returncode, 0, proc.stdout + proc.stderr)
+        rows = re.findall(r"^round (\d)  (\S+)\s+(\d+) responses\s+(\d+) "
+                          r"right\s+%s ms cpu/inv$" % NUM, proc.stdout, re.M)
+        self.assertEqual([(r[0], r[2], r[3]) for r in rows],
+                         [("1", "20", "20"), ("1", "20", "20"),
+                          ("2", "20", "20"), ("2", "20", "20")], proc.stdout)
+        self.assertTrue(all(float(r[4]) > 0 for r in rows), proc.stdout)
+        root = os.path.join(self.tmp, "wrong-ab")
+        os.makedirs(root, exist_ok=True)
+        with open(os.path.join(root, "bench.lua"), "w") as f:
+            f.write('require("router").kafka(function(event)\n'
+                    '  return { records = 0 }\nend)\n')
+        proc = subprocess.run(ab + ["--root", root, BOOTSTRAP],
+                              stdin=subprocess.DEVNULL, capture_output=True,
+                              text=True, timeout=120)
+        self.assertEqual(proc.returncode, 1, proc.stdout + proc.stderr)
+        self.assertIn("20 responses      0 right", proc.stdout)
+
 
 if __name__ == "__main__":
     unittest.main()
