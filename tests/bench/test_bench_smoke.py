@@ -107,7 +107,7 @@ class BenchSmoke(unittest.TestCase):
         ab = [sys.executable, os.path.join(BENCH, "ab.py"), "--server",
               os.path.join(self.tmp, "tools", "load_server"), "--event",
               os.path.join(self.tmp, "events-quick", "small.json"),
-              "--count", "20", "--rounds", "2"]
+              "--warmup", "2", "--count", "20", "--rounds", "2"]
         proc = subprocess.run(ab + [BOOTSTRAP, BOOTSTRAP],
                               stdin=subprocess.DEVNULL, capture_output=True,
                               text=True, timeout=120)
@@ -115,8 +115,8 @@ class BenchSmoke(unittest.TestCase):
         rows = re.findall(r"^round (\d)  (\S+)\s+(\d+) responses\s+(\d+) "
                           r"right\s+%s ms cpu/inv$" % NUM, proc.stdout, re.M)
         self.assertEqual([(r[0], r[2], r[3]) for r in rows],
-                         [("1", "20", "20"), ("1", "20", "20"),
-                          ("2", "20", "20"), ("2", "20", "20")], proc.stdout)
+                         [("1", "22", "22"), ("1", "22", "22"),
+                          ("2", "22", "22"), ("2", "22", "22")], proc.stdout)
         self.assertTrue(all(float(r[4]) > 0 for r in rows), proc.stdout)
         root = os.path.join(self.tmp, "wrong-ab")
         os.makedirs(root, exist_ok=True)
@@ -127,7 +127,7 @@ class BenchSmoke(unittest.TestCase):
                               stdin=subprocess.DEVNULL, capture_output=True,
                               text=True, timeout=120)
         self.assertEqual(proc.returncode, 1, proc.stdout + proc.stderr)
-        self.assertIn("20 responses      0 right", proc.stdout)
+        self.assertIn("22 responses      0 right", proc.stdout)
 
 
 if __name__ == "__main__":
