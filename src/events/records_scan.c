@@ -122,12 +122,10 @@ static const char RECORDS_KEY[] = "\"Records\"";
 
 static int starts_as_records(const char *p, const char *end)
 {
-  while (p < end && (unsigned char)*p <= 32)
-    p++;
+  p = json_text_skip_space(p, end);
   if (p >= end || *p++ != '{')
     return 0;
-  while (p < end && (unsigned char)*p <= 32)
-    p++;
+  p = json_text_skip_space(p, end);
   return (size_t)(end - p) >= sizeof RECORDS_KEY - 1 &&
          memcmp(p, RECORDS_KEY, sizeof RECORDS_KEY - 1) == 0;
 }

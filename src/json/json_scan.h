@@ -28,11 +28,9 @@ struct json_scan {
   int in_scratch;      /* the last json_scan_str() result is in scratch */
 };
 
-/* cJSON skips every byte up to and including the space as whitespace. */
 static inline void json_scan_ws(struct json_scan *s)
 {
-  while (s->p < s->end && (unsigned char)*s->p <= 32)
-    s->p++;
+  s->p = json_text_skip_space(s->p, s->end);
 }
 
 static inline int json_scan_eat(struct json_scan *s, char c)

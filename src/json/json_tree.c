@@ -41,8 +41,7 @@ static void *take(struct parser *ps, size_t n)
 
 static void ws(struct parser *ps)
 {
-  while (ps->p < ps->end && (unsigned char)*ps->p <= 32)
-    ps->p++;
+  ps->p = json_text_skip_space(ps->p, ps->end);
 }
 
 /* A string literal at ps->p, stored length-prefixed; returns its bytes. */
